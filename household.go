@@ -1,0 +1,81 @@
+package freezer
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Household owns freezers and products; its members share them.
+type Household struct {
+	ID          int64     `json:"id"`
+	Name        string    `json:"name"`
+	DueSoonDays int       `json:"due_soon_days"` // days before the end of a period that count as "due soon"
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// MaxNameLength bounds every name (household, freezer, product, device, token), in characters.
+const MaxNameLength = 200
+
+// Validate returns EINVALID when a field is out of range.
+func (h *Household) Validate() error {
+	if err := validateName("name", h.Name); err != nil {
+		return err
+	}
+	if h.DueSoonDays < 0 || h.DueSoonDays > 366 {
+		return Errorf(EINVALID, "due_soon_days must be between 0 and 366.")
+	}
+	return nil
+}
+
+// Member is a user's membership of a household.
+type Member struct {
+	UserID   int64     `json:"user_id"`
+	Email    string    `json:"email"`
+	Role     string    `json:"role"` // RoleOwner or RoleMember
+	JoinedAt time.Time `json:"joined_at"`
+}
+
+// Membership roles.
+const (
+	RoleOwner  = "owner"
+	RoleMember = "member"
+)
+
+// HouseholdUpdate holds the fields to change; nil keeps the current value.
+type HouseholdUpdate struct {
+	Name        *string `json:"name"`
+	DueSoonDays *int    `json:"due_soon_days"`
+}
+
+// HouseholdService manages households and their members. Every method sees
+// only the actor's households: others are ENOTFOUND.
+type HouseholdService interface {
+	// FindHouseholdByID returns one household, or ENOTFOUND.
+	FindHouseholdByID(ctx context.Context, id int64) (*Household, error)
+	// FindHouseholds returns the actor's households, ordered by id.
+	FindHouseholds(ctx context.Context) ([]*Household, error)
+	// CreateHousehold creates a household owned by the acting user (EINVALID, EUNAUTHORIZED).
+	CreateHousehold(ctx context.Context, h *Household) error
+	// UpdateHousehold changes a household (ENOTFOUND, EINVALID).
+	UpdateHousehold(ctx context.Context, id int64, upd HouseholdUpdate) (*Household, error)
+	// FindMembers lists the members of a household (ENOTFOUND).
+	FindMembers(ctx context.Context, householdID int64) ([]*Member, error)
+	// AddMember adds the user with that e-mail (ENOTFOUND for an unknown
+	// household or e-mail, ECONFLICT when already a member).
+	AddMember(ctx context.Context, householdID int64, email string) (*Member, error)
+	// RemoveMember removes a user from a household; a user may remove
+	// themselves (leave). The last member cannot leave (ECONFLICT).
+	RemoveMember(ctx context.Context, householdID, userID int64) error
+}
+
+func validateName(field, name string) error {
+	if strings.TrimSpace(name) == "" {
+		return Errorf(EINVALID, "%s is required.", field)
+	}
+	if strings.ContainsAny(name, "\r\n\t") {
+		return Errorf(EINVALID, "%s must be on one line.", field)
+	}
+	return validateText(field, name, MaxNameLength)
+}

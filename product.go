@@ -1,0 +1,218 @@
+package freezer
+
+import (
+	"context"
+	"time"
+)
+
+// MaxPeriodMonths and MaxQuantity bound a product's period and quantity.
+const (
+	MaxPeriodMonths = 1200
+	MaxQuantity     = 10000
+)
+
+// Product is one item stored in a freezer slot. It stays in the database
+// after it is taken out (DateOut set), as history.
+type Product struct {
+	ID           int64     `json:"id"`
+	HouseholdID  int64     `json:"household_id"`
+	FreezerID    int64     `json:"freezer_id"`
+	Box          int       `json:"box"`
+	Slot         int       `json:"slot"` // 0 on create: the next free slot of the box
+	Name         string    `json:"name"`
+	Description  string    `json:"description"`
+	TypeID       int64     `json:"type_id"`
+	Quantity     int       `json:"quantity"` // persons
+	Barcode      string    `json:"barcode"`  // retail EAN/UPC, or ""
+	DateIn       Date      `json:"date_in"`
+	DateOut      Date      `json:"date_out"` // zero while inside
+	PeriodMonths int       `json:"period_months"`
+	Version      int64     `json:"version"` // incremented by every change
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// Inside reports whether the product is still in its freezer.
+func (p *Product) Inside() bool { return p.DateOut.IsZero() }
+
+// UseBy returns the last day the product may stay in the freezer.
+func (p *Product) UseBy() Date { return UseBy(p.DateIn, p.PeriodMonths) }
+
+// Overdue reports whether the product is inside past its use-by day.
+func (p *Product) Overdue(today Date) bool {
+	return p.Inside() && IsOverdue(p.DateIn, p.PeriodMonths, today)
+}
+
+// DueSoon reports whether the product is inside and within dueSoonDays of its use-by day.
+func (p *Product) DueSoon(today Date, dueSoonDays int) bool {
+	return p.Inside() && IsDueSoon(p.DateIn, p.PeriodMonths, today, dueSoonDays)
+}
+
+// Validate checks the product's own fields against today. The place (box
+// within the freezer, free slot) needs the database and is checked there.
+func (p *Product) Validate(today Date) error {
+	if p.FreezerID <= 0 {
+		return Errorf(EINVALID, "freezer_id is required.")
+	}
+	if p.Box < 1 {
+		return Errorf(EINVALID, "box must be 1 or more.")
+	}
+	if p.Slot < 0 {
+		return Errorf(EINVALID, "slot must be 1 or more.")
+	}
+	if err := validateName("name", p.Name); err != nil {
+		return err
+	}
+	if err := validateText("description", p.Description, MaxDescriptionLength); err != nil {
+		return err
+	}
+	if p.TypeID <= 0 {
+		return Errorf(EINVALID, "type_id is required.")
+	}
+	if p.Quantity < 0 || p.Quantity > MaxQuantity {
+		return Errorf(EINVALID, "quantity must be between 0 and %d.", MaxQuantity)
+	}
+	if p.PeriodMonths < 0 || p.PeriodMonths > MaxPeriodMonths {
+		return Errorf(EINVALID, "period_months must be between 0 and %d.", MaxPeriodMonths)
+	}
+	if err := ValidateBarcode(p.Barcode); err != nil {
+		return err
+	}
+	return ValidateDates(p.DateIn, p.DateOut, today)
+}
+
+// ValidateDates checks that dateIn is set and not in the future, and that
+// dateOut, when set, is neither before dateIn nor in the future.
+func ValidateDates(dateIn, dateOut, today Date) error {
+	if dateIn.IsZero() {
+		return Errorf(EINVALID, "date_in is required.")
+	}
+	if dateIn.After(today) {
+		return Errorf(EINVALID, "date_in cannot be in the future.")
+	}
+	if dateOut.IsZero() {
+		return nil
+	}
+	if dateOut.Before(dateIn) {
+		return Errorf(EINVALID, "date_out cannot be before date_in.")
+	}
+	if dateOut.After(today) {
+		return Errorf(EINVALID, "date_out cannot be in the future.")
+	}
+	return nil
+}
+
+// ValidateBox returns EINVALID unless 1 ≤ box ≤ numberBoxes.
+func ValidateBox(box, numberBoxes int) error {
+	if box < 1 || box > numberBoxes {
+		return Errorf(EINVALID, "box must be between 1 and %d.", numberBoxes)
+	}
+	return nil
+}
+
+// ValidateBarcode accepts "" or an EAN-8, UPC-A or EAN-13 code with a correct check digit.
+func ValidateBarcode(code string) error {
+	if code == "" {
+		return nil
+	}
+	if n := len(code); n != 8 && n != 12 && n != 13 {
+		return Errorf(EINVALID, "barcode must have 8, 12 or 13 digits.")
+	}
+	sum := 0
+	for i := len(code) - 1; i >= 0; i-- {
+		c := code[i]
+		if c < '0' || c > '9' {
+			return Errorf(EINVALID, "barcode must have only digits.")
+		}
+		weight := 1
+		if (len(code)-1-i)%2 == 1 {
+			weight = 3
+		}
+		sum += int(c-'0') * weight
+	}
+	if sum%10 != 0 {
+		return Errorf(EINVALID, "barcode check digit is wrong.")
+	}
+	return nil
+}
+
+// Product list orders.
+const (
+	SortByID         = "id"        // oldest record first
+	SortByDateIn     = "date_in"   // oldest put in first (FIFO)
+	SortByDateOutNew = "-date_out" // most recently taken out first
+	SortByUseBy      = "use_by"    // closest to its end first
+)
+
+// ProductFilter selects products among those the actor may see; nil fields match everything.
+type ProductFilter struct {
+	ID          *int64
+	HouseholdID *int64
+	FreezerID   *int64
+	Box         *int
+	Slot        *int
+	TypeID      *int64
+	Inside      *bool
+	Barcode     *string
+	Sort        string // one of the SortBy constants; "" is SortByID
+	Offset      int
+	Limit       int // 0 means no limit
+}
+
+// ProductUpdate holds the fields to change; nil keeps the current value.
+// DateOut set to a zero Date puts the product back in; set to a day, takes it out.
+type ProductUpdate struct {
+	Name         *string `json:"name"`
+	Description  *string `json:"description"`
+	TypeID       *int64  `json:"type_id"`
+	Quantity     *int    `json:"quantity"`
+	Barcode      *string `json:"barcode"`
+	DateIn       *Date   `json:"date_in"`
+	DateOut      *Date   `json:"date_out"`
+	PeriodMonths *int    `json:"period_months"`
+	FreezerID    *int64  `json:"freezer_id"`
+	Box          *int    `json:"box"`
+	Slot         *int    `json:"slot"`
+	// Version, when not 0, must equal the stored version (ECONFLICT otherwise).
+	Version int64 `json:"version"`
+}
+
+// Apply copies the set fields of upd onto p.
+func (upd ProductUpdate) Apply(p *Product) {
+	setIf(&p.Name, upd.Name)
+	setIf(&p.Description, upd.Description)
+	setIf(&p.TypeID, upd.TypeID)
+	setIf(&p.Quantity, upd.Quantity)
+	setIf(&p.Barcode, upd.Barcode)
+	setIf(&p.DateIn, upd.DateIn)
+	setIf(&p.DateOut, upd.DateOut)
+	setIf(&p.PeriodMonths, upd.PeriodMonths)
+	setIf(&p.FreezerID, upd.FreezerID)
+	setIf(&p.Box, upd.Box)
+	setIf(&p.Slot, upd.Slot)
+}
+
+func setIf[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+// ProductService manages products. A product's place is checked in the same
+// transaction that changes it: the freezer is the actor's, the box exists,
+// and the slot holds no other product inside (ECONFLICT otherwise).
+type ProductService interface {
+	// FindProductByID returns one product (ENOTFOUND).
+	FindProductByID(ctx context.Context, id int64) (*Product, error)
+	// FindProducts returns the products matching filter.
+	FindProducts(ctx context.Context, filter ProductFilter) ([]*Product, error)
+	// CreateProduct stores a product; Slot 0 takes the next free slot of
+	// the box (EINVALID, ENOTFOUND, ECONFLICT). p.ID may be set to keep an
+	// imported id (system only).
+	CreateProduct(ctx context.Context, p *Product) error
+	// UpdateProduct changes, moves, takes out or puts back a product, all
+	// at once (EINVALID, ENOTFOUND, ECONFLICT).
+	UpdateProduct(ctx context.Context, id int64, upd ProductUpdate) (*Product, error)
+	// DeleteProduct removes a product record (ENOTFOUND).
+	DeleteProduct(ctx context.Context, id int64) error
+}

@@ -1,0 +1,26 @@
+package freezer
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxDescriptionLength bounds a product description, in characters.
+const MaxDescriptionLength = 2000
+
+// validateText rejects invalid UTF-8, control characters other than
+// newlines and tabs, and text longer than max characters.
+func validateText(field, s string, max int) error {
+	if !utf8.ValidString(s) {
+		return Errorf(EINVALID, "%s is not valid UTF-8.", field)
+	}
+	if utf8.RuneCountInString(s) > max {
+		return Errorf(EINVALID, "%s is longer than %d characters.", field, max)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' {
+			return Errorf(EINVALID, "%s contains a control character.", field)
+		}
+	}
+	return nil
+}
