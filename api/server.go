@@ -1,0 +1,198 @@
+// Package api serves Freezer Manager over HTTP with Echo: the legacy API of
+// the original system, the v1 API, and the web pages.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	freezer "github.com/freezer-manager/freezer"
+)
+
+// Pinger checks that a dependency answers; the health check calls it.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Services are the domain services the HTTP layer uses.
+type Services struct {
+	Database Pinger
+}
+
+// Server is the HTTP server of freezerd.
+type Server struct {
+	echo     *echo.Echo
+	http     *http.Server
+	listener net.Listener
+	logger   *slog.Logger
+	services Services
+	version  string
+}
+
+// NewServer builds the routes over services. version is reported by /healthz.
+func NewServer(services Services, logger *slog.Logger, version string) *Server {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{echo: echo.New(), logger: logger, services: services, version: version}
+	s.echo.HideBanner, s.echo.HidePort = true, true
+	s.echo.HTTPErrorHandler = s.handleError
+	s.echo.Use(middleware.Recover())
+	s.echo.Use(s.logRequests)
+	s.echo.GET("/", s.handleIndex)
+	s.echo.GET("/healthz", s.handleHealth)
+	s.http = &http.Server{
+		Handler:           s.echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	return s
+}
+
+// Handler returns the server's routes, for tests that use httptest.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Listen binds addr (":0" picks a free port). It returns a one-line error
+// when the address cannot be used, for example when the port is taken.
+func (s *Server) Listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("http: cannot listen on %s: %w", addr, errors.Unwrap(err))
+	}
+	s.listener = ln
+	return nil
+}
+
+// Addr returns the address the server listens on, once Listen succeeded.
+func (s *Server) Addr() string {
+	if s.listener == nil {
+		return ""
+	}
+	return s.listener.Addr().String()
+}
+
+// Serve answers requests until Shutdown; it returns nil after a clean shutdown.
+func (s *Server) Serve() error {
+	if err := s.http.Serve(s.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http: %w", err)
+	}
+	return nil
+}
+
+// Shutdown stops accepting requests and waits for those in flight until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if err := s.http.Shutdown(ctx); err != nil {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	return nil
+}
+
+func (s *Server) handleIndex(c echo.Context) error {
+	return c.String(http.StatusOK, "Freezer Manager. API: /api/v1, health: /healthz\n")
+}
+
+// healthResponse is the body of GET /healthz.
+type healthResponse struct {
+	Status   string `json:"status"`
+	Database string `json:"database"`
+	Version  string `json:"version"`
+}
+
+func (s *Server) handleHealth(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
+	defer cancel()
+	resp := healthResponse{Status: "ok", Database: "ok", Version: s.version}
+	if err := s.services.Database.Ping(ctx); err != nil {
+		s.logger.Error("health check: database does not answer", "err", err)
+		resp.Status, resp.Database = "error", "unreachable"
+		return c.JSON(http.StatusServiceUnavailable, resp)
+	}
+	return c.JSON(http.StatusOK, resp)
+}
+
+// logRequests logs each request at debug level, and server errors at error level.
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		status := c.Response().Status
+		level := slog.LevelDebug
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		s.logger.Log(c.Request().Context(), level, "request",
+			"method", c.Request().Method, "path", c.Request().URL.Path, "status", status,
+			"duration", time.Since(start), "remote", c.RealIP())
+		return nil
+	}
+}
+
+// handleError renders errors that reach Echo as a small JSON object.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code, message := freezer.ErrorCode(err), freezer.ErrorMessage(err)
+	status := errorStatus[code]
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		status, message = he.Code, http.StatusText(he.Code)
+		code = statusCode(status)
+	}
+	if status >= 500 {
+		s.logger.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	_ = c.JSON(status, errorResponse{Error: errorBody{Code: code, Message: message}})
+}
+
+// errorResponse is the body of every v1 error.
+type errorResponse struct {
+	Error errorBody `json:"error"`
+}
+
+type errorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// errorStatus maps each domain error code to its one HTTP status.
+var errorStatus = map[string]int{
+	freezer.ECONFLICT:     http.StatusConflict,
+	freezer.EINTERNAL:     http.StatusInternalServerError,
+	freezer.EINVALID:      http.StatusBadRequest,
+	freezer.ENOTFOUND:     http.StatusNotFound,
+	freezer.EUNAUTHORIZED: http.StatusUnauthorized,
+	freezer.EFORBIDDEN:    http.StatusForbidden,
+}
+
+// statusCode names an HTTP status that did not come from a domain error
+// (an unknown route, a wrong method) with the nearest domain code.
+func statusCode(status int) string {
+	for code, s := range errorStatus {
+		if s == status {
+			return code
+		}
+	}
+	if status < 500 {
+		return freezer.EINVALID
+	}
+	return freezer.EINTERNAL
+}

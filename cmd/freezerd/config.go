@@ -1,0 +1,81 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Config holds the settings shared by every subcommand.
+type Config struct {
+	DataDir  string // where the SQLite file and other state live
+	DB       string // database DSN; "" means sqlite:<DataDir>/freezer.db
+	LogLevel string
+}
+
+// DSN returns the database to use: --db, or the SQLite file under --data-dir.
+func (c *Config) DSN() string {
+	if c.DB != "" {
+		return c.DB
+	}
+	return "sqlite:" + filepath.Join(c.DataDir, "freezer.db")
+}
+
+// register adds the shared flags to fs.
+func (c *Config) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.DataDir, "data-dir", "./freezer-data", "directory for the SQLite database and other state (created if missing)")
+	fs.StringVar(&c.DB, "db", "", "database DSN: sqlite:PATH or mysql://user:pass@host:3306/db (default sqlite:<data-dir>/freezer.db)")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+}
+
+// newFlagSet returns a flag set for a subcommand that writes its usage to stderr.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags sets every flag from its FREEZER_<NAME> environment variable
+// first, then from args, so that a flag on the command line wins.
+func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if err != nil {
+			return
+		}
+		if v := getenv(EnvName(f.Name)); v != "" {
+			if setErr := fs.Set(f.Name, v); setErr != nil {
+				err = fmt.Errorf("environment %s: %w", EnvName(f.Name), setErr)
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// EnvName returns the environment twin of a flag: http-addr → FREEZER_HTTP_ADDR.
+func EnvName(flagName string) string {
+	return "FREEZER_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// ensureDataDir creates the data directory when the database lives in it.
+func (c *Config) ensureDataDir() error {
+	if c.DB != "" {
+		return nil
+	}
+	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	return nil
+}
