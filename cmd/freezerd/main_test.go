@@ -373,4 +373,3 @@ func waitForLog(t *testing.T, r io.Reader, re *regexp.Regexp) string {
 	}
 	return ""
 }
-
