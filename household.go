@@ -15,8 +15,9 @@ type Household struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
-// MaxNameLength bounds every name (household, freezer, product, device, token), in characters.
-const MaxNameLength = 200
+// MaxNameLength bounds every name (household, freezer, product, device,
+// token), in characters: the original system allowed 256.
+const MaxNameLength = 256
 
 // Validate returns EINVALID when a field is out of range.
 func (h *Household) Validate() error {

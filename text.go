@@ -6,7 +6,7 @@ import (
 )
 
 // MaxDescriptionLength bounds a product description, in characters.
-const MaxDescriptionLength = 2000
+const MaxDescriptionLength = 16000
 
 // validateText rejects invalid UTF-8, control characters other than
 // newlines and tabs, and text longer than max characters.

@@ -1,7 +1,7 @@
 -- +goose Up
 CREATE TABLE households (
     id            BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    name          VARCHAR(200) NOT NULL,
+    name          VARCHAR(256) NOT NULL,
     due_soon_days INT          NOT NULL DEFAULT 14 CHECK (due_soon_days >= 0),
     created_at    DATETIME(6)  NOT NULL,
     updated_at    DATETIME(6)  NOT NULL
@@ -33,7 +33,7 @@ CREATE TABLE memberships (
 CREATE TABLE tokens (
     id           BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
     user_id      BIGINT       NOT NULL,
-    name         VARCHAR(200) NOT NULL,
+    name         VARCHAR(256) NOT NULL,
     hash         CHAR(64)     CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     legacy       TINYINT(1)   NOT NULL DEFAULT 0,
     created_at   DATETIME(6)  NOT NULL,
@@ -45,14 +45,14 @@ CREATE TABLE tokens (
 
 CREATE TABLE product_types (
     id      BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    name_en VARCHAR(200) NOT NULL,
-    name_fr VARCHAR(200) NOT NULL
+    name_en VARCHAR(256) NOT NULL,
+    name_fr VARCHAR(256) NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE freezers (
     id           BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
     household_id BIGINT       NOT NULL,
-    name         VARCHAR(200) NOT NULL,
+    name         VARCHAR(256) NOT NULL,
     number_boxes INT          NOT NULL CHECK (number_boxes >= 1),
     archived_at  DATETIME(6)  NULL,
     created_at   DATETIME(6)  NOT NULL,
@@ -67,8 +67,8 @@ CREATE TABLE products (
     freezer_id    BIGINT       NOT NULL,
     box           INT          NOT NULL CHECK (box >= 1),
     slot          INT          NOT NULL CHECK (slot >= 1),
-    name          VARCHAR(200) NOT NULL,
-    description   TEXT         NOT NULL,
+    name          VARCHAR(256) NOT NULL,
+    description   MEDIUMTEXT   NOT NULL,
     type_id       BIGINT       NOT NULL,
     quantity      INT          NOT NULL CHECK (quantity >= 0),
     barcode       VARCHAR(13)  NULL,
@@ -96,7 +96,7 @@ CREATE TABLE devices (
     id           VARCHAR(64)  CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
     household_id BIGINT       NOT NULL,
     kind         VARCHAR(16)  NOT NULL CHECK (kind IN ('scanner', 'integration')),
-    name         VARCHAR(200) NOT NULL,
+    name         VARCHAR(256) NOT NULL,
     freezer_id   BIGINT       NULL,
     mode         VARCHAR(8)   NOT NULL DEFAULT 'out' CHECK (mode IN ('in', 'out', 'move')),
     secret_hash  VARCHAR(255) NOT NULL,
