@@ -216,3 +216,11 @@ type ProductService interface {
 	// DeleteProduct removes a product record (ENOTFOUND).
 	DeleteProduct(ctx context.Context, id int64) error
 }
+
+// ValidateProductName returns EINVALID for an empty, multi-line or overlong name.
+func ValidateProductName(name string) error { return validateName("name", name) }
+
+// ValidateDescription returns EINVALID for an overlong description or one with control characters.
+func ValidateDescription(s string) error {
+	return validateText("description", s, MaxDescriptionLength)
+}

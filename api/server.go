@@ -24,8 +24,36 @@ type Pinger interface {
 
 // Services are the domain services the HTTP layer uses.
 type Services struct {
-	Database Pinger
+	Database   Pinger
+	Users      freezer.UserService
+	Tokens     freezer.TokenService
+	Households freezer.HouseholdService
+	Freezers   freezer.FreezerService
+	Products   freezer.ProductService
+	Types      freezer.ProductTypeService
+	Stats      freezer.StatsService
 }
+
+// Config holds the HTTP layer's settings; the zero value of a field means its default.
+type Config struct {
+	Version string // reported by /healthz
+	// LegacyRateLimit bounds the requests of one client IP on one legacy
+	// route (default: 100 a minute, 24000 a day, as the original system).
+	LegacyRateLimit *RateLimit
+	// TrustedProxies are the networks whose X-Forwarded-For header is
+	// believed; without them the client IP is the peer address.
+	TrustedProxies []*net.IPNet
+	// MaxBodyBytes bounds request bodies (default 1 MiB).
+	MaxBodyBytes int64
+	// Now is the clock of rate limits and dates (default time.Now).
+	Now func() time.Time
+}
+
+// DefaultLegacyRateLimit is the original system's limit.
+var DefaultLegacyRateLimit = RateLimit{PerMinute: 100, PerDay: 24000}
+
+// DefaultMaxBodyBytes bounds request bodies unless configured otherwise.
+const DefaultMaxBodyBytes = 1 << 20
 
 // Server is the HTTP server of freezerd.
 type Server struct {
@@ -34,21 +62,32 @@ type Server struct {
 	listener net.Listener
 	logger   *slog.Logger
 	services Services
-	version  string
+	config   Config
 }
 
-// NewServer builds the routes over services. version is reported by /healthz.
-func NewServer(services Services, logger *slog.Logger, version string) *Server {
+// NewServer builds the routes over services.
+func NewServer(cfg Config, services Services, logger *slog.Logger) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{echo: echo.New(), logger: logger, services: services, version: version}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.LegacyRateLimit == nil {
+		cfg.LegacyRateLimit = &DefaultLegacyRateLimit
+	}
+	s := &Server{echo: echo.New(), logger: logger, services: services, config: cfg}
 	s.echo.HideBanner, s.echo.HidePort = true, true
 	s.echo.HTTPErrorHandler = s.handleError
+	s.echo.IPExtractor = clientIPExtractor(cfg.TrustedProxies)
 	s.echo.Use(middleware.Recover())
 	s.echo.Use(s.logRequests)
 	s.echo.GET("/", s.handleIndex)
 	s.echo.GET("/healthz", s.handleHealth)
+	s.registerLegacyRoutes()
 	s.http = &http.Server{
 		Handler:           s.echo,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -112,7 +151,7 @@ type healthResponse struct {
 func (s *Server) handleHealth(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
 	defer cancel()
-	resp := healthResponse{Status: "ok", Database: "ok", Version: s.version}
+	resp := healthResponse{Status: "ok", Database: "ok", Version: s.config.Version}
 	if err := s.services.Database.Ping(ctx); err != nil {
 		s.logger.Error("health check: database does not answer", "err", err)
 		resp.Status, resp.Database = "error", "unreachable"
@@ -144,6 +183,11 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 // handleError renders errors that reach Echo as a small JSON object.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	var le *legacyError
+	if errors.As(err, &le) {
+		s.renderLegacyError(c, le, err)
 		return
 	}
 	code, message := freezer.ErrorCode(err), freezer.ErrorMessage(err)
@@ -195,4 +239,17 @@ func statusCode(status int) string {
 		return freezer.EINVALID
 	}
 	return freezer.EINTERNAL
+}
+
+// clientIPExtractor takes the client IP from X-Forwarded-For only when the
+// peer is one of the trusted proxies, and otherwise uses the peer address.
+func clientIPExtractor(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }

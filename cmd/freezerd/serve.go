@@ -42,7 +42,7 @@ func (m *Server) Open(ctx context.Context) (err error) {
 	if m.DB, err = openDB(ctx, &m.Config.Config); err != nil {
 		return err
 	}
-	m.HTTP = api.NewServer(api.Services{Database: m.DB}, m.Logger, Version())
+	m.HTTP = api.NewServer(api.Config{Version: Version()}, api.NewServices(m.DB), m.Logger)
 	return m.HTTP.Listen(m.Config.HTTPAddr)
 }
 

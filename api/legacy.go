@@ -1,0 +1,228 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	freezer "github.com/freezer-manager/freezer"
+)
+
+// The error texts of the original system, sent as "details" (missing spaces included).
+const (
+	legacyBadToken              = "Bad token given"
+	legacyBadParameter          = "The parameter given is not correct"
+	legacyBadFormat             = "The request does not follow the format rule. Please try again with the correct format"
+	legacyBadRequest            = "Bad request"
+	legacyBadContentType        = "The content-type sent is not an application/json. Please try again with this content type."
+	legacyBadProductEmplacement = "The emplacement where you try to store your new product is not valid.Please check the box number, the freezer and the product identifier assigned to it.The emplacement is probably already taken."
+	legacyBadProductType        = "The type given to the new product to store is not correct.It should be an integer present in the list referring to the different possible types"
+	legacyBadProductDate        = "The date format is for the new product is not well formatted. It should follow the YYYY-MM-DD format. Please try again with this format"
+	legacyBadProductPeriod      = "The period given for the product is not valid. It should be an integer.Please Try again with the correct setting"
+	legacyBadProductQuantity    = "The quantity given for the product is not valid. It should be an integer.Please Try again with the correct setting"
+	legacyServerError           = "An error occurred on the server"
+	legacyDeleteFreezer         = "It is impossible to delete the freezer since some products are still linked to it"
+	legacyTooManyRequests       = "Too many requests"
+)
+
+// legacyError is an error of the legacy API: {"status": …, "details": …}.
+type legacyError struct {
+	Status  int    `json:"status"`
+	Details string `json:"details"`
+}
+
+func (e *legacyError) Error() string { return e.Details }
+
+func errLegacy(status int, details string) *legacyError {
+	return &legacyError{Status: status, Details: details}
+}
+
+func (s *Server) renderLegacyError(c echo.Context, e *legacyError, cause error) {
+	if e.Status >= 500 {
+		s.logger.Error("legacy request failed", "method", c.Request().Method, "path", c.Path(), "err", cause)
+	}
+	_ = c.JSON(e.Status, e)
+}
+
+// registerLegacyRoutes serves the original system's API at its original
+// paths. CORS and the rate limit are route middleware, not group middleware,
+// so that a wrong method on a known path still answers 405.
+func (s *Server) registerLegacyRoutes() {
+	limiter := newRateLimiter(*s.config.LegacyRateLimit, s.config.Now)
+	mw := []echo.MiddlewareFunc{
+		middleware.CORSWithConfig(middleware.CORSConfig{
+			AllowOrigins: []string{"*"},
+			AllowMethods: []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodOptions},
+			AllowHeaders: []string{echo.HeaderContentType},
+		}),
+		limitPerRoute(limiter, func(c echo.Context, _ time.Duration) error {
+			return errLegacy(http.StatusTooManyRequests, legacyTooManyRequests)
+		}),
+	}
+	routes := []struct {
+		method, path string
+		handler      echo.HandlerFunc
+	}{
+		{http.MethodGet, "/check_token/:token", s.legacyCheckToken},
+		{http.MethodGet, "/types/:token", s.legacyTypes},
+		{http.MethodGet, "/freezers/:token", s.legacyListFreezers},
+		{http.MethodPost, "/freezers/:token", s.legacyCreateFreezer},
+		{http.MethodPut, "/freezers/:token", s.legacyUpdateFreezer},
+		{http.MethodDelete, "/freezers/:token", s.legacyDeleteFreezer},
+		{http.MethodGet, "/freezer_next_id/:freezer/:token", s.legacyNextID},
+		{http.MethodGet, "/get_product/:param/:freezer/:token", s.legacyGetProducts},
+		{http.MethodPost, "/add_product/:token", s.legacyAddProduct},
+		{http.MethodPost, "/update_product/:freezer/:box/:prod/:inside/:token", s.legacyUpdateProduct},
+		{http.MethodGet, "/general_tendency/:token", s.legacyGeneralTendency},
+		{http.MethodGet, "/custom_tendency/:token", s.legacyCustomTendency},
+	}
+	preflight := map[string]bool{}
+	for _, r := range routes {
+		s.echo.Add(r.method, r.path, r.handler, mw...)
+		if !preflight[r.path] {
+			preflight[r.path] = true
+			s.echo.OPTIONS(r.path, func(c echo.Context) error { return c.NoContent(http.StatusNoContent) }, mw...)
+		}
+	}
+}
+
+// legacyAuth checks the token of the path and returns a context acting as
+// its user: 404 when the segment is empty (as an unknown path), 400
+// BAD_TOKEN when no user has it.
+func (s *Server) legacyAuth(c echo.Context) (context.Context, error) {
+	token := c.Param("token")
+	if token == "" {
+		return nil, echo.ErrNotFound
+	}
+	ctx := c.Request().Context()
+	u, _, err := s.services.Tokens.AuthenticateToken(ctx, token)
+	if err != nil {
+		if freezer.ErrorCode(err) == freezer.EUNAUTHORIZED {
+			return nil, errLegacy(http.StatusBadRequest, legacyBadToken)
+		}
+		return nil, legacyInternal(err)
+	}
+	return freezer.NewContextWithUser(ctx, u), nil
+}
+
+// pathInts parses integer path parameters the way the original routes
+// matched them (digits only): anything else is an unknown path, 404.
+func pathInts(c echo.Context, names ...string) ([]int64, error) {
+	values := make([]int64, len(names))
+	for i, name := range names {
+		v := c.Param(name)
+		if v == "" || len(v) > 10 {
+			return nil, echo.ErrNotFound
+		}
+		for _, r := range v {
+			if r < '0' || r > '9' {
+				return nil, echo.ErrNotFound
+			}
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n > legacyMaxNumber {
+			return nil, echo.ErrNotFound
+		}
+		values[i] = n
+	}
+	return values, nil
+}
+
+// legacyInternal logs an unexpected error and answers 500 SERVER_ERROR.
+func legacyInternal(err error) error {
+	return errors.Join(errLegacy(http.StatusInternalServerError, legacyServerError), err)
+}
+
+func (s *Server) legacyCheckToken(c echo.Context) error {
+	if _, err := s.legacyAuth(c); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusOK)
+}
+
+// legacyType is a product type as the original API lists it.
+type legacyType struct {
+	TypeID     int64  `json:"type_id"`
+	TypeNameEN string `json:"type_name_en"`
+	TypeNameFR string `json:"type_name_fr"`
+}
+
+func (s *Server) legacyTypes(c echo.Context) error {
+	ctx, err := s.legacyAuth(c)
+	if err != nil {
+		return err
+	}
+	types, err := s.services.Types.FindProductTypes(ctx)
+	if err != nil {
+		return legacyInternal(err)
+	}
+	out := make([]legacyType, 0, len(types))
+	for _, t := range types {
+		out = append(out, legacyType{TypeID: t.ID, TypeNameEN: t.NameEN, TypeNameFR: t.NameFR})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// tendencyItem is one row of the general tendency.
+type tendencyItem struct {
+	Freq       int    `json:"freq"`
+	TypeID     int64  `json:"type_id"`
+	TypeNameEN string `json:"type_name_en"`
+	TypeNameFR string `json:"type_name_fr"`
+}
+
+// personalTendencyItem always carries "latest", null when no product of the type was taken out.
+type personalTendencyItem struct {
+	Freq       int     `json:"freq"`
+	Latest     *string `json:"latest"`
+	TypeID     int64   `json:"type_id"`
+	TypeNameEN string  `json:"type_name_en"`
+	TypeNameFR string  `json:"type_name_fr"`
+}
+
+func (s *Server) legacyGeneralTendency(c echo.Context) error {
+	ctx, err := s.legacyAuth(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.services.Stats.GeneralTendency(ctx)
+	if err != nil {
+		return legacyInternal(err)
+	}
+	out := make([]tendencyItem, 0, len(list))
+	for _, t := range list {
+		out = append(out, tendencyItem{Freq: t.Count, TypeID: t.Type.ID, TypeNameEN: t.Type.NameEN, TypeNameFR: t.Type.NameFR})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) legacyCustomTendency(c echo.Context) error {
+	ctx, err := s.legacyAuth(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.services.Stats.PersonalTendency(ctx)
+	if err != nil {
+		return legacyInternal(err)
+	}
+	out := make([]personalTendencyItem, 0, len(list))
+	for _, t := range list {
+		out = append(out, personalTendencyItem{Freq: t.Count, Latest: optionalDate(t.Latest), TypeID: t.Type.ID,
+			TypeNameEN: t.Type.NameEN, TypeNameFR: t.Type.NameFR})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// optionalDate returns nil for the zero date, else its YYYY-MM-DD text.
+func optionalDate(d freezer.Date) *string {
+	if d.IsZero() {
+		return nil
+	}
+	s := d.String()
+	return &s
+}
