@@ -1,6 +1,10 @@
 package freezer
 
-import "time"
+import (
+	"context"
+	"fmt"
+	"time"
+)
 
 // Device kinds.
 const (
@@ -22,10 +26,13 @@ type Device struct {
 	HouseholdID int64      `json:"household_id"`
 	Name        string     `json:"name"`
 	FreezerID   *int64     `json:"freezer_id"` // the freezer it is bound to, if any
-	Mode        string     `json:"mode"`       // default scan mode
+	Mode        string     `json:"mode"`       // current scan mode
 	LastSeenAt  *time.Time `json:"last_seen_at"`
 	Online      bool       `json:"online"`
 	CreatedAt   time.Time  `json:"created_at"`
+	// MovingProductID is the product a scanner in move mode picked up and
+	// will put in the next box it scans (0 for none).
+	MovingProductID int64 `json:"-"`
 }
 
 // Validate returns EINVALID when a field is out of range.
@@ -60,19 +67,131 @@ const (
 	ScanError   = "error"
 )
 
+// DeviceFilter selects devices among those the actor may see.
+type DeviceFilter struct {
+	ID          *string
+	HouseholdID *int64
+	Kind        *string
+}
+
+// DeviceUpdate holds the fields to change; nil keeps the current value.
+// FreezerID pointing at 0 unbinds the device.
+type DeviceUpdate struct {
+	Name      *string `json:"name"`
+	FreezerID *int64  `json:"freezer_id"`
+	Mode      *string `json:"mode"`
+}
+
+// DeviceService manages MQTT devices and their credentials.
+type DeviceService interface {
+	// CreateDevice registers a device in one of the actor's households and
+	// returns its password, shown once (EINVALID, ENOTFOUND).
+	CreateDevice(ctx context.Context, d *Device) (string, error)
+	// FindDeviceByID returns one device (ENOTFOUND).
+	FindDeviceByID(ctx context.Context, id string) (*Device, error)
+	// FindDevices lists the devices the actor may see, ordered by creation.
+	FindDevices(ctx context.Context, filter DeviceFilter) ([]*Device, error)
+	// UpdateDevice renames a device, binds it to a freezer or sets its mode (ENOTFOUND, EINVALID).
+	UpdateDevice(ctx context.Context, id string, upd DeviceUpdate) (*Device, error)
+	// DeleteDevice revokes a device: its credentials stop working (ENOTFOUND).
+	DeleteDevice(ctx context.Context, id string) error
+	// AuthenticateDevice checks a device's credentials (EUNAUTHORIZED).
+	AuthenticateDevice(ctx context.Context, id, password string) (*Device, error)
+	// SetDeviceOnline records a device connecting or disconnecting.
+	SetDeviceOnline(ctx context.Context, id string, online bool) error
+}
+
+// Operations a scan performs, as sent in acks.
+const (
+	OpOut  = "out"
+	OpIn   = "in"
+	OpMove = "move"
+	OpMode = "mode"
+	OpUndo = "undo"
+)
+
 // ScanEvent is one scan received from a device, with its outcome: the audit
 // trail and the idempotency record of (DeviceID, MsgID).
 type ScanEvent struct {
-	ID        int64     `json:"id"`
-	DeviceID  string    `json:"device_id"`
-	MsgID     string    `json:"msg_id"`
-	Code      string    `json:"code"`
-	Mode      string    `json:"mode"`
-	Op        string    `json:"op"`
-	Status    string    `json:"status"`
-	ProductID *int64    `json:"product_id"`
-	Message   string    `json:"message"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        int64  `json:"id"`
+	DeviceID  string `json:"device_id"`
+	MsgID     string `json:"msg_id"`
+	Code      string `json:"code"`
+	Mode      string `json:"mode"`
+	Op        string `json:"op"`
+	Status    string `json:"status"`
+	ProductID *int64 `json:"product_id"`
+	Message   string `json:"message"`
+	Location  string `json:"location"` // where the product is after the scan, e.g. "F2 B3 S7"
+	Product   string `json:"product"`  // the product's name
+	// Undo is the product's place before the scan, to put it back on undo.
+	Undo      *ProductPlace `json:"-"`
+	Undone    bool          `json:"undone"`
+	CreatedAt time.Time     `json:"created_at"`
+}
+
+// ProductPlace is where a product is and whether it is inside.
+type ProductPlace struct {
+	FreezerID int64 `json:"freezer_id"`
+	Box       int   `json:"box"`
+	Slot      int   `json:"slot"`
+	DateOut   Date  `json:"date_out"`
+}
+
+// Location formats a place as scanners show it: "F2 B3 S7".
+func (p ProductPlace) Location() string {
+	return fmt.Sprintf("F%d B%d S%d", p.FreezerID, p.Box, p.Slot)
+}
+
+// PlaceOf returns where p is.
+func PlaceOf(p *Product) ProductPlace {
+	return ProductPlace{FreezerID: p.FreezerID, Box: p.Box, Slot: p.Slot, DateOut: p.DateOut}
+}
+
+// ScanTx is what the processing of one scan may read and change, inside the
+// transaction that also records its ScanEvent. It acts as the server itself:
+// the caller checks that a device touches only its own household.
+type ScanTx interface {
+	// Today returns the current calendar day.
+	Today() Date
+	// FindScanEvent returns the event of (deviceID, msgID), or nil.
+	FindScanEvent(ctx context.Context, deviceID, msgID string) (*ScanEvent, error)
+	// FindRecentScan returns the device's latest event for code at or after since, or nil.
+	FindRecentScan(ctx context.Context, deviceID, code string, since time.Time) (*ScanEvent, error)
+	// FindLastUndoable returns the device's latest successful out, in or
+	// move at or after since that was not undone, or nil.
+	FindLastUndoable(ctx context.Context, deviceID string, since time.Time) (*ScanEvent, error)
+	// MarkUndone flags an event as undone.
+	MarkUndone(ctx context.Context, eventID int64) error
+	// InsertScanEvent records an event.
+	InsertScanEvent(ctx context.Context, e *ScanEvent) error
+	// FindDevice returns a device with its scan state (ENOTFOUND).
+	FindDevice(ctx context.Context, id string) (*Device, error)
+	// SetDeviceScanState stores a device's current mode and the product it
+	// is moving (0 for none).
+	SetDeviceScanState(ctx context.Context, id, mode string, movingProductID int64) error
+	// FindProduct returns a product of any household (ENOTFOUND).
+	FindProduct(ctx context.Context, id int64) (*Product, error)
+	// FindOldestInsideByBarcode returns the product inside with that barcode
+	// in the household that went in first, preferring preferFreezer (when
+	// not 0); nil when there is none.
+	FindOldestInsideByBarcode(ctx context.Context, householdID int64, barcode string, preferFreezer int64) (*Product, error)
+	// FindFreezer returns a freezer of any household (ENOTFOUND).
+	FindFreezer(ctx context.Context, id int64) (*Freezer, error)
+	// NextFreeSlot returns the smallest free slot of a box.
+	NextFreeSlot(ctx context.Context, freezerID int64, box int) (int, error)
+	// MoveProduct stores p's new place and date_out, bumping its version
+	// (ECONFLICT when another product is inside at that slot).
+	MoveProduct(ctx context.Context, p *Product) error
+}
+
+// ScanStore runs scan processing in transactions.
+type ScanStore interface {
+	// RunScans calls fn for each of n jobs, each inside its own savepoint of
+	// one transaction, and commits them all at once: group commit. A job whose
+	// fn fails is rolled back alone and its error returned at its index. An
+	// error for the whole batch means nothing was committed.
+	RunScans(ctx context.Context, n int, fn func(ctx context.Context, tx ScanTx, i int) error) ([]error, error)
 }
 
 // Alert stages.

@@ -28,6 +28,8 @@ Usage:
   freezerd migrate [flags]      bring the database schema up to date
   freezerd user add --email E --password P [--admin] [--language en|fr]
                                 create a user with a household and an API token
+  freezerd device add --household H --name N [--freezer F] [--mode out|in|move] [--kind scanner|integration]
+                                register an MQTT device and print its credentials (shown once)
   freezerd healthcheck [--http-addr ADDR]
                                 exit 0 if the server at ADDR answers /healthz
   freezerd version              print the version
@@ -57,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = runMigrate(ctx, args, getenv, stdout, stderr)
 	case "user":
 		err = runUser(ctx, args, getenv, stdin, stdout, stderr)
+	case "device":
+		err = runDevice(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":
 		err = runHealthcheck(ctx, args, getenv, stdout, stderr)
 	case "version":

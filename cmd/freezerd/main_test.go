@@ -314,7 +314,7 @@ func TestServeFlagsFromEnvironment(t *testing.T) {
 func TestSignalShutdown(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "serve", "--http-addr", "127.0.0.1:0", "--data-dir", t.TempDir())
+			cmd := exec.Command(os.Args[0], "serve", "--http-addr", "127.0.0.1:0", "--mqtt-addr", "127.0.0.1:0", "--data-dir", t.TempDir())
 			cmd.Env = append(os.Environ(), "FREEZERD_TEST_MAIN=1")
 			stderr, err := cmd.StderrPipe()
 			if err != nil {

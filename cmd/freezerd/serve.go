@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"io"
@@ -9,7 +10,10 @@ import (
 	"time"
 
 	"github.com/freezer-manager/freezer/api"
+	"github.com/freezer-manager/freezer/broker"
 	"github.com/freezer-manager/freezer/db"
+	"github.com/freezer-manager/freezer/devices"
+	"github.com/freezer-manager/freezer/hub"
 )
 
 // ServeConfig holds the settings of "freezerd serve".
@@ -17,11 +21,23 @@ type ServeConfig struct {
 	Config
 	HTTPAddr        string
 	ShutdownTimeout time.Duration
+	MQTTAddr        string // embedded broker, plain TCP; "" for none
+	MQTTWSAddr      string // embedded broker over WebSocket; "" for none
+	MQTTTLSAddr     string // embedded broker over TLS; "" for none
+	MQTTTLSCert     string
+	MQTTTLSKey      string
+	MQTTRoot        string // topic root of the contract
 }
 
 func (c *ServeConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.HTTPAddr, "http-addr", ":8080", "address of the HTTP server (REST API, web pages)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long to wait for requests in flight on shutdown")
+	fs.StringVar(&c.MQTTAddr, "mqtt-addr", ":1883", `address of the embedded MQTT broker; "" for no broker`)
+	fs.StringVar(&c.MQTTWSAddr, "mqtt-ws-addr", "", "address of the embedded broker's MQTT-over-WebSocket listener")
+	fs.StringVar(&c.MQTTTLSAddr, "mqtt-tls-addr", "", "address of the embedded broker's MQTT-over-TLS listener (needs --mqtt-tls-cert and --mqtt-tls-key)")
+	fs.StringVar(&c.MQTTTLSCert, "mqtt-tls-cert", "", "PEM certificate file of the TLS listener")
+	fs.StringVar(&c.MQTTTLSKey, "mqtt-tls-key", "", "PEM private key file of the TLS listener")
+	fs.StringVar(&c.MQTTRoot, "mqtt-root", devices.DefaultRoot, "topic root of the MQTT contract")
 }
 
 // Server is a running freezerd: its database and listeners.
@@ -30,6 +46,8 @@ type Server struct {
 	Logger *slog.Logger
 	DB     *db.DB
 	HTTP   *api.Server
+	Broker *broker.Broker // nil without an embedded broker
+	Hub    *hub.Hub       // nil without a broker
 }
 
 // Open opens the database and binds every listener; on error nothing stays open.
@@ -43,14 +61,47 @@ func (m *Server) Open(ctx context.Context) (err error) {
 		return err
 	}
 	m.HTTP = api.NewServer(api.Config{Version: Version()}, api.NewServices(m.DB), m.Logger)
-	return m.HTTP.Listen(m.Config.HTTPAddr)
+	if err := m.HTTP.Listen(m.Config.HTTPAddr); err != nil {
+		return err
+	}
+	return m.openMQTT()
+}
+
+// openMQTT starts the embedded broker and the hub on it.
+func (m *Server) openMQTT() error {
+	c := m.Config
+	if c.MQTTAddr == "" && c.MQTTWSAddr == "" && c.MQTTTLSAddr == "" {
+		return nil
+	}
+	topics := devices.Topics{Root: c.MQTTRoot}
+	cfg := broker.Config{TCPAddr: c.MQTTAddr, WebSocketAddr: c.MQTTWSAddr, TLSAddr: c.MQTTTLSAddr, Topics: topics}
+	if c.MQTTTLSAddr != "" {
+		cert, err := tls.LoadX509KeyPair(c.MQTTTLSCert, c.MQTTTLSKey)
+		if err != nil {
+			return fmt.Errorf("mqtt tls: %w", err)
+		}
+		cfg.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	var err error
+	if m.Broker, err = broker.New(cfg, m.DB, m.Logger); err != nil {
+		return err
+	}
+	if err := m.Broker.Start(); err != nil {
+		return err
+	}
+	m.Hub = hub.New(hub.Config{Topics: topics}, m.DB, m.Broker, m.Logger)
+	return m.Hub.Start()
 }
 
 // Run serves until ctx is cancelled, then shuts down cleanly.
 func (m *Server) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- m.HTTP.Serve() }()
-	m.Logger.Info("freezerd started", "version", Version(), "http", m.HTTP.Addr(), "database", m.DB.Dialect())
+	mqttAddr := ""
+	if m.Broker != nil {
+		mqttAddr = m.Broker.TCPAddr()
+	}
+	m.Logger.Info("freezerd started", "version", Version(), "http", m.HTTP.Addr(), "mqtt", mqttAddr, "database", m.DB.Dialect())
 	select {
 	case err := <-errc:
 		return err
@@ -64,10 +115,23 @@ func (m *Server) Run(ctx context.Context) error {
 // requests in flight, then closes the database.
 func (m *Server) Close(ctx context.Context) error {
 	var firstErr error
+	// The broker stops first, so that no scan arrives at a stopped hub.
+	if m.Broker != nil {
+		if err := m.Broker.Close(); err != nil {
+			firstErr = err
+		}
+		m.Broker = nil
+	}
+	if m.Hub != nil {
+		m.Hub.Close()
+		m.Hub = nil
+	}
 	if m.HTTP != nil && m.HTTP.Addr() != "" {
 		shutdownCtx, cancel := context.WithTimeout(ctx, m.Config.ShutdownTimeout)
 		defer cancel()
-		firstErr = m.HTTP.Shutdown(shutdownCtx)
+		if err := m.HTTP.Shutdown(shutdownCtx); err != nil && firstErr == nil {
+			firstErr = err
+		}
 	}
 	if m.DB != nil {
 		if err := m.DB.Close(); err != nil && firstErr == nil {

@@ -1,0 +1,244 @@
+// Package broker runs the embedded MQTT broker (mochi-mqtt): its listeners,
+// the device authentication and ACL hook, and the inline Bus the hub uses.
+package broker
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
+
+	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/devices"
+)
+
+// DefaultMaxPacketSize bounds the packets clients may send: scans are tiny.
+const DefaultMaxPacketSize = 16 * 1024
+
+// Config holds the broker's settings.
+type Config struct {
+	TCPAddr       string      // plain MQTT, e.g. ":1883"; "" for none
+	WebSocketAddr string      // MQTT over WebSocket; "" for none
+	TLSAddr       string      // MQTT over TLS; "" for none
+	TLSConfig     *tls.Config // required with TLSAddr
+	Topics        devices.Topics
+	MaxPacketSize uint32 // 0 means DefaultMaxPacketSize
+	// DiscoveryPrefix is the Home Assistant discovery prefix integrations may read.
+	DiscoveryPrefix string
+}
+
+// DeviceAuthenticator checks device credentials and records presence.
+type DeviceAuthenticator interface {
+	AuthenticateDevice(ctx context.Context, id, password string) (*freezer.Device, error)
+	SetDeviceOnline(ctx context.Context, id string, online bool) error
+}
+
+// Broker is the embedded MQTT broker.
+type Broker struct {
+	config  Config
+	server  *mqtt.Server
+	auth    *authHook
+	logger  *slog.Logger
+	subID   atomic.Int64
+	tcpAddr string
+}
+
+// New builds a broker that authenticates devices against auth.
+func New(cfg Config, auth DeviceAuthenticator, logger *slog.Logger) (*Broker, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Topics.Root == "" {
+		cfg.Topics.Root = devices.DefaultRoot
+	}
+	if cfg.MaxPacketSize == 0 {
+		cfg.MaxPacketSize = DefaultMaxPacketSize
+	}
+	if cfg.DiscoveryPrefix == "" {
+		cfg.DiscoveryPrefix = "homeassistant"
+	}
+	caps := mqtt.NewDefaultServerCapabilities()
+	caps.MaximumMessageExpiryInterval = 0 // retained messages must never expire
+	caps.MaximumPacketSize = cfg.MaxPacketSize
+	server := mqtt.New(&mqtt.Options{
+		InlineClient: true,
+		Capabilities: caps,
+		Logger:       logger.With("component", "mqtt"),
+	})
+	hook := &authHook{devices: auth, topics: cfg.Topics, discovery: cfg.DiscoveryPrefix, logger: logger}
+	if err := server.AddHook(hook, nil); err != nil {
+		return nil, fmt.Errorf("mqtt: add auth hook: %w", err)
+	}
+	b := &Broker{config: cfg, server: server, auth: hook, logger: logger}
+	if cfg.TCPAddr != "" {
+		tcp := listeners.NewTCP(listeners.Config{ID: "tcp", Address: cfg.TCPAddr})
+		if err := server.AddListener(tcp); err != nil {
+			return nil, fmt.Errorf("mqtt: cannot listen on %s: %w", cfg.TCPAddr, errors.Unwrap(err))
+		}
+		b.tcpAddr = tcp.Address()
+	}
+	if cfg.TLSAddr != "" {
+		if cfg.TLSConfig == nil {
+			b.closeListeners()
+			return nil, errors.New("mqtt: a TLS listener needs a certificate")
+		}
+		if err := server.AddListener(listeners.NewTCP(listeners.Config{ID: "tls", Address: cfg.TLSAddr, TLSConfig: cfg.TLSConfig})); err != nil {
+			b.closeListeners()
+			return nil, fmt.Errorf("mqtt: cannot listen on %s: %w", cfg.TLSAddr, errors.Unwrap(err))
+		}
+	}
+	if cfg.WebSocketAddr != "" {
+		if err := server.AddListener(listeners.NewWebsocket(listeners.Config{ID: "ws", Address: cfg.WebSocketAddr})); err != nil {
+			b.closeListeners()
+			return nil, fmt.Errorf("mqtt: cannot listen on %s: %w", cfg.WebSocketAddr, errors.Unwrap(err))
+		}
+	}
+	return b, nil
+}
+
+func (b *Broker) closeListeners() {
+	b.server.Listeners.CloseAll(func(string) {})
+}
+
+// Start accepts connections.
+func (b *Broker) Start() error {
+	if err := b.server.Serve(); err != nil {
+		return fmt.Errorf("mqtt: %w", err)
+	}
+	return nil
+}
+
+// TCPAddr returns the address of the plain MQTT listener, "" without one.
+func (b *Broker) TCPAddr() string { return b.tcpAddr }
+
+// Close disconnects every client and stops the listeners.
+func (b *Broker) Close() error { return b.server.Close() }
+
+// Disconnect drops a device's connection at once, as when it is revoked.
+func (b *Broker) Disconnect(deviceID string) {
+	b.auth.forget(deviceID)
+	if cl, ok := b.server.Clients.Get(deviceID); ok && !cl.Net.Inline {
+		_ = b.server.DisconnectClient(cl, packets.ErrNotAuthorized)
+	}
+}
+
+// Subscribe implements devices.Bus with an inline subscription. The handler
+// runs on the publishing client's goroutine.
+func (b *Broker) Subscribe(filter string, handler func(devices.Message)) error {
+	id := int(b.subID.Add(1))
+	return b.server.Subscribe(filter, id, func(_ *mqtt.Client, _ packets.Subscription, pk packets.Packet) {
+		handler(devices.Message{Topic: pk.TopicName, Payload: append([]byte(nil), pk.Payload...)})
+	})
+}
+
+// Publish implements devices.Bus through the inline client, at QoS 1.
+func (b *Broker) Publish(topic string, payload []byte, retain bool) error {
+	return b.server.Publish(topic, payload, retain, 1)
+}
+
+var _ devices.Bus = (*Broker)(nil)
+
+// authHook authenticates devices and confines each to its own topics.
+type authHook struct {
+	mqtt.HookBase
+	devices   DeviceAuthenticator
+	topics    devices.Topics
+	discovery string
+	logger    *slog.Logger
+
+	connected sync.Map // client id → *freezer.Device, for the ACL checks
+}
+
+func (h *authHook) ID() string { return "freezer-device-auth" }
+
+func (h *authHook) Provides(b byte) bool {
+	switch b {
+	case mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnSessionEstablished, mqtt.OnDisconnect:
+		return true
+	}
+	return false
+}
+
+// OnConnectAuthenticate accepts a device whose client id and username are
+// its id and whose password matches.
+func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
+	if cl.Net.Inline {
+		return true
+	}
+	id := string(pk.Connect.Username)
+	if id == "" || id != cl.ID {
+		h.logger.Info("mqtt connection refused: client id and username must both be the device id", "client", cl.ID, "remote", cl.Net.Remote)
+		return false
+	}
+	d, err := h.devices.AuthenticateDevice(context.Background(), id, string(pk.Connect.Password))
+	if err != nil {
+		h.logger.Info("mqtt connection refused", "client", cl.ID, "remote", cl.Net.Remote, "err", freezer.ErrorMessage(err))
+		return false
+	}
+	h.connected.Store(cl.ID, d)
+	return true
+}
+
+func (h *authHook) forget(id string) { h.connected.Delete(id) }
+
+// OnACLCheck lets a scanner publish only its own scans and status and read
+// its own acks and settings; an integration reads its household's topics
+// and discovery, and publishes only the Home Assistant status.
+func (h *authHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
+	if cl.Net.Inline {
+		return true
+	}
+	v, ok := h.connected.Load(cl.ID)
+	if !ok {
+		return false
+	}
+	d := v.(*freezer.Device)
+	switch d.Kind {
+	case freezer.DeviceScanner:
+		if write {
+			return topic == h.topics.Scan(d.ID) || topic == h.topics.Status(d.ID)
+		}
+		return topic == h.topics.Ack(d.ID) || hasPrefix(topic, h.topics.Root+"/dev/"+d.ID+"/set/")
+	case freezer.DeviceIntegration:
+		if write {
+			return topic == h.discovery+"/status"
+		}
+		return hasPrefix(topic, fmt.Sprintf("%s/household/%d/", h.topics.Root, d.HouseholdID)) || hasPrefix(topic, h.discovery+"/")
+	}
+	return false
+}
+
+// hasPrefix reports whether topic is strictly below prefix.
+func hasPrefix(topic, prefix string) bool {
+	return len(topic) > len(prefix) && strings.HasPrefix(topic, prefix)
+}
+
+func (h *authHook) OnSessionEstablished(cl *mqtt.Client, _ packets.Packet) {
+	if _, ok := h.connected.Load(cl.ID); ok {
+		h.setOnline(cl.ID, true)
+	}
+}
+
+func (h *authHook) OnDisconnect(cl *mqtt.Client, _ error, _ bool) {
+	if cl.Net.Inline {
+		return
+	}
+	// A client taken over by a new connection with the same id stays online.
+	if _, ok := h.connected.Load(cl.ID); ok && !cl.IsTakenOver() {
+		h.setOnline(cl.ID, false)
+	}
+}
+
+func (h *authHook) setOnline(id string, online bool) {
+	if err := h.devices.SetDeviceOnline(context.Background(), id, online); err != nil {
+		h.logger.Warn("record device presence", "device", id, "err", err)
+	}
+}

@@ -1,0 +1,189 @@
+// Package hub turns the scans that devices publish into product operations
+// and answers each with an ack once the change is committed. It talks to
+// MQTT only through the devices.Bus interface.
+package hub
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/devices"
+)
+
+// Defaults of the hub's settings.
+const (
+	DefaultQueueSize    = 4096
+	DefaultMaxBatch     = 256
+	DefaultUndoWindow   = 10 * time.Minute
+	DefaultRawDupWindow = 2 * time.Second
+)
+
+// Config holds the hub's settings; zero values mean the defaults.
+type Config struct {
+	Topics       devices.Topics
+	QueueSize    int
+	MaxBatch     int           // scans committed together at most
+	UndoWindow   time.Duration // how long after an operation UNDO may revert it
+	RawDupWindow time.Duration // a raw line repeated within this is a duplicate
+	Now          func() time.Time
+}
+
+// Hub processes scans from a Bus against a ScanStore.
+type Hub struct {
+	config Config
+	store  freezer.ScanStore
+	bus    devices.Bus
+	logger *slog.Logger
+
+	queue chan *job
+	wg    sync.WaitGroup
+	stop  context.CancelFunc
+}
+
+// New returns a hub; call Start to subscribe and process.
+func New(cfg Config, store freezer.ScanStore, bus devices.Bus, logger *slog.Logger) *Hub {
+	if cfg.Topics.Root == "" {
+		cfg.Topics.Root = devices.DefaultRoot
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = DefaultQueueSize
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = DefaultMaxBatch
+	}
+	if cfg.UndoWindow <= 0 {
+		cfg.UndoWindow = DefaultUndoWindow
+	}
+	if cfg.RawDupWindow <= 0 {
+		cfg.RawDupWindow = DefaultRawDupWindow
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Hub{config: cfg, store: store, bus: bus, logger: logger, queue: make(chan *job, cfg.QueueSize)}
+}
+
+// Start subscribes to the scan topics and starts the writer.
+func (h *Hub) Start() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	h.stop = cancel
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		h.writeLoop(ctx)
+	}()
+	if err := h.bus.Subscribe(h.config.Topics.ScanFilter(), h.receive); err != nil {
+		h.Close()
+		return fmt.Errorf("hub: subscribe to scans: %w", err)
+	}
+	return nil
+}
+
+// Close stops processing; scans not yet committed are neither applied nor acked.
+func (h *Hub) Close() {
+	if h.stop != nil {
+		h.stop()
+		h.wg.Wait()
+	}
+}
+
+// receive queues a scan; it runs on the broker's goroutine, so it only decodes.
+func (h *Hub) receive(m devices.Message) {
+	dev, ok := h.config.Topics.DeviceOfScan(m.Topic)
+	if !ok {
+		if m.Done != nil {
+			m.Done()
+		}
+		return
+	}
+	j := &job{deviceID: dev, done: m.Done, received: h.config.Now()}
+	j.msg, j.decodeErr = devices.DecodeScan(m.Payload)
+	h.queue <- j
+}
+
+// writeLoop commits what is queued in batches: it takes the scans already
+// waiting, never waits for more, so a lone scan is committed at once.
+func (h *Hub) writeLoop(ctx context.Context) {
+	batch := make([]*job, 0, h.config.MaxBatch)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case j := <-h.queue:
+			batch = append(batch[:0], j)
+		}
+	fill:
+		for len(batch) < h.config.MaxBatch {
+			select {
+			case j := <-h.queue:
+				batch = append(batch, j)
+			default:
+				break fill
+			}
+		}
+		if !h.commit(ctx, batch) {
+			return
+		}
+		h.answer(batch)
+	}
+}
+
+// commit applies a batch, retrying while the database is unreachable; it
+// returns false when the hub stops first.
+func (h *Hub) commit(ctx context.Context, batch []*job) bool {
+	backoff := 50 * time.Millisecond
+	for {
+		errs, err := h.store.RunScans(ctx, len(batch), func(ctx context.Context, tx freezer.ScanTx, i int) error {
+			return h.apply(ctx, tx, batch[i])
+		})
+		if err == nil {
+			for i, jobErr := range errs {
+				if jobErr != nil {
+					h.failed(batch[i], jobErr)
+				}
+			}
+			return true
+		}
+		h.logger.Error("scan batch not committed; retrying", "scans", len(batch), "err", err, "retry_in", backoff)
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
+}
+
+// failed turns a job that could not be applied into an error ack.
+func (h *Hub) failed(j *job, err error) {
+	h.logger.Warn("scan not applied", "device", j.deviceID, "id", j.msg.ID, "err", err)
+	j.ack = devices.Ack{ID: j.msg.ID, Status: freezer.ScanError, Msg: "not applied: " + freezer.ErrorMessage(err)}
+	j.setMode = ""
+}
+
+// answer publishes each committed job's ack, then its new mode, then
+// acknowledges the message to the broker.
+func (h *Hub) answer(batch []*job) {
+	for _, j := range batch {
+		if j.ack.Status != "" {
+			if err := h.bus.Publish(h.config.Topics.Ack(j.deviceID), j.ack.Encode(), false); err != nil {
+				h.logger.Error("publish ack", "device", j.deviceID, "err", err)
+			}
+		}
+		if j.setMode != "" {
+			if err := h.bus.Publish(h.config.Topics.SetMode(j.deviceID), []byte(j.setMode), false); err != nil {
+				h.logger.Error("publish mode", "device", j.deviceID, "err", err)
+			}
+		}
+		if j.done != nil {
+			j.done()
+		}
+	}
+}

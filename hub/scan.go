@@ -1,0 +1,309 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/devices"
+	"github.com/freezer-manager/freezer/labels"
+)
+
+// job is one scan on its way through the hub.
+type job struct {
+	deviceID  string
+	msg       devices.ScanMessage
+	decodeErr error
+	received  time.Time
+	done      func()
+
+	// Results, set by apply; apply may run more than once if the batch is retried.
+	ack     devices.Ack
+	setMode string
+}
+
+// maxStoredCode bounds the code kept in a scan event.
+const maxStoredCode = 255
+
+// apply processes one scan inside tx: it checks for a duplicate, performs
+// the operation, records the event and prepares the ack.
+func (h *Hub) apply(ctx context.Context, tx freezer.ScanTx, j *job) error {
+	j.ack, j.setMode = devices.Ack{ID: j.msg.ID}, ""
+	dev, err := tx.FindDevice(ctx, j.deviceID)
+	if freezer.ErrorCode(err) == freezer.ENOTFOUND {
+		j.ack.Status, j.ack.Msg = freezer.ScanDenied, "unknown device"
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if dev.Kind != freezer.DeviceScanner {
+		j.ack.Status, j.ack.Msg = freezer.ScanDenied, "this device may not scan"
+		return nil
+	}
+
+	e := &freezer.ScanEvent{DeviceID: dev.ID, MsgID: j.msg.ID, Code: truncate(j.msg.Code, maxStoredCode), Mode: dev.Mode}
+	if j.msg.Mode != "" {
+		e.Mode = j.msg.Mode
+	}
+	if j.decodeErr != nil {
+		e.MsgID = fmt.Sprintf("bad-%d", j.received.UnixNano())
+		e.Status, e.Message = freezer.ScanError, truncate(j.decodeErr.Error(), 200)
+		return h.record(ctx, tx, j, e)
+	}
+	if e.MsgID != "" {
+		if prev, err := tx.FindScanEvent(ctx, dev.ID, e.MsgID); err != nil || prev != nil {
+			if prev != nil {
+				j.ack = ackOf(prev) // a resend: the same answer, applied once
+			}
+			return err
+		}
+	} else {
+		prev, err := tx.FindRecentScan(ctx, dev.ID, e.Code, j.received.Add(-h.config.RawDupWindow))
+		if err != nil {
+			return err
+		}
+		if prev != nil {
+			j.ack = devices.Ack{Status: freezer.ScanAlready, Op: prev.Op, Product: prev.Product, Location: prev.Location, Msg: "same code scanned twice"}
+			return nil
+		}
+		e.MsgID = fmt.Sprintf("raw-%d", j.received.UnixNano())
+	}
+
+	op := &operation{hub: h, tx: tx, dev: dev, event: e, job: j}
+	if err := op.run(ctx, labels.Parse(j.msg.Code)); err != nil {
+		return err
+	}
+	return h.record(ctx, tx, j, e)
+}
+
+// record stores the event and makes the ack from it.
+func (h *Hub) record(ctx context.Context, tx freezer.ScanTx, j *job, e *freezer.ScanEvent) error {
+	if err := tx.InsertScanEvent(ctx, e); err != nil {
+		return err
+	}
+	j.ack = ackOf(e)
+	if j.msg.ID == "" {
+		j.ack.ID = ""
+	}
+	return nil
+}
+
+func ackOf(e *freezer.ScanEvent) devices.Ack {
+	return devices.Ack{ID: e.MsgID, Status: e.Status, Op: e.Op, Product: e.Product, Location: e.Location, Msg: e.Message}
+}
+
+// operation is the work of one scan on one device.
+type operation struct {
+	hub   *Hub
+	tx    freezer.ScanTx
+	dev   *freezer.Device
+	event *freezer.ScanEvent
+	job   *job
+}
+
+func (o *operation) result(status, op, msg string) error {
+	o.event.Status, o.event.Op, o.event.Message = status, op, msg
+	return nil
+}
+
+// run performs what code means in the event's mode.
+func (o *operation) run(ctx context.Context, code labels.Code) error {
+	switch code.Kind {
+	case labels.KindCommand:
+		return o.command(ctx, code.Command)
+	case labels.KindProduct:
+		p, err := o.product(ctx, code.ProductID)
+		if p == nil || err != nil {
+			return err
+		}
+		switch o.event.Mode {
+		case freezer.ModeIn:
+			return o.putBack(ctx, p)
+		case freezer.ModeMove:
+			o.describe(p)
+			if err := o.tx.SetDeviceScanState(ctx, o.dev.ID, freezer.ModeMove, p.ID); err != nil {
+				return err
+			}
+			return o.result(freezer.ScanOK, freezer.OpMove, "now scan the box to put it in")
+		}
+		return o.takeOut(ctx, p)
+	case labels.KindBox:
+		return o.moveToBox(ctx, code.FreezerID, code.Box)
+	case labels.KindBarcode:
+		if o.event.Mode != freezer.ModeOut {
+			return o.result(freezer.ScanError, "", "a retail barcode only takes products out")
+		}
+		var bound int64
+		if o.dev.FreezerID != nil {
+			bound = *o.dev.FreezerID
+		}
+		p, err := o.tx.FindOldestInsideByBarcode(ctx, o.dev.HouseholdID, code.Barcode, bound)
+		if err != nil {
+			return err
+		}
+		if p == nil {
+			return o.result(freezer.ScanUnknown, freezer.OpOut, "no product with this barcode inside")
+		}
+		return o.takeOut(ctx, p)
+	}
+	return o.result(freezer.ScanUnknown, "", "unknown code")
+}
+
+// product loads a product of the device's household; for any other it
+// records the outcome and returns nil.
+func (o *operation) product(ctx context.Context, id int64) (*freezer.Product, error) {
+	p, err := o.tx.FindProduct(ctx, id)
+	if freezer.ErrorCode(err) == freezer.ENOTFOUND {
+		return nil, o.result(freezer.ScanUnknown, "", "no such product")
+	} else if err != nil {
+		return nil, err
+	}
+	if p.HouseholdID != o.dev.HouseholdID {
+		return nil, o.result(freezer.ScanDenied, "", "not a product of this household")
+	}
+	return p, nil
+}
+
+// describe names the product and its place in the event.
+func (o *operation) describe(p *freezer.Product) {
+	o.event.ProductID = &p.ID
+	o.event.Product = truncate(p.Name, freezer.MaxNameLength)
+	o.event.Location = freezer.PlaceOf(p).Location()
+}
+
+func (o *operation) takeOut(ctx context.Context, p *freezer.Product) error {
+	o.describe(p)
+	if !p.Inside() {
+		return o.result(freezer.ScanAlready, freezer.OpOut, "already taken out on "+p.DateOut.String())
+	}
+	undo := freezer.PlaceOf(p)
+	p.DateOut = o.tx.Today()
+	if p.DateOut.Before(p.DateIn) {
+		p.DateOut = p.DateIn
+	}
+	if err := o.tx.MoveProduct(ctx, p); err != nil {
+		return err
+	}
+	o.event.Undo = &undo
+	return o.result(freezer.ScanOK, freezer.OpOut, "taken out")
+}
+
+// putBack returns a product to its slot, or to the next free slot of its
+// box when its slot was taken meanwhile.
+func (o *operation) putBack(ctx context.Context, p *freezer.Product) error {
+	if p.Inside() {
+		o.describe(p)
+		return o.result(freezer.ScanAlready, freezer.OpIn, "already inside")
+	}
+	undo := freezer.PlaceOf(p)
+	p.DateOut = freezer.Date{}
+	if err := o.place(ctx, p); err != nil {
+		return err
+	}
+	o.describe(p)
+	o.event.Undo = &undo
+	return o.result(freezer.ScanOK, freezer.OpIn, "put back")
+}
+
+// place stores p inside at its slot, or at the next free slot of its box.
+func (o *operation) place(ctx context.Context, p *freezer.Product) error {
+	err := o.tx.MoveProduct(ctx, p)
+	if freezer.ErrorCode(err) != freezer.ECONFLICT {
+		return err
+	}
+	if p.Slot, err = o.tx.NextFreeSlot(ctx, p.FreezerID, p.Box); err != nil {
+		return err
+	}
+	return o.tx.MoveProduct(ctx, p)
+}
+
+func (o *operation) moveToBox(ctx context.Context, freezerID int64, box int) error {
+	f, err := o.tx.FindFreezer(ctx, freezerID)
+	if freezer.ErrorCode(err) == freezer.ENOTFOUND {
+		return o.result(freezer.ScanUnknown, freezer.OpMove, "no such freezer")
+	} else if err != nil {
+		return err
+	}
+	if f.HouseholdID != o.dev.HouseholdID {
+		return o.result(freezer.ScanDenied, freezer.OpMove, "not a freezer of this household")
+	}
+	if freezer.ValidateBox(box, f.NumberBoxes) != nil || f.ArchivedAt != nil {
+		return o.result(freezer.ScanUnknown, freezer.OpMove, "no such box")
+	}
+	if o.event.Mode != freezer.ModeMove || o.dev.MovingProductID == 0 {
+		return o.result(freezer.ScanError, freezer.OpMove, "in move mode, scan a product first")
+	}
+	p, err := o.product(ctx, o.dev.MovingProductID)
+	if p == nil || err != nil {
+		return err
+	}
+	undo := freezer.PlaceOf(p)
+	p.FreezerID, p.Box, p.DateOut = f.ID, box, freezer.Date{}
+	if p.Slot, err = o.tx.NextFreeSlot(ctx, f.ID, box); err != nil {
+		return err
+	}
+	if undo.FreezerID == p.FreezerID && undo.Box == box && undo.DateOut.IsZero() {
+		p.Slot = undo.Slot // already in that box: stays where it is
+	}
+	if err := o.tx.MoveProduct(ctx, p); err != nil {
+		return err
+	}
+	if err := o.tx.SetDeviceScanState(ctx, o.dev.ID, freezer.ModeMove, 0); err != nil {
+		return err
+	}
+	o.describe(p)
+	o.event.Undo = &undo
+	return o.result(freezer.ScanOK, freezer.OpMove, "moved")
+}
+
+func (o *operation) command(ctx context.Context, command string) error {
+	if command == labels.CommandUndo {
+		return o.undo(ctx)
+	}
+	mode := map[string]string{labels.CommandIn: freezer.ModeIn, labels.CommandOut: freezer.ModeOut, labels.CommandMove: freezer.ModeMove}[command]
+	if err := o.tx.SetDeviceScanState(ctx, o.dev.ID, mode, 0); err != nil {
+		return err
+	}
+	o.event.Mode, o.job.setMode = mode, mode
+	return o.result(freezer.ScanOK, freezer.OpMode, "mode "+mode)
+}
+
+// undo reverts the device's last operation within the undo window.
+func (o *operation) undo(ctx context.Context) error {
+	last, err := o.tx.FindLastUndoable(ctx, o.dev.ID, o.job.received.Add(-o.hub.config.UndoWindow))
+	if err != nil {
+		return err
+	}
+	if last == nil || last.ProductID == nil || last.Undo == nil {
+		return o.result(freezer.ScanError, freezer.OpUndo, "nothing to undo")
+	}
+	p, err := o.product(ctx, *last.ProductID)
+	if p == nil || err != nil {
+		return err
+	}
+	before := *last.Undo
+	p.FreezerID, p.Box, p.Slot, p.DateOut = before.FreezerID, before.Box, before.Slot, before.DateOut
+	err = o.tx.MoveProduct(ctx, p)
+	if freezer.ErrorCode(err) == freezer.ECONFLICT {
+		o.describe(p)
+		return o.result(freezer.ScanError, freezer.OpUndo, "its slot is taken now")
+	} else if err != nil {
+		return err
+	}
+	if err := o.tx.MarkUndone(ctx, last.ID); err != nil {
+		return err
+	}
+	o.describe(p)
+	return o.result(freezer.ScanOK, freezer.OpUndo, "undid "+last.Op)
+}
+
+// truncate shortens s to at most n characters, keeping UTF-8 valid.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n])
+}
