@@ -35,14 +35,17 @@ func hashPassword(password string) (string, error) {
 		argon2.Version, argonMemoryKiB, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-// checkPassword reports whether password matches hash (argon2id or bcrypt),
-// and whether the hash should be replaced by a fresh argon2id one.
+// checkPassword reports whether password matches hash (argon2id, bcrypt or
+// traditional DES crypt), and whether the hash should be replaced by a fresh
+// argon2id one.
 func checkPassword(hash, password string) (ok, rehash bool) {
 	switch {
 	case strings.HasPrefix(hash, "$argon2id$"):
 		return checkArgon2id(hash, password), false
 	case strings.HasPrefix(hash, "$2a$"), strings.HasPrefix(hash, "$2b$"), strings.HasPrefix(hash, "$2y$"):
 		return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil, true
+	case isDESCryptHash(hash):
+		return checkDESCrypt(hash, password), true
 	}
 	return false, false
 }
