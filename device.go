@@ -130,6 +130,10 @@ type ScanEvent struct {
 	CreatedAt time.Time     `json:"created_at"`
 }
 
+// ErrDuplicateScan is returned by ScanTx.InsertScanEvent when another
+// transaction recorded the same (device, message id) first.
+var ErrDuplicateScan = &Error{Code: ECONFLICT, Message: "This scan was already recorded."}
+
 // ProductPlace is where a product is and whether it is inside.
 type ProductPlace struct {
 	FreezerID int64 `json:"freezer_id"`

@@ -23,6 +23,9 @@ func (db *DB) RunScans(ctx context.Context, n int, fn func(ctx context.Context, 
 				return fmt.Errorf("savepoint: %w", err)
 			}
 			if jobErr := fn(ctx, st, i); jobErr != nil {
+				if isRetryable(jobErr) {
+					return jobErr // MySQL rolled the whole transaction back: run the batch again
+				}
 				errs[i] = translateError(jobErr)
 				if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT scan"); err != nil {
 					return fmt.Errorf("rollback to savepoint: %w", err)
@@ -112,7 +115,10 @@ func (s *scanTx) InsertScanEvent(ctx context.Context, e *freezer.ScanEvent) erro
 		product_name, location, undo_place, undone, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.DeviceID, e.MsgID, e.Code, e.Mode, e.Op, e.Status, e.ProductID, e.Message, e.Product, e.Location, undo, e.Undone, e.CreatedAt)
 	if err != nil {
-		return translateError(err)
+		if err = translateError(err); freezer.ErrorCode(err) == freezer.ECONFLICT {
+			return freezer.ErrDuplicateScan
+		}
+		return err
 	}
 	return assignID(res, &e.ID)
 }

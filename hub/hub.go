@@ -5,6 +5,7 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -39,9 +40,10 @@ type Hub struct {
 	bus    devices.Bus
 	logger *slog.Logger
 
-	queue chan *job
-	wg    sync.WaitGroup
-	stop  context.CancelFunc
+	queue   chan *job
+	wg      sync.WaitGroup
+	stopped context.Context // done once Close is called
+	stop    context.CancelFunc
 }
 
 // New returns a hub; call Start to subscribe and process.
@@ -67,17 +69,16 @@ func New(cfg Config, store freezer.ScanStore, bus devices.Bus, logger *slog.Logg
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Hub{config: cfg, store: store, bus: bus, logger: logger, queue: make(chan *job, cfg.QueueSize)}
+	stopped, stop := context.WithCancel(context.Background())
+	return &Hub{config: cfg, store: store, bus: bus, logger: logger, queue: make(chan *job, cfg.QueueSize), stopped: stopped, stop: stop}
 }
 
 // Start subscribes to the scan topics and starts the writer.
 func (h *Hub) Start() error {
-	ctx, cancel := context.WithCancel(context.Background())
-	h.stop = cancel
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
-		h.writeLoop(ctx)
+		h.writeLoop(h.stopped)
 	}()
 	if err := h.bus.Subscribe(h.config.Topics.ScanFilter(), h.receive); err != nil {
 		h.Close()
@@ -88,10 +89,8 @@ func (h *Hub) Start() error {
 
 // Close stops processing; scans not yet committed are neither applied nor acked.
 func (h *Hub) Close() {
-	if h.stop != nil {
-		h.stop()
-		h.wg.Wait()
-	}
+	h.stop()
+	h.wg.Wait()
 }
 
 // receive queues a scan; it runs on the broker's goroutine, so it only decodes.
@@ -105,7 +104,10 @@ func (h *Hub) receive(m devices.Message) {
 	}
 	j := &job{deviceID: dev, done: m.Done, received: h.config.Now()}
 	j.msg, j.decodeErr = devices.DecodeScan(m.Payload)
-	h.queue <- j
+	select {
+	case h.queue <- j:
+	case <-h.stopped.Done(): // not acknowledged: the broker delivers it again
+	}
 }
 
 // writeLoop commits what is queued in batches: it takes the scans already
@@ -135,26 +137,51 @@ func (h *Hub) writeLoop(ctx context.Context) {
 	}
 }
 
+// maxDuplicateRounds bounds how often a scan that another replica recorded
+// first is looked at again.
+const maxDuplicateRounds = 3
+
 // commit applies a batch, retrying while the database is unreachable; it
-// returns false when the hub stops first.
+// returns false when the hub stops first. A scan that another replica
+// recorded at the same time is looked at again in a new transaction, where
+// it shows as a resend and gets that replica's answer.
 func (h *Hub) commit(ctx context.Context, batch []*job) bool {
+	pending := batch
+	for round := 1; len(pending) > 0; round++ {
+		errs, ok := h.run(ctx, pending)
+		if !ok {
+			return false
+		}
+		var again []*job
+		for i, err := range errs {
+			switch {
+			case err == nil:
+			case errors.Is(err, freezer.ErrDuplicateScan) && round < maxDuplicateRounds:
+				again = append(again, pending[i])
+			default:
+				h.failed(pending[i], err)
+			}
+		}
+		pending = again
+	}
+	return true
+}
+
+// run runs jobs in one transaction until it commits; ok is false when the
+// hub stops first.
+func (h *Hub) run(ctx context.Context, jobs []*job) (errs []error, ok bool) {
 	backoff := 50 * time.Millisecond
 	for {
-		errs, err := h.store.RunScans(ctx, len(batch), func(ctx context.Context, tx freezer.ScanTx, i int) error {
-			return h.apply(ctx, tx, batch[i])
+		errs, err := h.store.RunScans(ctx, len(jobs), func(ctx context.Context, tx freezer.ScanTx, i int) error {
+			return h.apply(ctx, tx, jobs[i])
 		})
 		if err == nil {
-			for i, jobErr := range errs {
-				if jobErr != nil {
-					h.failed(batch[i], jobErr)
-				}
-			}
-			return true
+			return errs, true
 		}
-		h.logger.Error("scan batch not committed; retrying", "scans", len(batch), "err", err, "retry_in", backoff)
+		h.logger.Error("scan batch not committed; retrying", "scans", len(jobs), "err", err, "retry_in", backoff)
 		select {
 		case <-ctx.Done():
-			return false
+			return nil, false
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, 2*time.Second)

@@ -27,6 +27,11 @@ type ServeConfig struct {
 	MQTTTLSCert     string
 	MQTTTLSKey      string
 	MQTTRoot        string // topic root of the contract
+	MQTTURL         string // external broker instead of the embedded one
+	MQTTUser        string
+	MQTTPassword    string
+	MQTTClientID    string
+	MQTTShareGroup  string
 }
 
 func (c *ServeConfig) register(fs *flag.FlagSet) {
@@ -38,6 +43,11 @@ func (c *ServeConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.MQTTTLSCert, "mqtt-tls-cert", "", "PEM certificate file of the TLS listener")
 	fs.StringVar(&c.MQTTTLSKey, "mqtt-tls-key", "", "PEM private key file of the TLS listener")
 	fs.StringVar(&c.MQTTRoot, "mqtt-root", devices.DefaultRoot, "topic root of the MQTT contract")
+	fs.StringVar(&c.MQTTURL, "mqtt-url", "", "external MQTT broker to use instead of the embedded one, e.g. tcp://mosquitto:1883")
+	fs.StringVar(&c.MQTTUser, "mqtt-user", "", "username on the external broker")
+	fs.StringVar(&c.MQTTPassword, "mqtt-password", "", "password on the external broker")
+	fs.StringVar(&c.MQTTClientID, "mqtt-client-id", "", "client id on the external broker (default freezer-hub-<host name>); keep it stable for a persistent session")
+	fs.StringVar(&c.MQTTShareGroup, "mqtt-share-group", broker.DefaultShareGroup, `shared-subscription group that replicas split scans in; "" for a plain subscription`)
 }
 
 // Server is a running freezerd: its database and listeners.
@@ -46,8 +56,9 @@ type Server struct {
 	Logger *slog.Logger
 	DB     *db.DB
 	HTTP   *api.Server
-	Broker *broker.Broker // nil without an embedded broker
-	Hub    *hub.Hub       // nil without a broker
+	Broker   *broker.Broker   // nil without an embedded broker
+	External *broker.External // nil without an external broker
+	Hub      *hub.Hub         // nil without a broker
 }
 
 // Open opens the database and binds every listener; on error nothing stays open.
@@ -67,13 +78,24 @@ func (m *Server) Open(ctx context.Context) (err error) {
 	return m.openMQTT()
 }
 
-// openMQTT starts the embedded broker and the hub on it.
+// openMQTT connects the hub to the external broker, or starts the
+// embedded broker and the hub on it.
 func (m *Server) openMQTT() error {
 	c := m.Config
+	topics := devices.Topics{Root: c.MQTTRoot}
+	if c.MQTTURL != "" {
+		var err error
+		m.External, err = broker.DialExternal(broker.ExternalConfig{URL: c.MQTTURL, Username: c.MQTTUser, Password: c.MQTTPassword,
+			ClientID: c.MQTTClientID, Topics: topics, ShareGroup: c.MQTTShareGroup}, m.Logger)
+		if err != nil {
+			return err
+		}
+		m.Hub = hub.New(hub.Config{Topics: topics}, m.DB, m.External, m.Logger)
+		return m.Hub.Start()
+	}
 	if c.MQTTAddr == "" && c.MQTTWSAddr == "" && c.MQTTTLSAddr == "" {
 		return nil
 	}
-	topics := devices.Topics{Root: c.MQTTRoot}
 	cfg := broker.Config{TCPAddr: c.MQTTAddr, WebSocketAddr: c.MQTTWSAddr, TLSAddr: c.MQTTTLSAddr, Topics: topics}
 	if c.MQTTTLSAddr != "" {
 		cert, err := tls.LoadX509KeyPair(c.MQTTTLSCert, c.MQTTTLSKey)
@@ -125,6 +147,10 @@ func (m *Server) Close(ctx context.Context) error {
 	if m.Hub != nil {
 		m.Hub.Close()
 		m.Hub = nil
+	}
+	if m.External != nil {
+		m.External.Close()
+		m.External = nil
 	}
 	if m.HTTP != nil && m.HTTP.Addr() != "" {
 		shutdownCtx, cancel := context.WithTimeout(ctx, m.Config.ShutdownTimeout)
