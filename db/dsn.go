@@ -1,6 +1,7 @@
 package db
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -51,13 +52,17 @@ func ParseDSN(dsn string) (Dialect, string, error) {
 func mysqlConfig(dsn string) (*mysql.Config, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("parse dsn: %w", err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // a *url.Error quotes the whole DSN, password included
+		}
+		return nil, fmt.Errorf("parse dsn %s: %w", redactDSN(dsn), err)
 	}
 	cfg := mysql.NewConfig()
 	cfg.Net = "tcp"
 	cfg.Addr = u.Host
-	if _, _, err := net.SplitHostPort(u.Host); err != nil {
-		cfg.Addr = net.JoinHostPort(u.Host, "3306")
+	if u.Port() == "" {
+		cfg.Addr = net.JoinHostPort(u.Hostname(), "3306") // Hostname drops IPv6 brackets that JoinHostPort adds back
 	}
 	if u.User != nil {
 		cfg.User = u.User.Username()
@@ -79,11 +84,22 @@ func mysqlConfig(dsn string) (*mysql.Config, error) {
 	return cfg, nil
 }
 
-// redactDSN hides a password in a DSN so that it can be logged.
+// redactDSN hides a password in a DSN so that it can be logged, also in a
+// DSN that is not a valid URL (a bad port, a driver-style user:pass@tcp(…)).
 func redactDSN(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || u.User == nil {
+	if strings.HasPrefix(dsn, "sqlite:") {
+		return dsn // a file path, no credentials
+	}
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	at := strings.LastIndex(dsn, "@")
+	if at < 0 {
 		return dsn
 	}
-	return u.Redacted()
+	scheme := ""
+	if i := strings.Index(dsn, "://"); i >= 0 && i < at {
+		scheme = dsn[:i+3]
+	}
+	return scheme + "xxxxx" + dsn[at:]
 }

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	freezer "github.com/freezer-manager/freezer"
@@ -48,7 +49,23 @@ func findProductByID(ctx context.Context, q querier, id int64) (*freezer.Product
 
 // FindProducts returns the products matching filter that the actor may see.
 func (db *DB) FindProducts(ctx context.Context, filter freezer.ProductFilter) ([]*freezer.Product, error) {
-	return findProducts(ctx, db.read, filter)
+	if filter.Sort != freezer.SortByUseBy {
+		return findProducts(ctx, db.read, filter)
+	}
+	// The dialects' month arithmetic differs from the domain's (SQLite does
+	// not clamp 31 January + 1 month to 28 February), so use-by is ordered here.
+	all := filter
+	all.Sort, all.Offset, all.Limit = freezer.SortByDateIn, 0, 0
+	list, err := findProducts(ctx, db.read, all)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(list, func(a, b *freezer.Product) int { return a.UseBy().Compare(b.UseBy()) })
+	list = list[min(max(filter.Offset, 0), len(list)):]
+	if filter.Limit > 0 && filter.Limit < len(list) {
+		list = list[:filter.Limit]
+	}
+	return list, nil
 }
 
 func findProducts(ctx context.Context, q querier, filter freezer.ProductFilter) ([]*freezer.Product, error) {
