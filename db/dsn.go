@@ -23,8 +23,8 @@ const (
 // sqliteParams are set on every SQLite connection: WAL with NORMAL sync, foreign
 // keys, a busy timeout, BEGIN IMMEDIATE for every transaction so that
 // writers queue instead of failing with "database is locked", and a sortable
-// time format.
-const sqliteParams = "_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1&_busy_timeout=10000&_txlock=immediate&_time_format=sqlite"
+// time format read back in UTC.
+const sqliteParams = "_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1&_busy_timeout=10000&_txlock=immediate&_time_format=sqlite&_timezone=UTC"
 
 // ParseDSN splits a freezerd DSN into its dialect and the driver's own data
 // source name. Accepted forms: "sqlite:PATH" and
@@ -77,6 +77,12 @@ func mysqlConfig(dsn string) (*mysql.Config, error) {
 		switch key {
 		case "tls":
 			cfg.TLSConfig = values[0]
+		case "timeout", "readTimeout", "writeTimeout":
+			d, err := time.ParseDuration(values[0])
+			if err != nil {
+				return nil, fmt.Errorf("parse dsn: %s: %w", key, err)
+			}
+			*map[string]*time.Duration{"timeout": &cfg.Timeout, "readTimeout": &cfg.ReadTimeout, "writeTimeout": &cfg.WriteTimeout}[key] = d
 		default:
 			cfg.Params[key] = values[0]
 		}

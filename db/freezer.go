@@ -153,7 +153,7 @@ func (db *DB) DeleteFreezer(ctx context.Context, id int64) error {
 func (db *DB) ArchiveFreezer(ctx context.Context, id int64) (*freezer.Freezer, error) {
 	var f *freezer.Freezer
 	err := db.inTx(ctx, func(tx *Tx) (err error) {
-		if f, err = findFreezerByID(ctx, tx, id, true); err != nil {
+		if f, err = findFreezerByID(ctx, tx, id, true); err != nil || f.ArchivedAt != nil {
 			return err
 		}
 		if n, err := countProducts(ctx, tx, id, true); err != nil {

@@ -104,21 +104,20 @@ func (db *DB) UpdateHousehold(ctx context.Context, id int64, upd freezer.Househo
 		if h, err = findHouseholdByID(ctx, tx, id); err != nil {
 			return err
 		}
-		if upd.Name != nil {
-			h.Name = *upd.Name
-		}
-		if upd.DueSoonDays != nil {
-			h.DueSoonDays = *upd.DueSoonDays
-		}
+		setIfNotNil(&h.Name, upd.Name)
+		setIfNotNil(&h.DueSoonDays, upd.DueSoonDays)
 		if err := h.Validate(); err != nil {
 			return err
 		}
 		h.UpdatedAt = tx.now
 		_, err = tx.ExecContext(ctx, `UPDATE households SET name = ?, due_soon_days = ?, updated_at = ? WHERE id = ?`,
 			h.Name, h.DueSoonDays, h.UpdatedAt, id)
-		return err
+		return translateError(err)
 	})
-	return h, err
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
 }
 
 // FindMembers lists a household's members, owners first.
@@ -197,7 +196,26 @@ func (db *DB) RemoveMember(ctx context.Context, householdID, userID int64) error
 		if len(members) == 1 {
 			return freezer.Errorf(freezer.ECONFLICT, "The last member cannot leave the household.")
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM memberships WHERE household_id = ? AND user_id = ?`, householdID, userID)
-		return translateError(err)
+		if _, err = tx.ExecContext(ctx, `DELETE FROM memberships WHERE household_id = ? AND user_id = ?`, householdID, userID); err != nil {
+			return translateError(err)
+		}
+		return keepAnOwner(ctx, tx, householdID)
 	})
+}
+
+// keepAnOwner makes the longest-standing member an owner when the last
+// owner has left, so that someone can still manage the members.
+func keepAnOwner(ctx context.Context, tx *Tx, householdID int64) error {
+	members, err := findMembers(ctx, tx, householdID)
+	if err != nil || len(members) == 0 || members[0].Role == freezer.RoleOwner {
+		return err
+	}
+	first := members[0]
+	for _, m := range members[1:] {
+		if m.JoinedAt.Before(first.JoinedAt) {
+			first = m
+		}
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE memberships SET role = ? WHERE household_id = ? AND user_id = ?`, freezer.RoleOwner, householdID, first.UserID)
+	return translateError(err)
 }

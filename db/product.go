@@ -208,13 +208,16 @@ func (db *DB) UpdateProduct(ctx context.Context, id int64, upd freezer.ProductUp
 		if upd.Version != 0 && upd.Version != p.Version {
 			return freezer.Errorf(freezer.ECONFLICT, "Product %d was changed by someone else (version %d, not %d): reload it.", id, p.Version, upd.Version)
 		}
-		oldVersion, oldType := p.Version, p.TypeID
+		oldVersion, oldType, oldPlace := p.Version, p.TypeID, freezer.PlaceOf(p)
 		upd.Apply(p)
 		if err := p.Validate(tx.db.today()); err != nil {
 			return err
 		}
-		if err := placeProduct(ctx, tx, p, p.TypeID != oldType); err != nil {
-			return err
+		// A taken-out product left in a box that no longer exists may still be edited.
+		if freezer.PlaceOf(p) != oldPlace || p.Inside() || p.TypeID != oldType {
+			if err := placeProduct(ctx, tx, p, p.TypeID != oldType); err != nil {
+				return err
+			}
 		}
 		p.Version, p.UpdatedAt = oldVersion+1, tx.now
 		res, err := tx.ExecContext(ctx, `UPDATE products SET household_id = ?, freezer_id = ?, box = ?, slot = ?, name = ?, description = ?,

@@ -52,10 +52,10 @@ func (c *ServeConfig) register(fs *flag.FlagSet) {
 
 // Server is a running freezerd: its database and listeners.
 type Server struct {
-	Config ServeConfig
-	Logger *slog.Logger
-	DB     *db.DB
-	HTTP   *api.Server
+	Config   ServeConfig
+	Logger   *slog.Logger
+	DB       *db.DB
+	HTTP     *api.Server
 	Broker   *broker.Broker   // nil without an embedded broker
 	External *broker.External // nil without an external broker
 	Hub      *hub.Hub         // nil without a broker
