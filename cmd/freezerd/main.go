@@ -30,6 +30,8 @@ Usage:
                                 create a user with a household and an API token
   freezerd device add --household H --name N [--freezer F] [--mode out|in|move] [--kind scanner|integration]
                                 register an MQTT device and print its credentials (shown once)
+  freezerd import-legacy --from mysql://user:pass@host:3306/db [--dry-run]
+                                copy the original system's database; prints a JSON report
   freezerd healthcheck [--http-addr ADDR]
                                 exit 0 if the server at ADDR answers /healthz
   freezerd version              print the version
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = runDevice(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":
 		err = runHealthcheck(ctx, args, getenv, stdout, stderr)
+	case "import-legacy":
+		err = runImportLegacy(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, Version())
 	case "help", "-h", "--help":
