@@ -154,9 +154,36 @@ type ProductFilter struct {
 	TypeID      *int64
 	Inside      *bool
 	Barcode     *string
-	Sort        string // one of the SortBy constants; "" is SortByID
-	Offset      int
-	Limit       int // 0 means no limit
+	// Query keeps products whose name or description contains it.
+	Query string
+	// Stage keeps products inside at that stage: StageOverdue or StageDueSoon.
+	Stage string
+	Sort  string // one of the SortBy constants; "" is SortByID
+	// AfterID keeps products with a greater id: a cursor for SortByID.
+	AfterID int64
+	Offset  int
+	Limit   int // 0 means no limit
+}
+
+// Product stages, for filters and display.
+const (
+	StageInside  = "inside"   // inside, neither due soon nor overdue
+	StageDueSoon = "due_soon" // inside, close to its use-by day
+	StageOverdue = "overdue"  // inside, past its use-by day
+	StageOut     = "out"      // taken out
+)
+
+// Stage returns where the product stands on today.
+func (p *Product) Stage(today Date, dueSoonDays int) string {
+	switch {
+	case !p.Inside():
+		return StageOut
+	case p.Overdue(today):
+		return StageOverdue
+	case p.DueSoon(today, dueSoonDays):
+		return StageDueSoon
+	}
+	return StageInside
 }
 
 // ProductUpdate holds the fields to change; nil keeps the current value.

@@ -49,23 +49,59 @@ func findProductByID(ctx context.Context, q querier, id int64) (*freezer.Product
 
 // FindProducts returns the products matching filter that the actor may see.
 func (db *DB) FindProducts(ctx context.Context, filter freezer.ProductFilter) ([]*freezer.Product, error) {
-	if filter.Sort != freezer.SortByUseBy {
+	if filter.Sort != freezer.SortByUseBy && filter.Stage == "" {
 		return findProducts(ctx, db.read, filter)
 	}
-	// The dialects' month arithmetic differs from the domain's (SQLite does
-	// not clamp 31 January + 1 month to 28 February), so use-by is ordered here.
+	// Use-by days and stages follow the domain's month arithmetic, which the
+	// dialects do not share (SQLite does not clamp 31 January + 1 month to
+	// 28 February): such lists are filtered and ordered here.
 	all := filter
-	all.Sort, all.Offset, all.Limit = freezer.SortByDateIn, 0, 0
+	all.Stage, all.Offset, all.Limit = "", 0, 0
+	if all.Sort == freezer.SortByUseBy {
+		all.Sort = freezer.SortByDateIn
+	}
 	list, err := findProducts(ctx, db.read, all)
 	if err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(list, func(a, b *freezer.Product) int { return a.UseBy().Compare(b.UseBy()) })
+	if filter.Stage != "" {
+		if list, err = db.keepStage(ctx, list, filter.Stage); err != nil {
+			return nil, err
+		}
+	}
+	if filter.Sort == freezer.SortByUseBy {
+		slices.SortStableFunc(list, func(a, b *freezer.Product) int { return a.UseBy().Compare(b.UseBy()) })
+	}
 	list = list[min(max(filter.Offset, 0), len(list)):]
 	if filter.Limit > 0 && filter.Limit < len(list) {
 		list = list[:filter.Limit]
 	}
 	return list, nil
+}
+
+// keepStage keeps the products at stage today, with each household's due-soon window.
+func (db *DB) keepStage(ctx context.Context, list []*freezer.Product, stage string) ([]*freezer.Product, error) {
+	switch stage {
+	case freezer.StageInside, freezer.StageDueSoon, freezer.StageOverdue, freezer.StageOut:
+	default:
+		return nil, freezer.Errorf(freezer.EINVALID, "Unknown stage %q.", stage)
+	}
+	households, err := db.FindHouseholds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	window := make(map[int64]int, len(households))
+	for _, h := range households {
+		window[h.ID] = h.DueSoonDays
+	}
+	today := db.today()
+	return slices.DeleteFunc(list, func(p *freezer.Product) bool {
+		days, ok := window[p.HouseholdID]
+		if !ok {
+			days = freezer.DefaultDueSoonDays
+		}
+		return p.Stage(today, days) != stage
+	}), nil
 }
 
 func findProducts(ctx context.Context, q querier, filter freezer.ProductFilter) ([]*freezer.Product, error) {
@@ -99,6 +135,13 @@ func findProducts(ctx context.Context, q querier, filter freezer.ProductFilter) 
 	}
 	if filter.Barcode != nil {
 		add("barcode = ?", *filter.Barcode)
+	}
+	if filter.Query != "" {
+		pattern := "%" + likeEscaper.Replace(filter.Query) + "%"
+		where, args = append(where, "(name LIKE ? ESCAPE '!' OR description LIKE ? ESCAPE '!')"), append(args, pattern, pattern)
+	}
+	if filter.AfterID > 0 {
+		add("id > ?", filter.AfterID)
 	}
 	if filter.Inside != nil {
 		if *filter.Inside {
@@ -249,6 +292,10 @@ func (db *DB) DeleteProduct(ctx context.Context, id int64) error {
 		return translateError(err)
 	})
 }
+
+// likeEscaper escapes LIKE's wildcards with '!', an escape character that
+// both dialects read the same way.
+var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
 
 // nullString stores "" as NULL.
 func nullString(s string) any {
