@@ -88,6 +88,8 @@ func NewServer(cfg Config, services Services, logger *slog.Logger) *Server {
 	s.echo.GET("/", s.handleIndex)
 	s.echo.GET("/healthz", s.handleHealth)
 	s.registerLegacyRoutes()
+	s.registerV1Routes()
+	s.echo.GET("/api/docs", s.handleDocs)
 	s.http = &http.Server{
 		Handler:           s.echo,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -1,0 +1,273 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	freezer "github.com/freezer-manager/freezer"
+)
+
+// v1Prefix is where the v1 API lives.
+const v1Prefix = "/api/v1"
+
+// Pagination bounds of v1 lists.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 500
+)
+
+// route is one v1 endpoint: registered and documented from the same table.
+type route struct {
+	Method   string
+	Path     string // Echo syntax, below /api/v1
+	Summary  string
+	Handler  echo.HandlerFunc
+	Request  any    // a value of the request body type, nil for none
+	Response any    // a value of the response type, nil for 204
+	List     bool   // Response is the item type of a paginated list
+	Admin    bool   // only administrators
+	Public   bool   // no token needed
+	Query    []param
+	Status   int // success status; 0 means 200
+	Produces string
+}
+
+// param documents a query parameter.
+type param struct {
+	Name, Type, Description string
+}
+
+// v1Routes lists every v1 endpoint.
+func (s *Server) v1Routes() []route {
+	var routes []route
+	for _, group := range [][]route{
+		s.v1MeRoutes(), s.v1HouseholdRoutes(), s.v1FreezerRoutes(), s.v1ProductRoutes(),
+		s.v1TypeRoutes(), s.v1TokenRoutes(), s.v1DocRoutes(),
+	} {
+		routes = append(routes, group...)
+	}
+	return routes
+}
+
+// registerV1Routes serves the v1 API: bearer tokens, JSON in and out.
+func (s *Server) registerV1Routes() {
+	g := s.echo.Group(v1Prefix, middleware.CORSWithConfig(middleware.CORSConfig{
+		AllowOrigins:  []string{"*"},
+		AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete},
+		AllowHeaders:  []string{echo.HeaderContentType, echo.HeaderAuthorization},
+		ExposeHeaders: []string{"Retry-After"},
+	}))
+	for _, r := range s.v1Routes() {
+		mw := []echo.MiddlewareFunc{}
+		if !r.Public {
+			mw = append(mw, s.requireToken)
+		}
+		if r.Admin {
+			mw = append(mw, requireAdmin)
+		}
+		g.Add(r.Method, r.Path, r.Handler, mw...)
+	}
+}
+
+type actorKey struct{}
+
+// requireToken authenticates "Authorization: Bearer <token>" and puts the
+// acting user in the request's context.
+func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		secret, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+		if !ok || strings.TrimSpace(secret) == "" {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="freezer"`)
+			return freezer.Errorf(freezer.EUNAUTHORIZED, "Send your API token as \"Authorization: Bearer <token>\".")
+		}
+		u, _, err := s.services.Tokens.AuthenticateToken(c.Request().Context(), strings.TrimSpace(secret))
+		if err != nil {
+			if freezer.ErrorCode(err) == freezer.EUNAUTHORIZED {
+				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="freezer", error="invalid_token"`)
+			}
+			return err
+		}
+		c.Set("user", u)
+		c.SetRequest(c.Request().WithContext(freezer.NewContextWithUser(c.Request().Context(), u)))
+		return next(c)
+	}
+}
+
+// requireAdmin answers 403 to users who are not administrators.
+func requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !currentUser(c).Admin {
+			return freezer.Errorf(freezer.EFORBIDDEN, "Only administrators may do this.")
+		}
+		return next(c)
+	}
+}
+
+// currentUser returns the user of the request's token.
+func currentUser(c echo.Context) *freezer.User {
+	u, _ := c.Get("user").(*freezer.User)
+	return u
+}
+
+func ctxOf(c echo.Context) context.Context { return c.Request().Context() }
+
+// bind decodes a JSON body into dst strictly: the content type must be JSON,
+// the body valid UTF-8 within the size limit, with no unknown field and no
+// trailing data. Errors name the field at fault.
+func (s *Server) bind(c echo.Context, dst any) error {
+	if !isJSONContentType(c.Request().Header.Get(echo.HeaderContentType)) {
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Send the body as application/json.")
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, s.config.MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("The body is larger than %d bytes.", s.config.MaxBodyBytes))
+		}
+		return freezer.Errorf(freezer.EINVALID, "The body could not be read.")
+	}
+	if !utf8.Valid(data) {
+		return freezer.Errorf(freezer.EINVALID, "The body is not valid UTF-8.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return freezer.Errorf(freezer.EINVALID, "The body has data after its JSON value.")
+	}
+	return nil
+}
+
+// jsonError explains a decoding error in terms of the request's fields.
+func jsonError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	var fe *freezer.Error
+	switch {
+	case errors.As(err, &fe):
+		return fe
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return freezer.Errorf(freezer.EINVALID, "%s must be %s.", typeErr.Field, jsonKind(typeErr.Type.Kind().String()))
+	case errors.As(err, &syntaxErr):
+		return freezer.Errorf(freezer.EINVALID, "The body is not valid JSON (at byte %d).", syntaxErr.Offset)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return freezer.Errorf(freezer.EINVALID, "Unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	case errors.Is(err, io.EOF):
+		return freezer.Errorf(freezer.EINVALID, "The body is empty.")
+	}
+	return freezer.Errorf(freezer.EINVALID, "The body is not valid JSON.")
+}
+
+func jsonKind(goKind string) string {
+	switch {
+	case strings.HasPrefix(goKind, "int"), strings.HasPrefix(goKind, "uint"), strings.HasPrefix(goKind, "float"):
+		return "a number"
+	case goKind == "string":
+		return "a string"
+	case goKind == "bool":
+		return "true or false"
+	case goKind == "slice":
+		return "a list"
+	}
+	return "an object"
+}
+
+// listResponse is every v1 list: a page of items and the cursor of the next page.
+type listResponse[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// page reads the limit and cursor query parameters.
+type page struct {
+	Limit   int
+	Offset  int   // offset cursors
+	AfterID int64 // id cursors
+}
+
+// readPage parses ?limit= and ?cursor= (EINVALID for bad values).
+func readPage(c echo.Context) (page, error) {
+	p := page{Limit: DefaultPageSize}
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxPageSize {
+			return p, freezer.Errorf(freezer.EINVALID, "limit must be between 1 and %d.", MaxPageSize)
+		}
+		p.Limit = n
+	}
+	if v := c.QueryParam("cursor"); v != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(v)
+		kind, value, ok := strings.Cut(string(raw), ":")
+		n, convErr := strconv.ParseInt(value, 10, 64)
+		if err != nil || !ok || convErr != nil || n < 0 {
+			return p, freezer.Errorf(freezer.EINVALID, "cursor is not one this API gave.")
+		}
+		switch kind {
+		case "o":
+			p.Offset = int(n)
+		case "i":
+			p.AfterID = n
+		default:
+			return p, freezer.Errorf(freezer.EINVALID, "cursor is not one this API gave.")
+		}
+	}
+	return p, nil
+}
+
+// offsetCursor and idCursor make the opaque next_cursor values.
+func offsetCursor(offset int) *string { return cursor("o", int64(offset)) }
+func idCursor(id int64) *string       { return cursor("i", id) }
+
+func cursor(kind string, n int64) *string {
+	s := base64.RawURLEncoding.EncodeToString([]byte(kind + ":" + strconv.FormatInt(n, 10)))
+	return &s
+}
+
+// pathID reads an integer path parameter; anything else is 404.
+func pathID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id < 1 {
+		return 0, freezer.Errorf(freezer.ENOTFOUND, "Not found.")
+	}
+	return id, nil
+}
+
+// queryInt64 reads an optional integer query parameter.
+func queryInt64(c echo.Context, name string) (*int64, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return nil, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return nil, freezer.Errorf(freezer.EINVALID, "%s must be a whole number.", name)
+	}
+	return &n, nil
+}
+
+// queryBool reads an optional true/false query parameter.
+func queryBool(c echo.Context, name string) (bool, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, freezer.Errorf(freezer.EINVALID, "%s must be true or false.", name)
+	}
+	return b, nil
+}
