@@ -34,11 +34,11 @@ type route struct {
 	Path     string // Echo syntax, below /api/v1
 	Summary  string
 	Handler  echo.HandlerFunc
-	Request  any    // a value of the request body type, nil for none
-	Response any    // a value of the response type, nil for 204
-	List     bool   // Response is the item type of a paginated list
-	Admin    bool   // only administrators
-	Public   bool   // no token needed
+	Request  any  // a value of the request body type, nil for none
+	Response any  // a value of the response type, nil for 204
+	List     bool // Response is the item type of a paginated list
+	Admin    bool // only administrators
+	Public   bool // no token needed
 	Query    []param
 	Status   int // success status; 0 means 200
 	Produces string
