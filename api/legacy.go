@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -81,22 +83,61 @@ func (s *Server) registerLegacyRoutes() {
 		{http.MethodGet, "/general_tendency/:token", s.legacyGeneralTendency},
 		{http.MethodGet, "/custom_tendency/:token", s.legacyCustomTendency},
 	}
-	preflight := map[string]bool{}
+	var paths []string
+	served := map[string][]string{}
 	for _, r := range routes {
 		s.echo.Add(r.method, r.path, r.handler, mw...)
-		if !preflight[r.path] {
-			preflight[r.path] = true
+		if served[r.path] == nil {
+			paths = append(paths, r.path)
 			s.echo.OPTIONS(r.path, func(c echo.Context) error { return c.NoContent(http.StatusNoContent) }, mw...)
 		}
+		served[r.path] = append(served[r.path], r.method)
+	}
+	for _, path := range paths {
+		allow := append(slices.Clone(served[path]), http.MethodOptions)
+		var others []string
+		for _, m := range legacyMethods {
+			if !slices.Contains(allow, m) {
+				others = append(others, m)
+			}
+		}
+		s.echo.Match(others, path, legacyWrongMethod(strings.Join(allow, ", ")))
+	}
+}
+
+// legacyMethods are the methods Echo routes; those a legacy path does not
+// serve go to legacyWrongMethod.
+var legacyMethods = []string{http.MethodConnect, http.MethodDelete, http.MethodGet, http.MethodHead, http.MethodOptions,
+	http.MethodPatch, http.MethodPost, echo.PROPFIND, http.MethodPut, http.MethodTrace, echo.REPORT}
+
+// legacyWrongMethod answers a method that a legacy path does not serve: 404
+// when the path does not have the route's shape (the original matched the
+// path, parameter types included, before the method), else 405.
+func legacyWrongMethod(allow string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		for _, name := range c.ParamNames() {
+			v := c.Param(name)
+			if v == "" || strings.Contains(v, "/") {
+				return echo.ErrNotFound
+			}
+			if name != "token" && name != "param" {
+				if _, err := pathInts(c, name); err != nil {
+					return err
+				}
+			}
+		}
+		c.Response().Header().Set(echo.HeaderAllow, allow)
+		return echo.ErrMethodNotAllowed
 	}
 }
 
 // legacyAuth checks the token of the path and returns a context acting as
-// its user: 404 when the segment is empty (as an unknown path), 400
-// BAD_TOKEN when no user has it.
+// its user: 404 when the segment is empty or holds a slash (Echo's last
+// parameter takes the rest of the path: an unknown path), 400 BAD_TOKEN
+// when no user has it.
 func (s *Server) legacyAuth(c echo.Context) (context.Context, error) {
 	token := c.Param("token")
-	if token == "" {
+	if token == "" || strings.Contains(token, "/") {
 		return nil, echo.ErrNotFound
 	}
 	ctx := c.Request().Context()

@@ -97,10 +97,10 @@ func (b legacyBody) number(key string) (int64, bool) {
 	return n, true
 }
 
-// text reads a JSON string.
+// text reads a JSON string; null is not one (json.Unmarshal would read it as "").
 func (b legacyBody) text(key string) (string, bool) {
 	var s string
-	if err := json.Unmarshal(b[key], &s); err != nil {
+	if raw := bytes.TrimSpace(b[key]); len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
 		return "", false
 	}
 	return s, true

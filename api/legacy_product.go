@@ -76,9 +76,9 @@ func (s *Server) legacyGetProducts(c echo.Context) error {
 }
 
 // placeIsFree reports whether a product may be at (freezerID, box, slot):
-// the freezer is the caller's, the box exists, and, for a product inside,
-// the freezer is in use and no product other than exceptID is inside at
-// that slot.
+// the freezer is the caller's, the box exists, and, when inside is true
+// (a product inside, or one that moves), the freezer is in use and no
+// product other than exceptID is inside at that slot.
 func (s *Server) placeIsFree(ctx context.Context, freezerID int64, box, slot int, exceptID int64, inside bool) (bool, error) {
 	f, err := s.services.Freezers.FindFreezerByID(ctx, freezerID)
 	if freezer.ErrorCode(err) == freezer.ENOTFOUND {
@@ -313,10 +313,12 @@ func (s *Server) legacyProductUpdate(ctx context.Context, body legacyBody, p *fr
 		return upd, badDate
 	}
 
-	// A product that moves, or goes back inside, needs a valid and free place.
+	// A product that moves, or goes back inside, needs a valid and free
+	// place: a move onto a place held by a product inside is refused even
+	// for a product taken out (or taken out by this request), as the contract says.
 	moved := next.FreezerID != p.FreezerID || next.Box != p.Box || next.Slot != p.Slot
 	if moved || (next.Inside() && !p.Inside()) {
-		if free, err := s.placeIsFree(ctx, next.FreezerID, next.Box, next.Slot, p.ID, next.Inside()); err != nil {
+		if free, err := s.placeIsFree(ctx, next.FreezerID, next.Box, next.Slot, p.ID, next.Inside() || moved); err != nil {
 			return upd, legacyInternal(err)
 		} else if !free {
 			return upd, emplacement

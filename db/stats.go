@@ -22,8 +22,8 @@ func (db *DB) PersonalTendency(ctx context.Context) ([]*freezer.TypeTendency, er
 	if err != nil {
 		return nil, err
 	}
-	// NULLs last in both dialects: order on "latest IS NULL" first.
-	return db.tendency(ctx, cond, args, "latest IS NULL, latest DESC, n DESC, t.id")
+	// NULLs last in both dialects: order on whether the latest date is NULL first.
+	return db.tendency(ctx, cond, args, "MAX(p.date_out) IS NULL, MAX(p.date_out) DESC, COUNT(*) DESC, t.id")
 }
 
 func (db *DB) tendency(ctx context.Context, cond string, args []any, order string) ([]*freezer.TypeTendency, error) {
