@@ -33,12 +33,25 @@ func (s *Server) legacyListFreezers(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// primaryHousehold returns the household where the legacy API puts new
-// freezers: the user's first one, created when they have none left.
+// primaryHousehold returns the household where new freezers and devices go
+// when the caller names none: the first one they own, else the first one
+// they belong to, else a new one.
 func (s *Server) primaryHousehold(ctx context.Context) (int64, error) {
 	list, err := s.services.Households.FindHouseholds(ctx)
 	if err != nil {
 		return 0, err
+	}
+	userID := freezer.ActorFromContext(ctx).UserID
+	for _, h := range list {
+		members, err := s.services.Households.FindMembers(ctx, h.ID)
+		if err != nil {
+			return 0, err
+		}
+		for _, m := range members {
+			if m.UserID == userID && m.Role == freezer.RoleOwner {
+				return h.ID, nil
+			}
+		}
 	}
 	if len(list) > 0 {
 		return list[0].ID, nil

@@ -1259,3 +1259,22 @@ func TestLegacyConcurrentAdd(t *testing.T) {
 		}
 	})
 }
+
+// TestLegacyCreateFreezerInOwnHousehold: a user who also belongs to an older,
+// shared household creates freezers in the household they own.
+func TestLegacyCreateFreezerInOwnHousehold(t *testing.T) {
+	eachHarness(t, func(t *testing.T, h *harness) {
+		owner, member := h.register(t), h.register(t)
+		if _, err := h.store.AddMember(owner.ctx, owner.Household.ID, member.User.Email); err != nil {
+			t.Fatal(err)
+		}
+		h.send(t, http.MethodPost, "/freezers/"+member.token, map[string]any{"num_boxes": 2, "name": "mine"}).wantEmpty(t)
+		list, err := h.store.FindFreezers(member.ctx, freezer.FreezerFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 1 || list[0].HouseholdID != member.Household.ID {
+			t.Fatalf("freezers = %+v, want one in household %d", list, member.Household.ID)
+		}
+	})
+}

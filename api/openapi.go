@@ -84,7 +84,11 @@ func (g *schemaGen) operation(r route) map[string]any {
 	var params []map[string]any
 	for _, p := range strings.Split(r.Path, "/") {
 		if strings.HasPrefix(p, ":") {
-			params = append(params, map[string]any{"name": p[1:], "in": "path", "required": true, "schema": map[string]any{"type": "integer"}})
+			typ := "integer"
+			if p == ":device_id" {
+				typ = "string"
+			}
+			params = append(params, map[string]any{"name": p[1:], "in": "path", "required": true, "schema": map[string]any{"type": typ}})
 		}
 	}
 	for _, q := range r.Query {

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/devices"
 )
 
 // Pinger checks that a dependency answers; the health check calls it.
@@ -32,6 +33,10 @@ type Services struct {
 	Products   freezer.ProductService
 	Types      freezer.ProductTypeService
 	Stats      freezer.StatsService
+	Devices    freezer.DeviceService
+	// Disconnector drops revoked devices from the embedded broker; nil
+	// with an external broker, where devices authenticate elsewhere.
+	Disconnector DeviceDisconnector
 }
 
 // Config holds the HTTP layer's settings; the zero value of a field means its default.
@@ -47,6 +52,11 @@ type Config struct {
 	MaxBodyBytes int64
 	// Now is the clock of rate limits and dates (default time.Now).
 	Now func() time.Time
+	// MQTTTopics are the topics new devices are told about.
+	MQTTTopics devices.Topics
+	// MQTTPublicURL is the broker address new devices are told to use
+	// (default: port 1883 of the host the request came to).
+	MQTTPublicURL string
 }
 
 // DefaultLegacyRateLimit is the original system's limit.
@@ -75,6 +85,9 @@ func NewServer(cfg Config, services Services, logger *slog.Logger) *Server {
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.MQTTTopics.Root == "" {
+		cfg.MQTTTopics.Root = devices.DefaultRoot
 	}
 	if cfg.LegacyRateLimit == nil {
 		cfg.LegacyRateLimit = &DefaultLegacyRateLimit

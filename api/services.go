@@ -12,10 +12,11 @@ type Store interface {
 	freezer.ProductService
 	freezer.ProductTypeService
 	freezer.StatsService
+	freezer.DeviceService
 }
 
 // NewServices uses one store for every service.
 func NewServices(store Store) Services {
 	return Services{Database: store, Users: store, Tokens: store, Households: store, Freezers: store,
-		Products: store, Types: store, Stats: store}
+		Products: store, Types: store, Stats: store, Devices: store}
 }

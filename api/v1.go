@@ -54,7 +54,7 @@ func (s *Server) v1Routes() []route {
 	var routes []route
 	for _, group := range [][]route{
 		s.v1MeRoutes(), s.v1HouseholdRoutes(), s.v1FreezerRoutes(), s.v1ProductRoutes(),
-		s.v1TypeRoutes(), s.v1TokenRoutes(), s.v1DocRoutes(),
+		s.v1TypeRoutes(), s.v1TokenRoutes(), s.v1DeviceRoutes(), s.v1DocRoutes(),
 	} {
 		routes = append(routes, group...)
 	}

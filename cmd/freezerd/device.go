@@ -18,7 +18,7 @@ func runDevice(ctx context.Context, args []string, getenv func(string) string, s
 	var cfg Config
 	var d freezer.Device
 	var freezerID int64
-	var root string
+	var root, brokerURL string
 	fs := newFlagSet("device add", stderr)
 	cfg.register(fs)
 	fs.Int64Var(&d.HouseholdID, "household", 0, "id of the household the device belongs to")
@@ -27,6 +27,7 @@ func runDevice(ctx context.Context, args []string, getenv func(string) string, s
 	fs.StringVar(&d.Mode, "mode", freezer.ModeOut, "the scanner's starting mode: out, in or move")
 	fs.StringVar(&d.Kind, "kind", freezer.DeviceScanner, "scanner, or integration for Home Assistant and the like")
 	fs.StringVar(&root, "mqtt-root", devices.DefaultRoot, "topic root of the MQTT contract")
+	fs.StringVar(&brokerURL, "broker", "tcp://localhost:1883", "the broker address devices connect to, for the printed settings")
 	if err := parseCommand(fs, args[1:], getenv); err != nil {
 		return err
 	}
@@ -45,13 +46,5 @@ func runDevice(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("add device: %w", domainError(err))
 	}
-	topics := devices.Topics{Root: root}
-	return printJSON(stdout, map[string]any{
-		"device_id":  d.ID,
-		"username":   d.ID,
-		"password":   password,
-		"kind":       d.Kind,
-		"scan_topic": topics.Scan(d.ID),
-		"ack_topic":  topics.Ack(d.ID),
-	})
+	return printJSON(stdout, devices.NewCredentials(devices.Topics{Root: root}, d.ID, password, brokerURL))
 }

@@ -165,6 +165,13 @@ func TestEnvName(t *testing.T) {
 // its base URL and a function that stops it and returns Run's error.
 func startServer(t *testing.T, cfg ServeConfig) (string, func() error) {
 	t.Helper()
+	m, stop := startServing(t, cfg)
+	return "http://" + m.HTTP.Addr(), stop
+}
+
+// startServing is startServer returning the running server itself.
+func startServing(t *testing.T, cfg ServeConfig) (*Server, func() error) {
+	t.Helper()
 	if cfg.HTTPAddr == "" {
 		cfg.HTTPAddr = "127.0.0.1:0"
 	}
@@ -190,7 +197,7 @@ func startServer(t *testing.T, cfg ServeConfig) (string, func() error) {
 		}
 	})
 	t.Cleanup(func() { _ = stop() })
-	return "http://" + m.HTTP.Addr(), stop
+	return m, stop
 }
 
 func TestServe(t *testing.T) {
@@ -272,7 +279,7 @@ func TestServeErrPortTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	code, _, stderr := runCmd(t, nil, "", "serve", "--data-dir", t.TempDir(), "--http-addr", ln.Addr().String())
+	code, _, stderr := runCmd(t, nil, "", "serve", "--data-dir", t.TempDir(), "--http-addr", ln.Addr().String(), "--mqtt-addr", "")
 	if code != 1 {
 		t.Fatalf("exit %d, want 1", code)
 	}

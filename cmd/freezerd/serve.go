@@ -32,6 +32,7 @@ type ServeConfig struct {
 	MQTTPassword    string
 	MQTTClientID    string
 	MQTTShareGroup  string
+	MQTTPublicURL   string // the broker address new devices are told to use
 }
 
 func (c *ServeConfig) register(fs *flag.FlagSet) {
@@ -47,6 +48,7 @@ func (c *ServeConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.MQTTUser, "mqtt-user", "", "username on the external broker")
 	fs.StringVar(&c.MQTTPassword, "mqtt-password", "", "password on the external broker")
 	fs.StringVar(&c.MQTTClientID, "mqtt-client-id", "", "client id on the external broker (default freezer-hub-<host name>); keep it stable for a persistent session")
+	fs.StringVar(&c.MQTTPublicURL, "mqtt-public-url", "", "broker address given to new devices, e.g. tcp://freezer.lan:1883 (default: port 1883 of the host the API was reached at)")
 	fs.StringVar(&c.MQTTShareGroup, "mqtt-share-group", broker.DefaultShareGroup, `shared-subscription group that replicas split scans in; "" for a plain subscription`)
 }
 
@@ -71,11 +73,16 @@ func (m *Server) Open(ctx context.Context) (err error) {
 	if m.DB, err = openDB(ctx, &m.Config.Config); err != nil {
 		return err
 	}
-	m.HTTP = api.NewServer(api.Config{Version: Version()}, api.NewServices(m.DB), m.Logger)
-	if err := m.HTTP.Listen(m.Config.HTTPAddr); err != nil {
+	if err := m.openMQTT(); err != nil {
 		return err
 	}
-	return m.openMQTT()
+	services := api.NewServices(m.DB)
+	if m.Broker != nil {
+		services.Disconnector = m.Broker
+	}
+	m.HTTP = api.NewServer(api.Config{Version: Version(), MQTTTopics: devices.Topics{Root: m.Config.MQTTRoot},
+		MQTTPublicURL: m.Config.MQTTPublicURL}, services, m.Logger)
+	return m.HTTP.Listen(m.Config.HTTPAddr)
 }
 
 // openMQTT connects the hub to the external broker, or starts the

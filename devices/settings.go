@@ -1,0 +1,54 @@
+package devices
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Credentials are what a new device needs to connect, shown once.
+type Credentials struct {
+	DeviceID  string `json:"device_id"`
+	Username  string `json:"username"`
+	Password  string `json:"password"`
+	Broker    string `json:"broker"` // e.g. tcp://freezer.lan:1883
+	ScanTopic string `json:"scan_topic"`
+	AckTopic  string `json:"ack_topic"`
+	// ScannerBridge is the command line of freezer-scanner on a Raspberry Pi.
+	ScannerBridge string `json:"scanner_bridge"`
+	// ESPHome is the secrets.yaml snippet for devices/esphome/freezer-scanner.yaml.
+	ESPHome string `json:"esphome"`
+}
+
+// NewCredentials returns a device's credentials with ready-to-paste settings.
+func NewCredentials(topics Topics, deviceID, password, broker string) Credentials {
+	host, port := "localhost", "1883"
+	if u, err := url.Parse(broker); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+		if u.Port() != "" {
+			port = u.Port()
+		}
+	}
+	return Credentials{
+		DeviceID:  deviceID,
+		Username:  deviceID,
+		Password:  password,
+		Broker:    broker,
+		ScanTopic: topics.Scan(deviceID),
+		AckTopic:  topics.Ack(deviceID),
+		ScannerBridge: fmt.Sprintf("freezer-scanner --broker %s --device %s --password %s --root %s",
+			broker, deviceID, password, topics.Root),
+		ESPHome: strings.Join([]string{
+			"mqtt_broker: " + yamlQuote(host),
+			"mqtt_port: " + port,
+			"freezer_device_id: " + yamlQuote(deviceID),
+			"freezer_device_password: " + yamlQuote(password),
+			"freezer_topic_root: " + yamlQuote(topics.Root),
+		}, "\n") + "\n",
+	}
+}
+
+// yamlQuote writes s as a double-quoted YAML scalar.
+func yamlQuote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
