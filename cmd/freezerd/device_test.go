@@ -21,7 +21,9 @@ import (
 func TestDeviceAddCommand(t *testing.T) {
 	dsn := testdb.SQLiteDSN(t)
 	_, stdout, stderr := runCmd(t, nil, "", "user", "add", "--db", dsn, "--email", "d@example.com", "--password", "password1")
-	var user struct{ HouseholdID int64 `json:"household_id"` }
+	var user struct {
+		HouseholdID int64 `json:"household_id"`
+	}
 	if err := json.Unmarshal([]byte(stdout), &user); err != nil {
 		t.Fatalf("user add: %q %q", stdout, stderr)
 	}
