@@ -86,6 +86,10 @@ func DialExternal(cfg ExternalConfig, logger *slog.Logger) (*External, error) {
 	if err := tok.Error(); err != nil {
 		return nil, fmt.Errorf("mqtt: connect to %s: %w", cfg.URL, err)
 	}
+	if err := e.Publish(cfg.Topics.HubStatus(), []byte("online"), true); err != nil {
+		e.client.Disconnect(0)
+		return nil, err
+	}
 	return e, nil
 }
 
@@ -102,9 +106,12 @@ func defaultClientID() string {
 }
 
 // onConnect runs after every (re)connection: the hub is online and every
-// subscription is renewed.
+// subscription is renewed. The status goes out at QoS 0 here: paho replays
+// its persistent session's stored QoS 1 messages at this very moment, and a
+// QoS 1 message published now would be replayed while it is being sent.
+// DialExternal publishes the first one at QoS 1.
 func (e *External) onConnect(c paho.Client) {
-	c.Publish(e.config.Topics.HubStatus(), 1, true, "online")
+	c.Publish(e.config.Topics.HubStatus(), 0, true, "online")
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for filter, handler := range e.subs {

@@ -64,6 +64,27 @@ func TestExternalBrokerSharedScans(t *testing.T) {
 			buses = append(buses, bus)
 		}
 
+		status := make(chan string, 1)
+		watcher := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("watcher").SetAutoReconnect(false))
+		if tok := watcher.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			t.Fatalf("watcher connect: %v", tok.Error())
+		}
+		t.Cleanup(func() { watcher.Disconnect(100) })
+		watcher.Subscribe(devices.Topics{Root: devices.DefaultRoot}.HubStatus(), 1, func(_ paho.Client, m paho.Message) {
+			select {
+			case status <- string(m.Payload()):
+			default:
+			}
+		}).WaitTimeout(5 * time.Second)
+		select {
+		case s := <-status:
+			if s != "online" {
+				t.Errorf("retained hub status = %q, want online", s)
+			}
+		case <-time.After(5 * time.Second):
+			t.Error("no retained hub status")
+		}
+
 		var acked sync.Map // message id → ack
 		var nAcked atomic.Int64
 		var wg sync.WaitGroup

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/freezer-manager/freezer/api"
@@ -33,6 +35,9 @@ type ServeConfig struct {
 	MQTTClientID    string
 	MQTTShareGroup  string
 	MQTTPublicURL   string // the broker address new devices are told to use
+	LegacyPerMinute int    // legacy API requests per client IP and route per minute; 0 = no limit
+	LegacyPerDay    int    // … per day
+	TrustedProxies  string // comma-separated CIDRs whose X-Forwarded-For is believed
 }
 
 func (c *ServeConfig) register(fs *flag.FlagSet) {
@@ -48,6 +53,9 @@ func (c *ServeConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.MQTTUser, "mqtt-user", "", "username on the external broker")
 	fs.StringVar(&c.MQTTPassword, "mqtt-password", "", "password on the external broker")
 	fs.StringVar(&c.MQTTClientID, "mqtt-client-id", "", "client id on the external broker (default freezer-hub-<host name>); keep it stable for a persistent session")
+	fs.IntVar(&c.LegacyPerMinute, "legacy-rate-minute", api.DefaultLegacyRateLimit.PerMinute, "legacy API: requests per minute per client IP and route (0: no limit)")
+	fs.IntVar(&c.LegacyPerDay, "legacy-rate-day", api.DefaultLegacyRateLimit.PerDay, "legacy API: requests per day per client IP and route (0: no limit)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated networks (CIDR) of reverse proxies whose X-Forwarded-For names the client")
 	fs.StringVar(&c.MQTTPublicURL, "mqtt-public-url", "", "broker address given to new devices, e.g. tcp://freezer.lan:1883 (default: port 1883 of the host the API was reached at)")
 	fs.StringVar(&c.MQTTShareGroup, "mqtt-share-group", broker.DefaultShareGroup, `shared-subscription group that replicas split scans in; "" for a plain subscription`)
 }
@@ -80,8 +88,13 @@ func (m *Server) Open(ctx context.Context) (err error) {
 	if m.Broker != nil {
 		services.Disconnector = m.Broker
 	}
+	proxies, err := parseCIDRs(m.Config.TrustedProxies)
+	if err != nil {
+		return err
+	}
 	m.HTTP = api.NewServer(api.Config{Version: Version(), MQTTTopics: devices.Topics{Root: m.Config.MQTTRoot},
-		MQTTPublicURL: m.Config.MQTTPublicURL}, services, m.Logger)
+		MQTTPublicURL: m.Config.MQTTPublicURL, TrustedProxies: proxies,
+		LegacyRateLimit: &api.RateLimit{PerMinute: m.Config.LegacyPerMinute, PerDay: m.Config.LegacyPerDay}}, services, m.Logger)
 	return m.HTTP.Listen(m.Config.HTTPAddr)
 }
 
@@ -211,4 +224,28 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	return printJSON(stdout, map[string]any{"schema_version": v, "database": store.Dialect()})
+}
+
+// parseCIDRs reads a comma-separated list of networks; a bare address is one host.
+func parseCIDRs(list string) ([]*net.IPNet, error) {
+	var nets []*net.IPNet
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if !strings.Contains(item, "/") {
+			if ip := net.ParseIP(item); ip != nil && ip.To4() != nil {
+				item += "/32"
+			} else {
+				item += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(item)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--trusted-proxies: %q is not a network", item)}
+		}
+		nets = append(nets, n)
+	}
+	return nets, nil
 }
