@@ -1,0 +1,139 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/freezer-manager/freezer/devices"
+	"github.com/freezer-manager/freezer/labels"
+)
+
+// scanner is one simulated device: it scans its own product, alternately
+// putting it back and taking it out, so that every scan changes a product.
+type scanner struct {
+	id, password string
+	productID    int64
+	client       paho.Client
+	acks         chan devices.Ack
+	seq          int
+}
+
+var topics = devices.Topics{Root: devices.DefaultRoot}
+
+// connect opens the scanner's MQTT connection and subscribes to its acks.
+func (s *scanner) connect(addr string) error {
+	s.acks = make(chan devices.Ack, 16)
+	opts := paho.NewClientOptions().AddBroker("tcp://" + addr).SetClientID(s.id).SetUsername(s.id).SetPassword(s.password).
+		SetAutoReconnect(false).SetConnectTimeout(30 * time.Second).SetOrderMatters(false)
+	s.client = paho.NewClient(opts)
+	if tok := s.client.Connect(); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
+		return fmt.Errorf("connect %s: %v", s.id, tok.Error())
+	}
+	tok := s.client.Subscribe(topics.Ack(s.id), 1, func(_ paho.Client, m paho.Message) {
+		if a, err := devices.DecodeAck(m.Payload()); err == nil {
+			s.acks <- a
+		}
+	})
+	if !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
+		return fmt.Errorf("subscribe %s: %v", s.id, tok.Error())
+	}
+	return nil
+}
+
+// scan sends one scan and waits for its ack; it returns the round trip.
+func (s *scanner) scan() (time.Duration, error) {
+	s.seq++
+	mode := "out"
+	if s.seq%2 == 0 {
+		mode = "in"
+	}
+	id := fmt.Sprintf("%s-%d", s.id, s.seq)
+	payload, _ := json.Marshal(devices.ScanMessage{ID: id, Code: labels.ProductCode(s.productID), Mode: mode})
+	start := time.Now()
+	s.client.Publish(topics.Scan(s.id), 1, false, payload)
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case a := <-s.acks:
+			if a.ID == id {
+				if a.Status != "ok" && a.Status != "already" {
+					return 0, fmt.Errorf("scan %s: ack %+v", id, a)
+				}
+				return time.Since(start), nil
+			}
+		case <-deadline:
+			return 0, fmt.Errorf("scan %s: no ack within 30s", id)
+		}
+	}
+}
+
+// loadResult is one measured load.
+type loadResult struct {
+	Count    int
+	Elapsed  time.Duration
+	P50, P99 time.Duration
+}
+
+// PerSecond is the throughput of the load.
+func (r loadResult) PerSecond() float64 { return float64(r.Count) / r.Elapsed.Seconds() }
+
+// closedLoop runs every scanner as fast as its acks come back, for d.
+func closedLoop(scanners []*scanner, d time.Duration) (loadResult, error) {
+	return runLoad(scanners, d, 0)
+}
+
+// openLoop sends rate scans per second in all, spread over the scanners
+// (each waits for its ack before its next scan), for d.
+func openLoop(scanners []*scanner, d time.Duration, rate float64) (loadResult, error) {
+	return runLoad(scanners, d, time.Duration(float64(len(scanners))/rate*float64(time.Second)))
+}
+
+func runLoad(scanners []*scanner, d time.Duration, interval time.Duration) (loadResult, error) {
+	var mu sync.Mutex
+	var latencies []time.Duration
+	var firstErr atomic.Value
+	stop := time.Now().Add(d)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i, s := range scanners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			next := time.Now().Add(time.Duration(i) * interval / time.Duration(len(scanners)))
+			var mine []time.Duration
+			for time.Now().Before(stop) {
+				if interval > 0 {
+					time.Sleep(time.Until(next))
+					next = next.Add(interval)
+				}
+				rtt, err := s.scan()
+				if err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					break
+				}
+				mine = append(mine, rtt)
+			}
+			mu.Lock()
+			latencies = append(latencies, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if err, _ := firstErr.Load().(error); err != nil {
+		return loadResult{}, err
+	}
+	slices.Sort(latencies)
+	r := loadResult{Count: len(latencies), Elapsed: elapsed}
+	if len(latencies) > 0 {
+		r.P50 = latencies[len(latencies)*50/100]
+		r.P99 = latencies[min(len(latencies)-1, len(latencies)*99/100)]
+	}
+	return r, nil
+}

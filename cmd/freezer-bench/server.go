@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api"
+	"github.com/freezer-manager/freezer/broker"
+	"github.com/freezer-manager/freezer/db"
+	"github.com/freezer-manager/freezer/devices"
+	"github.com/freezer-manager/freezer/hub"
+)
+
+// The child process: the system under measurement runs in its own process
+// so that its resident memory is its own. It prints one JSON line with its
+// addresses, then serves until stdin closes or it is signalled.
+
+// childEnv selects the child's role: "system" (store, broker, hub, HTTP
+// API, as freezerd) or "echo" (the broker with a responder that acks every
+// scan without touching a database: the broker's own ceiling).
+const childEnv = "FREEZER_BENCH_CHILD"
+
+// childAddrs is what the child reports once it listens.
+type childAddrs struct {
+	MQTT string `json:"mqtt"`
+	HTTP string `json:"http"`
+}
+
+func runChild(role string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// Errors only: clients dropping at the end of a load are expected.
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	topics := devices.Topics{Root: devices.DefaultRoot}
+	var addrs childAddrs
+	var closers []func()
+	defer func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}()
+	switch role {
+	case "echo":
+		b, err := broker.New(broker.Config{TCPAddr: "127.0.0.1:0"}, allowAll{}, logger)
+		if err != nil {
+			return err
+		}
+		if err := b.Start(); err != nil {
+			return err
+		}
+		closers = append(closers, func() { b.Close() })
+		err = b.Subscribe(topics.ScanFilter(), func(m devices.Message) {
+			dev, _ := topics.DeviceOfScan(m.Topic)
+			msg, _ := devices.DecodeScan(m.Payload)
+			// Published from another goroutine: inline handlers run on the publisher's.
+			go b.Publish(topics.Ack(dev), devices.Ack{ID: msg.ID, Status: "ok"}.Encode(), false)
+		})
+		if err != nil {
+			return err
+		}
+		addrs.MQTT = b.TCPAddr()
+	case "system":
+		store, err := db.Open(ctx, os.Getenv("FREEZER_BENCH_DSN"))
+		if err != nil {
+			return err
+		}
+		closers = append(closers, func() { store.Close() })
+		if err := store.Migrate(ctx); err != nil {
+			return err
+		}
+		b, err := broker.New(broker.Config{TCPAddr: "127.0.0.1:0", Topics: topics}, store, logger)
+		if err != nil {
+			return err
+		}
+		if err := b.Start(); err != nil {
+			return err
+		}
+		closers = append(closers, func() { b.Close() })
+		h := hub.New(hub.Config{Topics: topics}, store, b, logger)
+		if err := h.Start(); err != nil {
+			return err
+		}
+		closers = append(closers, h.Close)
+		services := api.NewServices(store)
+		services.Disconnector = b
+		srv := api.NewServer(api.Config{LegacyRateLimit: &api.RateLimit{}}, services, logger)
+		if err := srv.Listen("127.0.0.1:0"); err != nil {
+			return err
+		}
+		go srv.Serve()
+		closers = append(closers, func() { srv.Shutdown(context.Background()) })
+		addrs.MQTT, addrs.HTTP = b.TCPAddr(), srv.Addr()
+	default:
+		return fmt.Errorf("unknown child role %q", role)
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(addrs); err != nil {
+		return err
+	}
+	done := make(chan struct{})
+	go func() { io.Copy(io.Discard, os.Stdin); close(done) }()
+	select {
+	case <-ctx.Done():
+	case <-done:
+	}
+	return nil
+}
+
+// allowAll lets every client in as a scanner of household 1: the echo
+// child measures the broker alone.
+type allowAll struct{}
+
+func (allowAll) AuthenticateDevice(_ context.Context, id, _ string) (*freezer.Device, error) {
+	return &freezer.Device{ID: id, Kind: freezer.DeviceScanner, HouseholdID: 1}, nil
+}
+
+func (allowAll) SetDeviceOnline(context.Context, string, bool) error { return nil }
