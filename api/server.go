@@ -34,6 +34,8 @@ type Services struct {
 	Types      freezer.ProductTypeService
 	Stats      freezer.StatsService
 	Devices    freezer.DeviceService
+	Sessions   freezer.SessionService   // web sign-ins
+	SiteStats  freezer.SiteStatsService // the admin panel's figures
 	// Disconnector drops revoked devices from the embedded broker; nil
 	// with an external broker, where devices authenticate elsewhere.
 	Disconnector DeviceDisconnector
@@ -102,6 +104,7 @@ func NewServer(cfg Config, services Services, logger *slog.Logger) *Server {
 	s.echo.GET("/healthz", s.handleHealth)
 	s.registerLegacyRoutes()
 	s.registerV1Routes()
+	s.registerWebRoutes()
 	s.echo.GET("/api/docs", s.handleDocs)
 	s.http = &http.Server{
 		Handler:           s.echo,

@@ -13,10 +13,13 @@ type Store interface {
 	freezer.ProductTypeService
 	freezer.StatsService
 	freezer.DeviceService
+	freezer.SessionService
+	freezer.SiteStatsService
 }
 
 // NewServices uses one store for every service.
 func NewServices(store Store) Services {
 	return Services{Database: store, Users: store, Tokens: store, Households: store, Freezers: store,
-		Products: store, Types: store, Stats: store, Devices: store}
+		Products: store, Types: store, Stats: store, Devices: store,
+		Sessions: store, SiteStats: store}
 }

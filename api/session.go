@@ -1,0 +1,160 @@
+package api
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	freezer "github.com/freezer-manager/freezer"
+)
+
+// The web site's cookies and form field.
+const (
+	sessionCookie = "freezer_session" // the session secret; the database keeps its SHA-256
+	csrfCookie    = "freezer_csrf"    // double-submit token of the forms shown before sign-in
+	langCookie    = "freezer_lang"    // language chosen before sign-in
+	csrfField     = "csrf"            // the hidden field of every form
+)
+
+// webSession is the signed-in browser of a request.
+type webSession struct {
+	*freezer.Session
+	User   *freezer.User
+	secret string // the cookie value
+}
+
+// loadSession reads the session cookie; with a valid session, the request
+// acts as its user. A missing or stale cookie leaves the request anonymous.
+func (w *webSite) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ck, err := c.Cookie(sessionCookie)
+		if err != nil || ck.Value == "" {
+			return next(c)
+		}
+		sess, u, err := w.s.services.Sessions.FindSession(ctxOf(c), ck.Value)
+		switch freezer.ErrorCode(err) {
+		case "":
+			c.Set("session", &webSession{Session: sess, User: u, secret: ck.Value})
+			c.Set("user", u)
+			c.SetRequest(c.Request().WithContext(freezer.NewContextWithUser(ctxOf(c), u)))
+		case freezer.EUNAUTHORIZED:
+			w.clearCookie(c, sessionCookie)
+		default:
+			return err
+		}
+		return next(c)
+	}
+}
+
+// sessionOf returns the request's session, or nil when nobody is signed in.
+func sessionOf(c echo.Context) *webSession {
+	s, _ := c.Get("session").(*webSession)
+	return s
+}
+
+// requireSession sends anonymous visitors to the sign-in page, and back here after.
+func requireSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if sessionOf(c) == nil {
+			return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+		}
+		return next(c)
+	}
+}
+
+// secure reports whether the browser reached us over TLS: directly, or
+// through a trusted proxy that says so in X-Forwarded-Proto.
+func (w *webSite) secure(c echo.Context) bool {
+	r := c.Request()
+	if r.TLS != nil {
+		return true
+	}
+	if !strings.EqualFold(strings.TrimSpace(strings.Split(r.Header.Get(echo.HeaderXForwardedProto), ",")[0]), "https") {
+		return false
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer := net.ParseIP(host)
+	for _, n := range w.s.config.TrustedProxies {
+		if peer != nil && n.Contains(peer) {
+			return true
+		}
+	}
+	return false
+}
+
+// setCookie sets an HttpOnly, SameSite=Lax cookie for the whole site,
+// Secure over TLS; maxAge 0 makes it last as long as the browser.
+func (w *webSite) setCookie(c echo.Context, name, value string, maxAge int) {
+	c.SetCookie(&http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: w.secure(c), SameSite: http.SameSiteLaxMode})
+}
+
+func (w *webSite) clearCookie(c echo.Context, name string) {
+	w.setCookie(c, name, "", -1)
+}
+
+// csrfToken returns the token the request's forms must send back: the
+// session's, or before sign-in a random one kept in a cookie (double submit).
+func (w *webSite) csrfToken(c echo.Context) string {
+	if s := sessionOf(c); s != nil {
+		return s.CSRFToken
+	}
+	if ck, err := c.Cookie(csrfCookie); err == nil && len(ck.Value) == 64 {
+		return ck.Value
+	}
+	if token, ok := c.Get(csrfCookie).(string); ok { // already set on this response
+		return token
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	token := hex.EncodeToString(b)
+	w.setCookie(c, csrfCookie, token, 0)
+	c.Set(csrfCookie, token)
+	return token
+}
+
+// errCSRF is the answer to a form that did not come from our own page.
+var errCSRF = freezer.Errorf(freezer.EFORBIDDEN, "This form expired or came from another site. Reload the page and try again.")
+
+// checkCSRF guards every POST of the site: the browser must not say the
+// request is cross-site, an Origin header must name this host, and the
+// form's hidden token must match the session's (or, before sign-in, the
+// cookie's).
+func (w *webSite) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method != http.MethodPost {
+			return next(c)
+		}
+		if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
+			return w.renderError(c, errCSRF)
+		}
+		if origin := r.Header.Get(echo.HeaderOrigin); origin != "" {
+			u, err := url.Parse(origin)
+			if err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host) {
+				return w.renderError(c, errCSRF)
+			}
+		}
+		r.Body = http.MaxBytesReader(c.Response(), r.Body, w.s.config.MaxBodyBytes)
+		sent := c.FormValue(csrfField)
+		want := ""
+		if s := sessionOf(c); s != nil {
+			want = s.CSRFToken
+		} else if ck, err := c.Cookie(csrfCookie); err == nil {
+			want = ck.Value
+		}
+		if want == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(want)) != 1 {
+			return w.renderError(c, errCSRF)
+		}
+		return next(c)
+	}
+}

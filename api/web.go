@@ -1,0 +1,207 @@
+package api
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	freezer "github.com/freezer-manager/freezer"
+)
+
+//go:embed web/templates/*.html
+var templateFS embed.FS
+
+//go:embed web/static
+var staticFS embed.FS
+
+// Default sign-in limits: per client IP, and per e-mail address whatever
+// the IP, so that neither one address nor one account can be guessed at speed.
+var (
+	signInLimitPerIP    = RateLimit{PerMinute: 20, PerDay: 1000}
+	signInLimitPerEmail = RateLimit{PerMinute: 10, PerDay: 200}
+)
+
+// webSite serves the account site, the admin panel and the dashboard.
+type webSite struct {
+	s          *Server
+	pages      map[string]*template.Template
+	ipLimit    *rateLimiter // sign-in and registration attempts per client IP
+	emailLimit *rateLimiter // sign-in attempts per e-mail address
+}
+
+// webPageNames are the templates of the site, each drawn inside layout.html.
+var webPageNames = []string{"login", "register", "welcome", "account", "admin", "logout", "error"}
+
+// registerWebRoutes serves the server-rendered site (/register, /login,
+// /logout, /account, /admin) and the dashboard's files under /app/.
+func (s *Server) registerWebRoutes() {
+	w := &webSite{s: s, pages: map[string]*template.Template{},
+		ipLimit:    newRateLimiter(signInLimitPerIP, s.config.Now),
+		emailLimit: newRateLimiter(signInLimitPerEmail, s.config.Now),
+	}
+	for _, name := range webPageNames {
+		w.pages[name] = template.Must(template.New("layout.html").ParseFS(templateFS, "web/templates/layout.html", "web/templates/"+name+".html"))
+	}
+	w.add(http.MethodGet, "/register", w.registerPage)
+	w.add(http.MethodPost, "/register", w.register)
+	w.add(http.MethodGet, "/login", w.loginPage)
+	w.add(http.MethodPost, "/login", w.signIn)
+	w.add(http.MethodGet, "/logout", w.logoutPage)
+	w.add(http.MethodPost, "/logout", w.signOut)
+	w.registerAccountRoutes()
+	w.registerAdminRoutes()
+
+	app, err := fs.Sub(staticFS, "web/static/app")
+	if err != nil {
+		panic(err)
+	}
+	files := http.StripPrefix("/app", http.FileServer(http.FS(app)))
+	w.add(http.MethodGet, "/app/session", w.dashboardSession)
+	// The dashboard's files need no session: no database read per file.
+	s.echo.GET("/app", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/app/") }, securityHeaders)
+	s.echo.GET("/app/*", func(c echo.Context) error {
+		c.Response().Header().Set(echo.HeaderCacheControl, "no-cache")
+		files.ServeHTTP(c.Response(), c.Request())
+		return nil
+	}, securityHeaders)
+}
+
+// add serves a route of the site: security headers, the session, CSRF
+// checks on POST, then the route's own middleware. (Not an Echo group: a
+// group with middleware at the root would catch every unknown path.)
+func (w *webSite) add(method, path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	w.s.echo.Add(method, path, h, append([]echo.MiddlewareFunc{securityHeaders, w.loadSession, w.checkCSRF}, mw...)...)
+}
+
+// contentSecurityPolicy allows our own scripts, styles and API only: no
+// inline script, so that injected markup could not run even if it got in.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+	"connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
+// securityHeaders sets the headers every page of the site carries.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set(echo.HeaderCacheControl, "no-store")
+		return next(c)
+	}
+}
+
+// dashboardSessionResponse hands the dashboard its API token.
+type dashboardSessionResponse struct {
+	Token    string `json:"token"`
+	Email    string `json:"email"`
+	Language string `json:"language"`
+	Admin    bool   `json:"admin"`
+}
+
+// dashboardSession gives a signed-in browser its session's dashboard token,
+// so that the dashboard uses the REST API like any other app. Only pages of
+// this origin can read the answer (no CORS), and signing out revokes the token.
+func (w *webSite) dashboardSession(c echo.Context) error {
+	if site := c.Request().Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
+		return freezer.Errorf(freezer.EFORBIDDEN, "Only the dashboard of this site may ask.")
+	}
+	s := sessionOf(c)
+	if s == nil || s.DashboardToken == "" {
+		return freezer.Errorf(freezer.EUNAUTHORIZED, "Sign in at /login first.")
+	}
+	return c.JSON(http.StatusOK, dashboardSessionResponse{Token: s.DashboardToken, Email: s.User.Email, Language: s.User.Language, Admin: s.User.Admin})
+}
+
+// webPage is what every template receives.
+type webPage struct {
+	T      map[string]string // the texts in the page's language
+	Lang   string
+	User   *freezer.User // nil before sign-in
+	CSRF   string
+	Error  string
+	Notice string
+	Data   any // the page's own data
+}
+
+// language picks the page language: the user's, else ?lang= (remembered in
+// a cookie), else the cookie, else the browser's preference.
+func (w *webSite) language(c echo.Context) string {
+	if s := sessionOf(c); s != nil {
+		return s.User.Language
+	}
+	if l := c.QueryParam("lang"); freezer.ValidateLanguage(l) == nil {
+		w.setCookie(c, langCookie, l, int((365 * 24 * time.Hour).Seconds()))
+		return l
+	}
+	if ck, err := c.Cookie(langCookie); err == nil && freezer.ValidateLanguage(ck.Value) == nil {
+		return ck.Value
+	}
+	for _, tag := range strings.Split(c.Request().Header.Get("Accept-Language"), ",") {
+		tag = strings.ToLower(strings.TrimSpace(strings.Split(tag, ";")[0]))
+		switch {
+		case strings.HasPrefix(tag, "fr"):
+			return freezer.LanguageFrench
+		case strings.HasPrefix(tag, "en"):
+			return freezer.LanguageEnglish
+		}
+	}
+	return freezer.LanguageEnglish
+}
+
+// newPage starts the data of a page for the request.
+func (w *webSite) newPage(c echo.Context, data any) *webPage {
+	lang := w.language(c)
+	p := &webPage{T: webTexts[lang], Lang: lang, CSRF: w.csrfToken(c), Data: data}
+	if s := sessionOf(c); s != nil {
+		p.User = s.User
+	}
+	return p
+}
+
+// render draws a page with a status.
+func (w *webSite) render(c echo.Context, status int, name string, p *webPage) error {
+	var buf bytes.Buffer
+	if err := w.pages[name].Execute(&buf, p); err != nil {
+		return err
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// renderError draws the error page for err, with the status of its code.
+func (w *webSite) renderError(c echo.Context, err error) error {
+	status := errorStatus[freezer.ErrorCode(err)]
+	if status >= 500 {
+		w.s.logger.Error("web request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	}
+	p := w.newPage(c, nil)
+	p.Error = w.errorText(p, err)
+	return w.render(c, status, "error", p)
+}
+
+// errorText shows a domain error in the page's language when we have a
+// text for it, else in the service's words.
+func (w *webSite) errorText(p *webPage, err error) string {
+	switch {
+	case err == errCSRF:
+		return p.T["err_csrf"]
+	case freezer.ErrorCode(err) == freezer.EINTERNAL:
+		return p.T["err_internal"]
+	}
+	return freezer.ErrorMessage(err)
+}
+
+// safeNext returns target when it is a path of this site, else fallback:
+// the sign-in page must not send people elsewhere.
+func safeNext(target, fallback string) string {
+	if !strings.HasPrefix(target, "/") || strings.HasPrefix(target, "//") || strings.ContainsAny(target, "\\\r\n") {
+		return fallback
+	}
+	return target
+}

@@ -1,0 +1,536 @@
+// The Freezer Manager dashboard. It is a third-party app of the REST API:
+// everything it shows and changes goes through /api/v1 with a bearer token.
+// Every text that comes from the API is put in the page as a text node,
+// never as HTML.
+'use strict';
+(function () {
+  const $ = function (sel, root) { return (root || document).querySelector(sel); };
+  const $$ = function (sel, root) { return Array.from((root || document).querySelectorAll(sel)); };
+  const TOKEN_KEY = 'freezer_token';
+
+  const state = {
+    token: '', mode: '', lang: 'en', me: null,
+    types: new Map(), freezers: [], products: [],
+    sort: { key: 'use_by', dir: 1 }, editing: null, tab: 'products',
+  };
+
+  // --- texts -----------------------------------------------------------
+  function t(key) {
+    const table = window.I18N[state.lang] || window.I18N.en;
+    let s = table[key] !== undefined ? table[key] : window.I18N.en[key] !== undefined ? window.I18N.en[key] : key;
+    for (let i = 1; i < arguments.length; i++) s = s.replace('{' + (i - 1) + '}', arguments[i]);
+    return s;
+  }
+
+  function applyTexts() {
+    document.documentElement.lang = state.lang;
+    $$('[data-i18n]').forEach(function (n) { n.textContent = t(n.dataset.i18n); });
+    document.title = t('title');
+  }
+
+  // el builds an element; children that are strings become text nodes.
+  function el(tag, attrs) {
+    const n = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'class') n.className = v;
+      else if (k.startsWith('on')) n.addEventListener(k.slice(2), v);
+      else if (k === 'dataset') Object.assign(n.dataset, v);
+      else n.setAttribute(k, v === true ? '' : v);
+    }
+    for (let i = 2; i < arguments.length; i++) {
+      const c = arguments[i];
+      if (c === null || c === undefined || c === false) continue;
+      n.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return n;
+  }
+
+  function message(text, kind) {
+    const m = $('#message');
+    m.textContent = text;
+    m.className = 'alert ' + (kind || 'notice');
+    m.hidden = false;
+    clearTimeout(message.timer);
+    if (kind !== 'error') message.timer = setTimeout(function () { m.hidden = true; }, 6000);
+  }
+
+  // run reports the outcome of an action to the user.
+  async function run(fn, done) {
+    try {
+      await fn();
+      if (done) message(done);
+    } catch (e) {
+      if (e.status === 401) return disconnect(t('token_rejected'));
+      message(e.message, 'error');
+    }
+  }
+
+  // --- API -------------------------------------------------------------
+  async function api(method, path, body) {
+    const opts = { method: method, headers: { Authorization: 'Bearer ' + state.token, Accept: 'application/json' } };
+    if (body !== undefined) {
+      opts.headers['Content-Type'] = 'application/json';
+      opts.body = JSON.stringify(body);
+    }
+    const res = await fetch('/api/v1/' + path, opts);
+    if (res.status === 204) return null;
+    const data = await res.json().catch(function () { return null; });
+    if (!res.ok) {
+      const err = new Error((data && data.error && data.error.message) || res.statusText);
+      err.status = res.status;
+      throw err;
+    }
+    return data;
+  }
+
+  // listAll follows next_cursor through every page of a list.
+  async function listAll(path) {
+    let items = [], cursor = null;
+    for (let page = 0; page < 100; page++) {
+      const sep = path.includes('?') ? '&' : '?';
+      const data = await api('GET', path + (cursor ? sep + 'cursor=' + encodeURIComponent(cursor) : ''));
+      items = items.concat(data.items);
+      cursor = data.next_cursor;
+      if (!cursor) break;
+    }
+    return items;
+  }
+
+  // --- start -----------------------------------------------------------
+  async function boot() {
+    state.lang = (navigator.language || 'en').toLowerCase().startsWith('fr') ? 'fr' : 'en';
+    applyTexts();
+    wire();
+    const res = await fetch('/app/session', { credentials: 'same-origin', headers: { Accept: 'application/json' } }).catch(function () { return null; });
+    if (res && res.ok) {
+      state.token = (await res.json()).token;
+      state.mode = 'session';
+    } else if (sessionStorage.getItem(TOKEN_KEY)) {
+      state.token = sessionStorage.getItem(TOKEN_KEY);
+      state.mode = 'token';
+    }
+    if (!state.token) return disconnect();
+    await start();
+  }
+
+  async function start() {
+    try {
+      state.me = await api('GET', 'me');
+      const types = await listAll('product-types?limit=500');
+      state.types = new Map(types.map(function (ty) { return [ty.id, ty]; }));
+      await loadFreezers();
+    } catch (e) {
+      return disconnect(e.status === 401 ? t('token_rejected') : e.message);
+    }
+    state.lang = state.me.user.language === 'fr' ? 'fr' : 'en';
+    applyTexts();
+    $('#loading').hidden = true;
+    $('#connect').hidden = true;
+    $('#who').textContent = state.me.user.email;
+    $('#account-link').hidden = $('#sign-out-link').hidden = state.mode !== 'session';
+    $('#forget-token').hidden = state.mode !== 'token';
+    $('#admin-link').hidden = !(state.mode === 'session' && state.me.user.admin);
+    $('#tabs').hidden = false;
+    fillSortSelect();
+    renderTypes();
+    showTab((location.hash || '#products').slice(1));
+  }
+
+  function disconnect(why) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    state.token = '';
+    $('#loading').hidden = true;
+    $('#tabs').hidden = true;
+    $$('.tab').forEach(function (s) { s.hidden = true; });
+    $('#connect').hidden = false;
+    if (why) message(why, 'error');
+  }
+
+  function showTab(name) {
+    if (!$('#tab-' + name)) name = 'products';
+    state.tab = name;
+    $$('#tabs button').forEach(function (b) { b.setAttribute('aria-selected', String(b.dataset.tab === name)); });
+    $$('.tab').forEach(function (s) { s.hidden = s.id !== 'tab-' + name; });
+    if (location.hash !== '#' + name) history.replaceState(null, '', '#' + name);
+    const load = { products: loadProducts, freezers: loadFreezers, types: renderTypes, trends: loadTrends, devices: loadDevices }[name];
+    run(load);
+  }
+
+  function wire() {
+    $$('#tabs button').forEach(function (b) { b.addEventListener('click', function () { showTab(b.dataset.tab); }); });
+    $('#token-form').addEventListener('submit', function (e) {
+      e.preventDefault();
+      state.token = e.target.token.value.trim();
+      state.mode = 'token';
+      sessionStorage.setItem(TOKEN_KEY, state.token);
+      start();
+    });
+    $('#forget-token').addEventListener('click', function () { disconnect(); });
+    $('#filter-state').addEventListener('change', function () { run(loadProducts); });
+    $('#filter-freezer').addEventListener('change', function () { run(loadProducts); });
+    let typing;
+    $('#filter-q').addEventListener('input', function () { clearTimeout(typing); typing = setTimeout(function () { run(loadProducts); }, 250); });
+    $('#add-product').addEventListener('click', function () { openProductForm(null); });
+    $('#product-cancel').addEventListener('click', closeProductForm);
+    $('#product-form').addEventListener('submit', saveProduct);
+    $('#product-form').freezer_id.addEventListener('change', fillNextSlot);
+    $('#product-form').box.addEventListener('change', fillNextSlot);
+    $$('#product-table th[data-sort] button').forEach(function (b) {
+      b.addEventListener('click', function () { sortBy(b.parentElement.dataset.sort); });
+    });
+    $('#sort-select').addEventListener('change', function (e) { state.sort.key = e.target.value; renderProducts(); });
+    $('#sort-direction').addEventListener('click', function () { state.sort.dir = -state.sort.dir; renderProducts(); });
+    $('#freezer-form').addEventListener('submit', addFreezer);
+    $('#device-form').addEventListener('submit', addDevice);
+    window.addEventListener('hashchange', function () { if (state.token) showTab(location.hash.slice(1)); });
+  }
+
+  // --- helpers on the data ---------------------------------------------
+  function typeName(id) {
+    const ty = state.types.get(id);
+    if (!ty) return '#' + id;
+    return state.lang === 'fr' ? ty.name_fr : ty.name_en;
+  }
+
+  function freezerOf(id) { return state.freezers.find(function (f) { return f.id === id; }); }
+  function freezerName(id) { const f = freezerOf(id); return f ? f.name : '#' + id; }
+
+  function today() {
+    const d = new Date();
+    return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0');
+  }
+
+  function fillSelect(select, options, keepFirst) {
+    const first = keepFirst ? select.options[0] : null;
+    const value = select.value;
+    select.replaceChildren();
+    if (first) select.append(first);
+    options.forEach(function (o) { select.append(new Option(o[1], o[0])); });
+    if ($$('option', select).some(function (o) { return o.value === value; })) select.value = value;
+  }
+
+  function freezerOptions() { return state.freezers.map(function (f) { return [f.id, f.name]; }); }
+
+  // --- freezers --------------------------------------------------------
+  async function loadFreezers() {
+    state.freezers = await listAll('freezers');
+    fillSelect($('#filter-freezer'), freezerOptions(), true);
+    fillSelect($('#device-form').freezer_id, freezerOptions(), true);
+    renderFreezers();
+  }
+
+  function renderFreezers() {
+    const rows = state.freezers.map(function (f) {
+      const formID = 'freezer-' + f.id;
+      return el('tr', { dataset: { id: f.id } },
+        el('td', { 'data-label': t('col_id') }, f.id),
+        el('td', { 'data-label': t('name') }, el('input', { name: 'name', value: f.name, form: formID, required: true, maxlength: 256, 'aria-label': t('name') })),
+        el('td', { 'data-label': t('number_boxes') }, el('input', { name: 'number_boxes', type: 'number', min: 1, max: 1000, value: f.number_boxes, form: formID, required: true, 'aria-label': t('number_boxes') })),
+        el('td', {}, el('form', { id: formID, class: 'actions-cell', onsubmit: function (e) { e.preventDefault(); updateFreezer(f, e.target); } },
+          el('button', { type: 'submit', class: 'small' }, t('save')),
+          el('button', { type: 'button', class: 'small danger', onclick: function () { removeFreezer(f); } }, t('remove')))));
+    });
+    $('#freezer-table tbody').replaceChildren.apply($('#freezer-table tbody'), rows);
+    $('#freezers-empty').hidden = rows.length > 0;
+  }
+
+  function addFreezer(e) {
+    e.preventDefault();
+    const form = e.target;
+    run(async function () {
+      const f = await api('POST', 'freezers', { name: form.name.value, number_boxes: Number(form.number_boxes.value) });
+      form.reset();
+      await loadFreezers();
+      message(t('freezer_added', f.name));
+    });
+  }
+
+  function updateFreezer(f, form) {
+    const inputs = $$('input[form="' + form.id + '"]');
+    const value = function (name) { return inputs.find(function (i) { return i.name === name; }).value; };
+    run(async function () {
+      await api('PATCH', 'freezers/' + f.id, { name: value('name'), number_boxes: Number(value('number_boxes')) });
+      await loadFreezers();
+    }, t('freezer_saved'));
+  }
+
+  function removeFreezer(f) {
+    if (!confirm(t('confirm_remove_freezer', f.name))) return;
+    run(async function () {
+      try {
+        await api('DELETE', 'freezers/' + f.id);
+      } catch (e) {
+        if (e.status !== 409 || !confirm(t('confirm_archive_freezer'))) throw e;
+        await api('POST', 'freezers/' + f.id + '/archive');
+      }
+      await loadFreezers();
+    }, t('freezer_removed'));
+  }
+
+  // --- types -----------------------------------------------------------
+  function renderTypes() {
+    const rows = Array.from(state.types.values()).map(function (ty) {
+      return el('tr', {},
+        el('td', { 'data-label': t('col_id') }, ty.id),
+        el('td', { 'data-label': t('name_en') }, ty.name_en),
+        el('td', { 'data-label': t('name_fr') }, ty.name_fr));
+    });
+    $('#type-table tbody').replaceChildren.apply($('#type-table tbody'), rows);
+    fillSelect($('#product-form').type_id, Array.from(state.types.values()).map(function (ty) { return [ty.id, typeName(ty.id)]; }));
+  }
+
+  // --- products --------------------------------------------------------
+  const SORT_KEYS = ['id', 'name', 'type', 'place', 'quantity', 'date_in', 'use_by', 'date_out'];
+
+  function fillSortSelect() {
+    fillSelect($('#sort-select'), SORT_KEYS.map(function (k) { return [k, t(k === 'id' ? 'col_id' : k === 'quantity' ? 'col_quantity' : k)]; }));
+    $('#sort-select').value = state.sort.key;
+  }
+
+  async function loadProducts() {
+    const params = new URLSearchParams({ state: $('#filter-state').value, limit: '500' });
+    if ($('#filter-freezer').value) params.set('freezer_id', $('#filter-freezer').value);
+    if ($('#filter-q').value.trim()) params.set('q', $('#filter-q').value.trim());
+    state.products = await listAll('products?' + params);
+    renderProducts();
+  }
+
+  function sortValue(p, key) {
+    switch (key) {
+      case 'type': return typeName(p.type_id).toLowerCase();
+      case 'name': return p.name.toLowerCase();
+      case 'place': return freezerName(p.freezer_id).toLowerCase() + '\u0000' + String(p.box).padStart(5, '0') + String(p.slot).padStart(7, '0');
+      case 'date_out': return p.date_out || '';
+      default: return p[key];
+    }
+  }
+
+  function sortBy(key) {
+    state.sort = { key: key, dir: state.sort.key === key ? -state.sort.dir : 1 };
+    $('#sort-select').value = key;
+    renderProducts();
+  }
+
+  function renderProducts() {
+    const key = state.sort.key, dir = state.sort.dir;
+    const list = state.products.slice().sort(function (a, b) {
+      const x = sortValue(a, key), y = sortValue(b, key);
+      return (x < y ? -1 : x > y ? 1 : a.id - b.id) * dir;
+    });
+    $$('#product-table th[data-sort]').forEach(function (th) {
+      if (th.dataset.sort === key) th.setAttribute('aria-sort', dir > 0 ? 'ascending' : 'descending');
+      else th.removeAttribute('aria-sort');
+    });
+    $('#sort-direction').textContent = dir > 0 ? '▲' : '▼';
+    const rows = list.map(productRow);
+    $('#product-table tbody').replaceChildren.apply($('#product-table tbody'), rows);
+    $('#products-empty').hidden = rows.length > 0;
+  }
+
+  const STAGE_BADGE = { overdue: ['late', 'stage_overdue'], due_soon: ['soon', 'stage_due_soon'], out: ['out', 'stage_out'] };
+
+  function productRow(p) {
+    const badge = STAGE_BADGE[p.stage];
+    const inside = !p.date_out;
+    return el('tr', { class: p.stage, dataset: { id: p.id, stage: p.stage } },
+      el('td', { 'data-label': t('col_id') }, p.id),
+      el('td', { 'data-label': t('name'), class: 'product-name' },
+        el('strong', {}, p.name), ' ', badge ? el('span', { class: 'badge ' + badge[0] }, t(badge[1])) : null,
+        p.description ? el('div', { class: 'hint' }, p.description) : null),
+      el('td', { 'data-label': t('type') }, typeName(p.type_id)),
+      el('td', { 'data-label': t('place') }, t('place_text', freezerName(p.freezer_id), p.box, p.slot)),
+      el('td', { 'data-label': t('col_quantity'), class: 'num' }, p.quantity),
+      el('td', { 'data-label': t('date_in') }, p.date_in),
+      el('td', { 'data-label': t('use_by') }, p.use_by),
+      el('td', { 'data-label': t('date_out') }, p.date_out || '—'),
+      el('td', {}, el('div', { class: 'actions-cell' },
+        el('button', { type: 'button', class: 'small', onclick: function () { openProductForm(p); } }, t('edit')),
+        inside
+          ? el('button', { type: 'button', class: 'small take-out', onclick: function () { takeOut(p); } }, t('take_out'))
+          : el('button', { type: 'button', class: 'small put-back', onclick: function () { putBack(p); } }, t('put_back')),
+        el('button', { type: 'button', class: 'small download-label', onclick: function () { label(p, false); } }, t('label')),
+        el('button', { type: 'button', class: 'small print-label', onclick: function () { label(p, true); } }, t('print')))));
+  }
+
+  function takeOut(p) {
+    run(async function () {
+      await api('POST', 'products/' + p.id + '/take-out', { version: p.version });
+      await loadProducts();
+    }, t('taken_out', p.name));
+  }
+
+  function putBack(p) {
+    run(async function () {
+      const back = await api('POST', 'products/' + p.id + '/put-back', { version: p.version });
+      await loadProducts();
+      message(t('put_back_done', back.name, freezerName(back.freezer_id), back.box, back.slot));
+    });
+  }
+
+  function openProductForm(p) {
+    state.editing = p;
+    const form = $('#product-form');
+    form.reset();
+    fillSelect(form.freezer_id, freezerOptions());
+    $('#product-form-title').textContent = p ? t('edit_product', p.id) : t('add_product');
+    $('#date-out-field').hidden = !(p && p.date_out);
+    form.date_in.max = form.date_out.max = today();
+    if (p) {
+      form.name.value = p.name;
+      form.description.value = p.description;
+      form.type_id.value = p.type_id;
+      form.freezer_id.value = p.freezer_id;
+      form.box.value = p.box;
+      form.slot.value = p.slot;
+      form.date_in.value = p.date_in;
+      form.period_months.value = p.period_months;
+      form.quantity.value = p.quantity;
+      form.barcode.value = p.barcode || '';
+      form.date_out.value = p.date_out || '';
+    } else {
+      if (!state.freezers.length) return message(t('need_freezer'), 'error');
+      form.freezer_id.value = $('#filter-freezer').value || state.freezers[0].id;
+      form.date_in.value = today();
+      fillNextSlot();
+    }
+    boxLimit();
+    form.hidden = false;
+    form.name.focus();
+  }
+
+  function closeProductForm() {
+    state.editing = null;
+    $('#product-form').hidden = true;
+  }
+
+  function boxLimit() {
+    const form = $('#product-form');
+    const f = freezerOf(Number(form.freezer_id.value));
+    if (f) form.box.max = f.number_boxes;
+  }
+
+  // fillNextSlot puts the next free slot of the chosen box in the form.
+  async function fillNextSlot() {
+    const form = $('#product-form');
+    boxLimit();
+    if (state.editing || !form.freezer_id.value) return;
+    const box = Number(form.box.value) || 1;
+    try {
+      const boxes = await api('GET', 'freezers/' + form.freezer_id.value + '/boxes');
+      const b = boxes.items.find(function (x) { return x.box === box; });
+      if (b && !state.editing) form.slot.value = b.next_free_slot;
+    } catch (e) {
+      message(e.message, 'error');
+    }
+  }
+
+  function saveProduct(e) {
+    e.preventDefault();
+    const form = e.target, p = state.editing;
+    const body = {
+      name: form.name.value, description: form.description.value, type_id: Number(form.type_id.value),
+      date_in: form.date_in.value, period_months: Number(form.period_months.value), quantity: Number(form.quantity.value),
+      barcode: form.barcode.value.trim(),
+    };
+    const place = { freezer_id: Number(form.freezer_id.value), box: Number(form.box.value), slot: Number(form.slot.value) };
+    run(async function () {
+      if (p) {
+        if (place.freezer_id !== p.freezer_id || place.box !== p.box || place.slot !== p.slot) Object.assign(body, place);
+        if (p.date_out && form.date_out.value) body.date_out = form.date_out.value;
+        body.version = p.version;
+        await api('PATCH', 'products/' + p.id, body);
+      } else {
+        await api('POST', 'products', Object.assign(body, place));
+      }
+      closeProductForm();
+      await loadProducts();
+    }, p ? t('product_saved', body.name) : t('product_added', body.name));
+  }
+
+  // label downloads or prints a product's label, the PNG the API draws.
+  function label(p, print) {
+    run(async function () {
+      const res = await fetch('/api/v1/products/' + p.id + '/label.png?lang=' + state.lang, { headers: { Authorization: 'Bearer ' + state.token } });
+      if (!res.ok) {
+        const data = await res.json().catch(function () { return null; });
+        throw new Error((data && data.error && data.error.message) || res.statusText);
+      }
+      const url = URL.createObjectURL(await res.blob());
+      const name = 'label-' + p.id + '.png';
+      if (print) {
+        const img = el('img', { src: url, alt: name, class: 'label-preview' });
+        $('#print-area').replaceChildren(img);
+        await img.decode().catch(function () {});
+        window.print();
+      } else {
+        const a = el('a', { href: url, download: name });
+        document.body.append(a);
+        a.click();
+        a.remove();
+      }
+      setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+    });
+  }
+
+  // --- trends ----------------------------------------------------------
+  async function loadTrends() {
+    const both = await Promise.all([listAll('stats/tendency/general'), listAll('stats/tendency/personal')]);
+    const draw = function (id, rows, className) {
+      const box = $('#' + id + ' .chart-box');
+      box.replaceChildren(window.Charts.barChart(rows, { title: $('#' + id + ' figcaption').textContent, empty: t('no_data'), className: className, width: box.clientWidth }));
+    };
+    const row = function (r) {
+      return { id: r.type.id, label: state.lang === 'fr' ? r.type.name_fr : r.type.name_en, value: r.count, note: r.latest ? t('last_out', r.latest) : '' };
+    };
+    draw('chart-general', both[0].map(function (r) { return Object.assign(row(r), { note: '' }); }), 'general');
+    draw('chart-personal', both[1].map(row), 'personal');
+  }
+
+  // --- devices ---------------------------------------------------------
+  async function loadDevices() {
+    const list = await listAll('devices');
+    const rows = list.map(function (d) {
+      return el('tr', { dataset: { id: d.id } },
+        el('td', { 'data-label': t('name') }, d.name),
+        el('td', { 'data-label': t('kind') }, t('kind_' + d.kind)),
+        el('td', { 'data-label': t('device_id') }, el('code', {}, d.id)),
+        el('td', { 'data-label': t('freezer') }, d.freezer_id ? freezerName(d.freezer_id) : '—'),
+        el('td', { 'data-label': t('mode') }, t('mode_' + d.mode)),
+        el('td', { 'data-label': t('online') }, el('span', { class: 'badge ' + (d.online ? 'online' : 'out') }, t(d.online ? 'online' : 'offline'))),
+        el('td', { 'data-label': t('last_seen') }, d.last_seen_at ? new Date(d.last_seen_at).toLocaleString(state.lang) : '—'),
+        el('td', {}, el('button', { type: 'button', class: 'small danger', onclick: function () { revokeDevice(d); } }, t('revoke'))));
+    });
+    $('#device-table tbody').replaceChildren.apply($('#device-table tbody'), rows);
+    $('#devices-empty').hidden = rows.length > 0;
+  }
+
+  function addDevice(e) {
+    e.preventDefault();
+    const form = e.target;
+    const body = { name: form.name.value, kind: form.kind.value, mode: form.mode.value };
+    if (form.freezer_id.value) body.freezer_id = Number(form.freezer_id.value);
+    run(async function () {
+      const created = await api('POST', 'devices', body);
+      form.reset();
+      const dl = $('#device-credentials dl');
+      dl.replaceChildren();
+      for (const [k, v] of Object.entries(created.credentials)) {
+        dl.append(el('dt', {}, t('cred_' + k)), el('dd', {}, k === 'esphome' || k === 'scanner_bridge' ? el('pre', {}, v) : el('code', {}, v)));
+      }
+      $('#device-credentials').hidden = false;
+      await loadDevices();
+    }, t('device_added', body.name));
+  }
+
+  function revokeDevice(d) {
+    if (!confirm(t('confirm_revoke_device', d.name))) return;
+    run(async function () {
+      await api('DELETE', 'devices/' + encodeURIComponent(d.id));
+      $('#device-credentials').hidden = true;
+      await loadDevices();
+    }, t('device_revoked', d.name));
+  }
+
+  document.addEventListener('DOMContentLoaded', function () { boot().catch(function (e) { message(e.message, 'error'); }); });
+})();

@@ -1,0 +1,627 @@
+package api_test
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api"
+	"github.com/freezer-manager/freezer/db"
+	"github.com/freezer-manager/freezer/internal/testdb"
+)
+
+// Identifiers of the web tests start with web, apart from the test names.
+
+// webPassword is the password of the users the web tests register.
+const webPassword = "correct horse battery"
+
+// webBrowser is a cookie-keeping HTTP client that does not follow
+// redirects, so that tests see each answer of the site.
+type webBrowser struct {
+	base   string
+	client *http.Client
+	header http.Header // sent with every request
+}
+
+// webAnswer is one answer of the site, read in full.
+type webAnswer struct {
+	method, path string
+	status       int
+	header       http.Header
+	body         string
+}
+
+func (a webAnswer) String() string {
+	return fmt.Sprintf("%s %s → %d %q", a.method, a.path, a.status, truncate(a.body, 400))
+}
+
+// newWebBrowser browses srv with its own cookie jar.
+func newWebBrowser(tb testing.TB, srv *httptest.Server) *webBrowser {
+	tb.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	client := *srv.Client()
+	client.Jar = jar
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &webBrowser{base: srv.URL, client: &client, header: http.Header{}}
+}
+
+func (b *webBrowser) do(tb testing.TB, req *http.Request) webAnswer {
+	tb.Helper()
+	for k, v := range b.header {
+		req.Header[k] = v
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		tb.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return webAnswer{method: req.Method, path: req.URL.RequestURI(), status: resp.StatusCode, header: resp.Header, body: string(data)}
+}
+
+// get fetches a page; headers are pairs of name, value.
+func (b *webBrowser) get(tb testing.TB, path string, headers ...string) webAnswer {
+	tb.Helper()
+	req, err := http.NewRequest(http.MethodGet, b.base+path, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return b.do(tb, req)
+}
+
+// post submits a form as the browser would, with the same-origin Origin header.
+func (b *webBrowser) post(tb testing.TB, path string, form url.Values, headers ...string) webAnswer {
+	tb.Helper()
+	req, err := http.NewRequest(http.MethodPost, b.base+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", b.base)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return b.do(tb, req)
+}
+
+var webCSRFField = regexp.MustCompile(`name="csrf" value="([0-9a-f]{64})"`)
+
+// csrf returns the form token of the page at path.
+func (b *webBrowser) csrf(tb testing.TB, path string) string {
+	tb.Helper()
+	a := b.get(tb, path).want(tb, http.StatusOK)
+	m := webCSRFField.FindStringSubmatch(a.body)
+	if m == nil {
+		tb.Fatalf("%v: no CSRF field", a)
+	}
+	return m[1]
+}
+
+// submit posts a form of the page at path with the page's CSRF token.
+func (b *webBrowser) submit(tb testing.TB, page, action string, form url.Values) webAnswer {
+	tb.Helper()
+	form.Set("csrf", b.csrf(tb, page))
+	return b.post(tb, action, form)
+}
+
+func (a webAnswer) want(tb testing.TB, status int) webAnswer {
+	tb.Helper()
+	if a.status != status {
+		tb.Fatalf("%v: status %d, want %d", a, a.status, status)
+	}
+	return a
+}
+
+// wantRedirect fails unless the answer is 303 See Other to location.
+func (a webAnswer) wantRedirect(tb testing.TB, location string) {
+	tb.Helper()
+	a.want(tb, http.StatusSeeOther)
+	if got := a.header.Get("Location"); got != location {
+		tb.Fatalf("%v: Location %q, want %q", a, got, location)
+	}
+}
+
+// wantText fails unless the body holds every text.
+func (a webAnswer) wantText(tb testing.TB, texts ...string) {
+	tb.Helper()
+	for _, s := range texts {
+		if !strings.Contains(a.body, s) {
+			tb.Fatalf("%v: body does not contain %q", a, s)
+		}
+	}
+}
+
+// cookie returns the Set-Cookie of name in the answer, or nil.
+func (a webAnswer) cookie(name string) *http.Cookie {
+	for _, c := range (&http.Response{Header: a.header}).Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// webSite is a store served by one api.Server.
+type webSite struct {
+	store *db.DB
+	srv   *httptest.Server
+}
+
+// newWebSite serves a fresh SQLite store with the fixed clock.
+func newWebSite(tb testing.TB, configure ...func(*api.Config)) *webSite {
+	tb.Helper()
+	return serveWebSite(tb, testdb.MustOpen(tb, testdb.SQLiteDSN(tb)), configure...)
+}
+
+// serveWebSite serves store with another api.Server: one more replica.
+func serveWebSite(tb testing.TB, store *db.DB, configure ...func(*api.Config)) *webSite {
+	tb.Helper()
+	cfg := api.Config{Now: func() time.Time { return testdb.Now }}
+	for _, fn := range configure {
+		fn(&cfg)
+	}
+	srv := httptest.NewServer(api.NewServer(cfg, api.NewServices(store), nil).Handler())
+	tb.Cleanup(srv.Close)
+	return &webSite{store: store, srv: srv}
+}
+
+// user registers an account through the store; admin makes it an administrator.
+func (s *webSite) user(tb testing.TB, email string, admin bool, language string) *freezer.RegisteredUser {
+	tb.Helper()
+	r, err := s.store.RegisterUser(freezer.SystemContext(context.Background()),
+		freezer.Registration{Email: email, Password: webPassword, Admin: admin, Language: language})
+	if err != nil {
+		tb.Fatalf("register %s: %v", email, err)
+	}
+	return r
+}
+
+// signIn returns a browser signed in as email.
+func (s *webSite) signIn(tb testing.TB, email string) *webBrowser {
+	tb.Helper()
+	b := newWebBrowser(tb, s.srv)
+	b.submit(tb, "/login", "/login", url.Values{"email": {email}, "password": {webPassword}}).wantRedirect(tb, "/account")
+	return b
+}
+
+// webAPI calls the v1 API with a bearer token and returns the status.
+func webAPI(tb testing.TB, srv *httptest.Server, token, path string) int {
+	tb.Helper()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// dashboardToken reads the session's token for the dashboard.
+func (b *webBrowser) dashboardToken(tb testing.TB) string {
+	tb.Helper()
+	a := b.get(tb, "/app/session").want(tb, http.StatusOK)
+	var s struct{ Token string }
+	if err := json.Unmarshal([]byte(a.body), &s); err != nil || len(s.Token) != 64 {
+		tb.Fatalf("%v: no token (%v)", a, err)
+	}
+	return s.Token
+}
+
+var webToken = regexp.MustCompile(`<code id="new-token">([0-9a-f]{64})</code>`)
+
+func TestWebRegisterSignInSignOut(t *testing.T) {
+	testdb.Dialects(t, func(t *testing.T, dsn string) {
+		s := serveWebSite(t, testdb.MustOpen(t, dsn))
+		b := newWebBrowser(t, s.srv)
+
+		// Register: the first token is shown once, and works.
+		a := b.submit(t, "/register", "/register", url.Values{"email": {"Alice@Example.com"}, "password": {webPassword},
+			"password2": {webPassword}, "language": {"fr"}}).want(t, http.StatusCreated)
+		a.wantText(t, "Bienvenue", "alice@example.com")
+		m := webToken.FindStringSubmatch(a.body)
+		if m == nil {
+			t.Fatalf("%v: no token shown", a)
+		}
+		if got := webAPI(t, s.srv, m[1], "/api/v1/me"); got != http.StatusOK {
+			t.Fatalf("first token: /api/v1/me → %d", got)
+		}
+		if b.get(t, "/account").status != http.StatusSeeOther {
+			t.Fatal("registration signed the browser in; it should ask to sign in")
+		}
+
+		// Sign in: the session cookie, then the account page in French.
+		a = b.submit(t, "/login", "/login", url.Values{"email": {"alice@example.com"}, "password": {webPassword}, "next": {"/app/"}})
+		a.wantRedirect(t, "/app/")
+		ck := a.cookie("freezer_session")
+		if ck == nil || len(ck.Value) != 64 {
+			t.Fatalf("%v: no session cookie", a)
+		}
+		if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Secure || ck.Path != "/" {
+			t.Errorf("session cookie HttpOnly=%v SameSite=%v Secure=%v Path=%q, want HttpOnly, Lax, not Secure over plain HTTP, /",
+				ck.HttpOnly, ck.SameSite, ck.Secure, ck.Path)
+		}
+		if got, want := ck.MaxAge, int(freezer.SessionMaxAge.Seconds()); got != want {
+			t.Errorf("cookie Max-Age = %d, want %d", got, want)
+		}
+		b.get(t, "/account").want(t, http.StatusOK).wantText(t, "alice@example.com", "Jetons d&#39;API", "default")
+
+		// The dashboard's token is a real API token…
+		token := b.dashboardToken(t)
+		if got := webAPI(t, s.srv, token, "/api/v1/me"); got != http.StatusOK {
+			t.Fatalf("dashboard token: /api/v1/me → %d", got)
+		}
+		b.get(t, "/account").wantText(t, freezer.DashboardTokenName, "révoqué à la déconnexion")
+		b.get(t, "/app/session", "Sec-Fetch-Site", "cross-site").want(t, http.StatusForbidden)
+
+		// …that signing out revokes.
+		b.get(t, "/logout").want(t, http.StatusOK)
+		a = b.submit(t, "/account", "/logout", url.Values{})
+		a.wantRedirect(t, "/login?done=signed_out")
+		if ck := a.cookie("freezer_session"); ck == nil || ck.MaxAge >= 0 {
+			t.Errorf("%v: the session cookie is not cleared", a)
+		}
+		if got := webAPI(t, s.srv, token, "/api/v1/me"); got != http.StatusUnauthorized {
+			t.Errorf("dashboard token after sign-out: /api/v1/me → %d, want 401", got)
+		}
+		b.get(t, "/account").wantRedirect(t, "/login?next=%2Faccount")
+		b.get(t, "/app/session").want(t, http.StatusUnauthorized)
+	})
+}
+
+func TestWebSignInErrors(t *testing.T) {
+	s := newWebSite(t)
+	s.user(t, "alice@example.com", false, "en")
+	b := newWebBrowser(t, s.srv)
+
+	t.Run("WrongPassword", func(t *testing.T) {
+		a := b.submit(t, "/login", "/login", url.Values{"email": {"alice@example.com"}, "password": {"wrong password"}})
+		a.want(t, http.StatusUnauthorized).wantText(t, "Wrong e-mail or password.")
+		if a.cookie("freezer_session") != nil {
+			t.Error("a failed sign-in set a session cookie")
+		}
+	})
+	t.Run("OpenRedirect", func(t *testing.T) {
+		for _, next := range []string{"//evil.example/", "https://evil.example/", `/\evil.example`, "javascript:alert(1)"} {
+			b := newWebBrowser(t, s.srv)
+			b.submit(t, "/login", "/login", url.Values{"email": {"alice@example.com"}, "password": {webPassword}, "next": {next}}).
+				wantRedirect(t, "/account")
+		}
+	})
+	t.Run("RegisterMismatch", func(t *testing.T) {
+		b.submit(t, "/register", "/register", url.Values{"email": {"bob@example.com"}, "password": {webPassword},
+			"password2": {webPassword + "!"}, "language": {"en"}}).want(t, http.StatusBadRequest).wantText(t, "The two passwords differ.")
+		b.submit(t, "/register", "/register", url.Values{"email": {"alice@example.com"}, "password": {webPassword},
+			"password2": {webPassword}, "language": {"en"}}).want(t, http.StatusConflict).wantText(t, "already registered")
+	})
+}
+
+func TestWebCSRF(t *testing.T) {
+	s := newWebSite(t)
+	s.user(t, "alice@example.com", false, "en")
+
+	t.Run("BeforeSignIn", func(t *testing.T) {
+		b := newWebBrowser(t, s.srv)
+		form := url.Values{"email": {"alice@example.com"}, "password": {webPassword}}
+		b.post(t, "/login", form).want(t, http.StatusForbidden) // no cookie, no field
+		b.csrf(t, "/login")
+		form.Set("csrf", strings.Repeat("0", 64))
+		b.post(t, "/login", form).want(t, http.StatusForbidden) // cookie and field differ
+		b.post(t, "/register", url.Values{"email": {"x@example.com"}, "password": {webPassword}, "password2": {webPassword}}).
+			want(t, http.StatusForbidden)
+	})
+
+	t.Run("SignedIn", func(t *testing.T) {
+		b := s.signIn(t, "alice@example.com")
+		token := b.csrf(t, "/account")
+		create := url.Values{"name": {"script"}}
+		b.post(t, "/account/tokens", create).want(t, http.StatusForbidden).wantText(t, "came from another site")
+		create.Set("csrf", strings.Repeat("a", 64))
+		b.post(t, "/account/tokens", create).want(t, http.StatusForbidden)
+		create.Set("csrf", token)
+		b.post(t, "/account/tokens", create, "Origin", "http://evil.example").want(t, http.StatusForbidden)
+		b.post(t, "/account/tokens", create, "Origin", "null").want(t, http.StatusForbidden)
+		b.post(t, "/account/tokens", create, "Sec-Fetch-Site", "cross-site").want(t, http.StatusForbidden)
+		b.post(t, "/logout", url.Values{}).want(t, http.StatusForbidden)
+		// The real form works, and a token of another session does not.
+		b.post(t, "/account/tokens", create).want(t, http.StatusCreated)
+		other := s.signIn(t, "alice@example.com")
+		other.post(t, "/account/tokens", create).want(t, http.StatusForbidden)
+	})
+}
+
+func TestWebSecureCookie(t *testing.T) {
+	t.Run("TrustedProxy", func(t *testing.T) {
+		_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
+		s := newWebSite(t, func(c *api.Config) { c.TrustedProxies = []*net.IPNet{loopback} })
+		s.user(t, "alice@example.com", false, "en")
+		b := newWebBrowser(t, s.srv)
+		b.header.Set("X-Forwarded-Proto", "https")
+		a := b.submit(t, "/login", "/login", url.Values{"email": {"alice@example.com"}, "password": {webPassword}})
+		if ck := a.cookie("freezer_session"); ck == nil || !ck.Secure || !ck.HttpOnly {
+			t.Fatalf("%v: session cookie %v, want Secure and HttpOnly behind a trusted TLS proxy", a, ck)
+		}
+	})
+	t.Run("UntrustedProxy", func(t *testing.T) {
+		s := newWebSite(t)
+		b := newWebBrowser(t, s.srv)
+		a := b.get(t, "/login", "X-Forwarded-Proto", "https")
+		if ck := a.cookie("freezer_csrf"); ck == nil || ck.Secure {
+			t.Fatalf("%v: csrf cookie %v: an untrusted X-Forwarded-Proto must not make it Secure", a, ck)
+		}
+	})
+	t.Run("TLS", func(t *testing.T) {
+		store := testdb.MustOpen(t, testdb.SQLiteDSN(t))
+		srv := httptest.NewTLSServer(api.NewServer(api.Config{Now: func() time.Time { return testdb.Now }}, api.NewServices(store), nil).Handler())
+		t.Cleanup(srv.Close)
+		srv.Client().Transport.(*http.Transport).TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
+		a := newWebBrowser(t, srv).get(t, "/login").want(t, http.StatusOK)
+		if ck := a.cookie("freezer_csrf"); ck == nil || !ck.Secure || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode {
+			t.Fatalf("%v: cookie %v, want Secure, HttpOnly, SameSite=Lax over TLS", a, ck)
+		}
+	})
+}
+
+func TestWebAdmin(t *testing.T) {
+	s := newWebSite(t)
+	s.user(t, "admin@example.com", true, "en")
+	bob := s.user(t, "bob@example.com", false, "en")
+
+	t.Run("ErrAnonymous", func(t *testing.T) {
+		newWebBrowser(t, s.srv).get(t, "/admin").wantRedirect(t, "/login?next=%2Fadmin")
+	})
+	t.Run("ErrNotAdmin", func(t *testing.T) {
+		b := s.signIn(t, "bob@example.com")
+		b.get(t, "/admin").want(t, http.StatusForbidden).wantText(t, "Only administrators")
+		token := b.csrf(t, "/account")
+		b.post(t, "/admin/types", url.Values{"csrf": {token}, "name_en": {"x"}, "name_fr": {"x"}}).want(t, http.StatusForbidden)
+		b.post(t, "/admin/users/1", url.Values{"csrf": {token}, "action": {"disable"}}).want(t, http.StatusForbidden)
+		if strings.Contains(b.get(t, "/account").body, `href="/admin"`) {
+			t.Error("the account page links to the admin panel for a non-admin")
+		}
+	})
+	t.Run("OK", func(t *testing.T) {
+		b := s.signIn(t, "admin@example.com")
+		a := b.get(t, "/admin").want(t, http.StatusOK)
+		a.wantText(t, `id="stat-users">2<`, `id="stat-households">2<`, "soup", "soupe", "bob@example.com")
+
+		b.submit(t, "/admin", "/admin/types", url.Values{"name_en": {"Dumplings"}, "name_fr": {"Raviolis"}}).wantRedirect(t, "/admin?done=type_added#types")
+		types, err := s.store.FindProductTypes(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := types[len(types)-1]
+		if last.NameEN != "Dumplings" || last.NameFR != "Raviolis" {
+			t.Fatalf("last type = %+v", last)
+		}
+		b.submit(t, "/admin", fmt.Sprintf("/admin/types/%d", last.ID), url.Values{"name_en": {"Gyoza"}, "name_fr": {"Gyozas"}}).
+			wantRedirect(t, "/admin?done=type_renamed#types")
+		b.get(t, "/admin?done=type_renamed").wantText(t, `value="Gyoza"`, `value="Gyozas"`, "The product type was renamed.")
+
+		// Disable bob: he can no longer sign in, nor use his token.
+		bobBrowser := s.signIn(t, "bob@example.com")
+		userPath := fmt.Sprintf("/admin/users/%d", bob.User.ID)
+		b.submit(t, "/admin", userPath, url.Values{"action": {"disable"}}).wantRedirect(t, "/admin?done=user_updated#users")
+		bobBrowser.get(t, "/account").wantRedirect(t, "/login?next=%2Faccount")
+		newWebBrowser(t, s.srv).submit(t, "/login", "/login", url.Values{"email": {"bob@example.com"}, "password": {webPassword}}).
+			want(t, http.StatusUnauthorized)
+		if got := webAPI(t, s.srv, bob.Token, "/api/v1/me"); got != http.StatusUnauthorized {
+			t.Errorf("disabled user's token: %d, want 401", got)
+		}
+		b.submit(t, "/admin", userPath, url.Values{"action": {"enable"}}).want(t, http.StatusSeeOther)
+		b.submit(t, "/admin", userPath, url.Values{"action": {"make_admin"}}).want(t, http.StatusSeeOther)
+		s.signIn(t, "bob@example.com").get(t, "/admin").want(t, http.StatusOK)
+
+		// Nobody changes their own flags here.
+		b.submit(t, "/admin", "/admin/users/1", url.Values{"action": {"remove_admin"}}).want(t, http.StatusConflict)
+		b.submit(t, "/admin", userPath, url.Values{"action": {"explode"}}).want(t, http.StatusBadRequest)
+	})
+}
+
+func TestWebEscaping(t *testing.T) {
+	const xss = `<img src=x onerror=alert(1)>`
+	const escaped = `&lt;img src=x onerror=alert(1)&gt;`
+	s := newWebSite(t)
+	admin := s.user(t, "admin@example.com", true, "en")
+	ctx := freezer.NewContextWithUser(context.Background(), admin.User)
+	if _, err := s.store.UpdateHousehold(ctx, admin.Household.ID, freezer.HouseholdUpdate{Name: ptrTo(xss)}); err != nil {
+		t.Fatal(err)
+	}
+	b := s.signIn(t, "admin@example.com")
+	a := b.submit(t, "/account", "/account/tokens", url.Values{"name": {xss}}).want(t, http.StatusCreated)
+	b.submit(t, "/admin", "/admin/types", url.Values{"name_en": {xss}, "name_fr": {xss}}).want(t, http.StatusSeeOther)
+	for _, a := range []webAnswer{a, b.get(t, "/account"), b.get(t, "/admin")} {
+		if strings.Contains(a.body, "<img") {
+			t.Errorf("%v: the name is markup", a)
+		}
+		a.wantText(t, escaped)
+	}
+	// A hostile ?next= or ?email= stays an attribute value.
+	a = newWebBrowser(t, s.srv).get(t, `/login?email="><script>alert(1)</script>&next=/"><script>`)
+	if strings.Contains(a.body, "<script>") {
+		t.Errorf("%v: query text became markup", a)
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+func TestWebSignInRateLimit(t *testing.T) {
+	s := newWebSite(t)
+	s.user(t, "alice@example.com", false, "en")
+	b := newWebBrowser(t, s.srv)
+	token := b.csrf(t, "/login")
+	attempt := func(email, password string) webAnswer {
+		return b.post(t, "/login", url.Values{"csrf": {token}, "email": {email}, "password": {password}})
+	}
+	// Ten attempts a minute per e-mail address…
+	for i := 0; i < 10; i++ {
+		attempt("alice@example.com", "wrong password").want(t, http.StatusUnauthorized)
+	}
+	a := attempt("alice@example.com", webPassword).want(t, http.StatusTooManyRequests)
+	a.wantText(t, "Too many attempts")
+	if a.header.Get("Retry-After") == "" {
+		t.Errorf("%v: no Retry-After", a)
+	}
+	// …twenty per IP address, whatever the e-mail.
+	for i := 0; i < 9; i++ {
+		attempt(fmt.Sprintf("other%d@example.com", i), "x").want(t, http.StatusUnauthorized)
+	}
+	attempt("someone@example.com", "x").want(t, http.StatusTooManyRequests)
+}
+
+func TestWebSessionOnAnyReplica(t *testing.T) {
+	a := newWebSite(t)
+	a.user(t, "alice@example.com", false, "en")
+	b := serveWebSite(t, a.store) // another server on the same database
+	browser := a.signIn(t, "alice@example.com")
+	token := browser.csrf(t, "/account")
+	browser.base = b.srv.URL
+	// The cookie was set for 127.0.0.1; both servers listen there.
+	browser.get(t, "/account").want(t, http.StatusOK).wantText(t, "alice@example.com")
+	browser.post(t, "/account/tokens", url.Values{"csrf": {token}, "name": {"from b"}}).want(t, http.StatusCreated)
+}
+
+func TestWebAccount(t *testing.T) {
+	s := newWebSite(t)
+	alice := s.user(t, "alice@example.com", false, "en")
+	s.user(t, "bob@example.com", false, "en")
+	b := s.signIn(t, "alice@example.com")
+
+	t.Run("Tokens", func(t *testing.T) {
+		a := b.submit(t, "/account", "/account/tokens", url.Values{"name": {"kitchen tablet"}}).want(t, http.StatusCreated)
+		m := webToken.FindStringSubmatch(a.body)
+		if m == nil {
+			t.Fatalf("%v: new token not shown", a)
+		}
+		if got := webAPI(t, s.srv, m[1], "/api/v1/me"); got != http.StatusOK {
+			t.Fatalf("new token: %d", got)
+		}
+		if strings.Contains(b.get(t, "/account").body, m[1]) {
+			t.Error("the token is shown again")
+		}
+		tokens, err := s.store.FindTokens(freezer.NewContextWithUser(context.Background(), alice.User))
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(tokens, func(tok *freezer.Token) bool { return tok.Name == "kitchen tablet" })
+		b.submit(t, "/account", fmt.Sprintf("/account/tokens/%d/revoke", tokens[i].ID), url.Values{}).wantRedirect(t, "/account?done=token_revoked")
+		if got := webAPI(t, s.srv, m[1], "/api/v1/me"); got != http.StatusUnauthorized {
+			t.Errorf("revoked token: %d, want 401", got)
+		}
+	})
+
+	t.Run("Members", func(t *testing.T) {
+		path := fmt.Sprintf("/account/households/%d/members", alice.Household.ID)
+		b.submit(t, "/account", path, url.Values{"email": {"bob@example.com"}}).wantRedirect(t, "/account?done=member_added")
+		b.get(t, "/account?done=member_added").wantText(t, "bob@example.com", "The member was added.")
+		b.submit(t, "/account", path, url.Values{"email": {"nobody@example.com"}}).want(t, http.StatusNotFound)
+		members, _ := s.store.FindMembers(freezer.NewContextWithUser(context.Background(), alice.User), alice.Household.ID)
+		b.submit(t, "/account", fmt.Sprintf("%s/%d/remove", path, members[1].UserID), url.Values{}).wantRedirect(t, "/account?done=member_removed")
+	})
+
+	t.Run("Profile", func(t *testing.T) {
+		b.submit(t, "/account", "/account/profile", url.Values{"email": {"alice@example.com"}, "language": {"fr"}}).wantRedirect(t, "/account?done=profile")
+		b.get(t, "/account?done=profile").wantText(t, `lang="fr"`, "Votre profil a été enregistré.")
+		b.submit(t, "/account", "/account/profile", url.Values{"email": {"alice@example.com"}, "language": {"en"}}).want(t, http.StatusSeeOther)
+	})
+
+	t.Run("Password", func(t *testing.T) {
+		other := s.signIn(t, "alice@example.com")
+		b.submit(t, "/account", "/account/password", url.Values{"current_password": {"wrong password"},
+			"new_password": {"a new password"}, "new_password2": {"a new password"}}).want(t, http.StatusUnauthorized).wantText(t, "current password is wrong")
+		b.submit(t, "/account", "/account/password", url.Values{"current_password": {webPassword},
+			"new_password": {"a new password"}, "new_password2": {"another one"}}).want(t, http.StatusBadRequest)
+		b.submit(t, "/account", "/account/password", url.Values{"current_password": {webPassword},
+			"new_password": {"a new password"}, "new_password2": {"a new password"}}).wantRedirect(t, "/account?done=password")
+		b.get(t, "/account").want(t, http.StatusOK)
+		other.get(t, "/account").wantRedirect(t, "/login?next=%2Faccount")
+	})
+}
+
+func TestWebLanguage(t *testing.T) {
+	s := newWebSite(t)
+	b := newWebBrowser(t, s.srv)
+	b.get(t, "/login", "Accept-Language", "fr-BE,fr;q=0.9,en;q=0.5").wantText(t, `lang="fr"`, "Se connecter")
+	b.get(t, "/login", "Accept-Language", "de-DE,en;q=0.5").wantText(t, `lang="en"`)
+	b.get(t, "/login?lang=fr").wantText(t, `lang="fr"`)
+	b.get(t, "/register", "Accept-Language", "en").wantText(t, `lang="fr"`, `<option value="fr" selected>`) // the choice is remembered
+}
+
+func TestWebTexts(t *testing.T) {
+	// The server's texts: the same keys in both languages.
+	keys := func(lang string) []string {
+		return slices.Sorted(func(yield func(string) bool) {
+			for k := range api.WebTexts(lang) {
+				if !yield(k) {
+					return
+				}
+			}
+		})
+	}
+	if en, fr := keys("en"), keys("fr"); !slices.Equal(en, fr) {
+		t.Errorf("page texts: en and fr keys differ:\n en %v\n fr %v", en, fr)
+	}
+	// The dashboard's texts, read from i18n.js.
+	data, err := os.ReadFile("web/static/app/i18n.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, fr, ok := strings.Cut(string(data), "\n  fr: {")
+	if !ok {
+		t.Fatal("i18n.js has no fr table")
+	}
+	key := regexp.MustCompile(`(?m)(?:^\s+|, )([a-z_0-9]+): '`)
+	names := func(s string) []string {
+		var list []string
+		for _, m := range key.FindAllStringSubmatch(s, -1) {
+			list = append(list, m[1])
+		}
+		slices.Sort(list)
+		return list
+	}
+	if e, f := names(en), names(fr); !slices.Equal(e, f) || len(e) < 50 {
+		t.Errorf("dashboard texts: en and fr keys differ (%d, %d):\n en %v\n fr %v", len(e), len(f), e, f)
+	}
+}
+
+func TestWebDashboardFiles(t *testing.T) {
+	s := newWebSite(t)
+	b := newWebBrowser(t, s.srv)
+	b.get(t, "/app").want(t, http.StatusMovedPermanently)
+	a := b.get(t, "/app/").want(t, http.StatusOK)
+	a.wantText(t, `<script src="app.js" defer>`)
+	if csp := a.header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
+		t.Errorf("CSP %q", csp)
+	}
+	for path, ctype := range map[string]string{"/app/app.js": "javascript", "/app/app.css": "text/css", "/app/i18n.js": "javascript",
+		"/app/charts.js": "javascript"} {
+		if a := b.get(t, path).want(t, http.StatusOK); !strings.Contains(a.header.Get("Content-Type"), ctype) {
+			t.Errorf("%s: Content-Type %q, want %s", path, a.header.Get("Content-Type"), ctype)
+		}
+	}
+	b.get(t, "/app/nothing.js").want(t, http.StatusNotFound)
+	b.get(t, "/app/session").want(t, http.StatusUnauthorized)
+}
