@@ -2,6 +2,7 @@ package api
 
 import (
 	"html/template"
+	"maps"
 	"net/http"
 	"reflect"
 	"sort"
@@ -81,6 +82,9 @@ func (g *schemaGen) operation(r route) map[string]any {
 	if !r.Public {
 		op["security"] = []map[string]any{{"bearer": []string{}}}
 	}
+	if r.Admin {
+		op["x-admin"] = true // only administrators: others get 403
+	}
 	var params []map[string]any
 	for _, p := range strings.Split(r.Path, "/") {
 		if strings.HasPrefix(p, ":") {
@@ -106,6 +110,8 @@ func (g *schemaGen) operation(r route) map[string]any {
 	}
 	responses := map[string]any{}
 	switch {
+	case r.Produces != "": // a document, not JSON
+		responses[itoa(status)] = binaryResponse(r.Produces)
 	case r.Response == nil:
 		responses["204"] = map[string]any{"description": "Done."}
 	case r.List:
@@ -128,6 +134,15 @@ func (g *schemaGen) operation(r route) map[string]any {
 
 func jsonResponse(description string, schema any) map[string]any {
 	return map[string]any{"description": description, "content": map[string]any{"application/json": map[string]any{"schema": schema}}}
+}
+
+// binaryResponse documents a success that answers with a document of mediaType.
+func binaryResponse(mediaType string) map[string]any {
+	schema := map[string]any{"type": "string"}
+	if !strings.HasPrefix(mediaType, "text/") {
+		schema["format"] = "binary"
+	}
+	return map[string]any{"description": "Success.", "content": map[string]any{mediaType: map[string]any{"schema": schema}}}
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -154,7 +169,9 @@ func (g *schemaGen) of(t reflect.Type) map[string]any {
 	case reflect.Pointer:
 		s := g.of(t.Elem())
 		if typ, ok := s["type"].(string); ok {
-			return map[string]any{"type": []string{typ, "null"}, "format": s["format"]}
+			s = maps.Clone(s) // keeps format and items only when they are set
+			s["type"] = []string{typ, "null"}
+			return s
 		}
 		return map[string]any{"oneOf": []any{s, map[string]any{"type": "null"}}}
 	case reflect.String:

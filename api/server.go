@@ -34,8 +34,19 @@ type Services struct {
 	Types      freezer.ProductTypeService
 	Stats      freezer.StatsService
 	Devices    freezer.DeviceService
+	Events     freezer.EventService
+	Exports    freezer.ExportService
 	Sessions   freezer.SessionService   // web sign-ins
 	SiteStats  freezer.SiteStatsService // the admin panel's figures
+	// AlertSettings are the households' alert channels; Alerts runs the
+	// alert job on demand (nil: POST /admin/alerts/run answers 503).
+	AlertSettings freezer.AlertSettingsService
+	Alerts        AlertRunner
+	// Printers and Labels store printers, print jobs and blank labels;
+	// Printing prints product labels (nil: the print routes answer 404).
+	Printers freezer.PrinterService
+	Labels   freezer.LabelService
+	Printing freezer.LabelPrinter
 	// Disconnector drops revoked devices from the embedded broker; nil
 	// with an external broker, where devices authenticate elsewhere.
 	Disconnector DeviceDisconnector
@@ -56,6 +67,9 @@ type Config struct {
 	Now func() time.Time
 	// MQTTTopics are the topics new devices are told about.
 	MQTTTopics devices.Topics
+	// MQTTPort is the embedded broker's port, for the default MQTTPublicURL
+	// (default 1883).
+	MQTTPort string
 	// MQTTPublicURL is the broker address new devices are told to use
 	// (default: port 1883 of the host the request came to).
 	MQTTPublicURL string
@@ -213,6 +227,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		status, message = he.Code, http.StatusText(he.Code)
+		if text, ok := he.Message.(string); ok && text != "" && status < 500 {
+			message = text
+		}
 		code = statusCode(status)
 	}
 	if status >= 500 {

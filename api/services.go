@@ -1,6 +1,9 @@
 package api
 
-import freezer "github.com/freezer-manager/freezer"
+import (
+	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/labels"
+)
 
 // Store is a storage that implements every service, as db.DB does.
 type Store interface {
@@ -13,13 +16,19 @@ type Store interface {
 	freezer.ProductTypeService
 	freezer.StatsService
 	freezer.DeviceService
+	freezer.AlertSettingsService
 	freezer.SessionService
 	freezer.SiteStatsService
+	freezer.EventService
+	freezer.ExportService
+	freezer.PrinterService
+	freezer.LabelService
 }
 
 // NewServices uses one store for every service.
 func NewServices(store Store) Services {
 	return Services{Database: store, Users: store, Tokens: store, Households: store, Freezers: store,
-		Products: store, Types: store, Stats: store, Devices: store,
-		Sessions: store, SiteStats: store}
+		Products: store, Types: store, Stats: store, Devices: store, AlertSettings: store, Sessions: store, SiteStats: store,
+		Events: store, Exports: store,
+		Printers: store, Labels: store, Printing: labels.NewSpooler(store, store, labels.SpoolerConfig{})}
 }

@@ -8,7 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -54,7 +57,7 @@ func (s *Server) v1Routes() []route {
 	var routes []route
 	for _, group := range [][]route{
 		s.v1MeRoutes(), s.v1HouseholdRoutes(), s.v1FreezerRoutes(), s.v1ProductRoutes(),
-		s.v1TypeRoutes(), s.v1TokenRoutes(), s.v1DeviceRoutes(), s.v1DocRoutes(),
+		s.v1TypeRoutes(), s.v1TokenRoutes(), s.v1DeviceRoutes(), s.v1AlertRoutes(), s.v1DocRoutes(), s.v1LabelRoutes(), s.v1StatsRoutes(), s.v1EventRoutes(), s.v1ExportRoutes(),
 	} {
 		routes = append(routes, group...)
 	}
@@ -63,12 +66,20 @@ func (s *Server) v1Routes() []route {
 
 // registerV1Routes serves the v1 API: bearer tokens, JSON in and out.
 func (s *Server) registerV1Routes() {
-	g := s.echo.Group(v1Prefix, middleware.CORSWithConfig(middleware.CORSConfig{
+	// CORS is server middleware limited to /api/v1, not group middleware:
+	// a group with middleware gets catch-all routes, which answer 404 to a
+	// wrong method on a known path instead of 405.
+	s.echo.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+		Skipper: func(c echo.Context) bool {
+			p := c.Request().URL.Path
+			return p != v1Prefix && !strings.HasPrefix(p, v1Prefix+"/")
+		},
 		AllowOrigins:  []string{"*"},
 		AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete},
 		AllowHeaders:  []string{echo.HeaderContentType, echo.HeaderAuthorization},
 		ExposeHeaders: []string{"Retry-After"},
 	}))
+	g := s.echo.Group(v1Prefix)
 	for _, r := range s.v1Routes() {
 		mw := []echo.MiddlewareFunc{}
 		if !r.Public {
@@ -87,8 +98,9 @@ type actorKey struct{}
 // acting user in the request's context.
 func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		secret, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
-		if !ok || strings.TrimSpace(secret) == "" {
+		// The scheme is case-insensitive (RFC 9110 §11.1).
+		scheme, secret, ok := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="freezer"`)
 			return freezer.Errorf(freezer.EUNAUTHORIZED, "Send your API token as \"Authorization: Bearer <token>\".")
 		}
@@ -144,12 +156,37 @@ func (s *Server) bind(c echo.Context, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
+		var fe *freezer.Error // from a type's UnmarshalJSON, which the decoder does not name
+		if errors.As(err, &fe) {
+			if key := faultyMember(data, dst); key != "" {
+				return freezer.Errorf(fe.Code, "%s: %s", key, fe.Message)
+			}
+		}
 		return jsonError(err)
 	}
-	if dec.More() {
+	// More would miss a trailing '}' or ']': only the end of the input may follow.
+	if _, err := dec.Token(); err != io.EOF {
 		return freezer.Errorf(freezer.EINVALID, "The body has data after its JSON value.")
 	}
 	return nil
+}
+
+// faultyMember returns the member of the JSON object data that a type's
+// UnmarshalJSON refuses when decoded on its own into a fresh value of
+// dst's type, or "".
+func faultyMember(data []byte, dst any) string {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(data, &members) != nil {
+		return ""
+	}
+	for _, key := range slices.Sorted(maps.Keys(members)) {
+		one, _ := json.Marshal(map[string]json.RawMessage{key: members[key]})
+		var fe *freezer.Error
+		if err := json.Unmarshal(one, reflect.New(reflect.TypeOf(dst).Elem()).Interface()); errors.As(err, &fe) {
+			return key
+		}
+	}
+	return ""
 }
 
 // jsonError explains a decoding error in terms of the request's fields.

@@ -80,7 +80,7 @@ func (s *Server) v1CreateDevice(c echo.Context) error {
 }
 
 // brokerURL is the MQTT address devices are told to use: the configured
-// one, else port 1883 of the host this request came to.
+// one, else the embedded broker's port on the host this request came to.
 func (s *Server) brokerURL(c echo.Context) string {
 	if s.config.MQTTPublicURL != "" {
 		return s.config.MQTTPublicURL
@@ -89,7 +89,11 @@ func (s *Server) brokerURL(c echo.Context) string {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
-	return "tcp://" + net.JoinHostPort(host, "1883")
+	port := s.config.MQTTPort
+	if port == "" {
+		port = "1883"
+	}
+	return "tcp://" + net.JoinHostPort(host, port)
 }
 
 func (s *Server) v1GetDevice(c echo.Context) error {

@@ -29,6 +29,9 @@ type productRequest struct {
 	Barcode      string       `json:"barcode"`
 	DateIn       freezer.Date `json:"date_in"`
 	PeriodMonths int          `json:"period_months"`
+	// LabelCode, the code of a blank label printed ahead (FZ-I-000123),
+	// gives the product that label's id.
+	LabelCode string `json:"label_code"`
 }
 
 // takeOutRequest takes a product out on date (default today).
@@ -216,7 +219,7 @@ func (s *Server) v1CreateProduct(c echo.Context) error {
 	if p.DateIn.IsZero() {
 		p.DateIn = freezer.Today(s.config.Now(), nil)
 	}
-	if err := s.services.Products.CreateProduct(ctxOf(c), p); err != nil {
+	if err := s.createProduct(ctxOf(c), p, req.LabelCode); err != nil { // v1_labels.go: blank labels, auto-print
 		return err
 	}
 	return s.respondProduct(c, http.StatusCreated, p)
@@ -276,8 +279,10 @@ func (s *Server) v1PutBack(c echo.Context) error {
 		upd.Slot = &req.Slot
 	}
 	err := s.updateProduct(c, upd)
-	if freezer.ErrorCode(err) == freezer.ECONFLICT && req.Slot == 0 && req.Version == 0 {
-		next := 0 // its slot was taken meanwhile: the next free one of its box
+	if freezer.ErrorCode(err) == freezer.ECONFLICT && req.Slot == 0 {
+		// Its slot was taken meanwhile: the next free one of its box. The
+		// version, if any, still applies: a stale one is 409 again.
+		next := 0
 		upd.Slot = &next
 		return s.updateProduct(c, upd)
 	}

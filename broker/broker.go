@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -96,6 +97,14 @@ func New(cfg Config, auth DeviceAuthenticator, logger *slog.Logger) (*Broker, er
 		}
 	}
 	if cfg.WebSocketAddr != "" {
+		// The WebSocket listener binds only once serving, and then reports a
+		// taken port in a log line: check the address now, for a clear error.
+		probe, err := net.Listen("tcp", cfg.WebSocketAddr)
+		if err != nil {
+			b.closeListeners()
+			return nil, fmt.Errorf("mqtt: cannot listen on %s: %w", cfg.WebSocketAddr, errors.Unwrap(err))
+		}
+		probe.Close()
 		if err := server.AddListener(listeners.NewWebsocket(listeners.Config{ID: "ws", Address: cfg.WebSocketAddr})); err != nil {
 			b.closeListeners()
 			return nil, fmt.Errorf("mqtt: cannot listen on %s: %w", cfg.WebSocketAddr, errors.Unwrap(err))
@@ -118,6 +127,14 @@ func (b *Broker) Start() error {
 
 // TCPAddr returns the address of the plain MQTT listener, "" without one.
 func (b *Broker) TCPAddr() string { return b.tcpAddr }
+
+// ListenerAddr returns the address of listener "tcp", "tls" or "ws", "" without one.
+func (b *Broker) ListenerAddr(id string) string {
+	if l, ok := b.server.Listeners.Get(id); ok {
+		return l.Address()
+	}
+	return ""
+}
 
 // Close disconnects every client and stops the listeners.
 func (b *Broker) Close() error { return b.server.Close() }
@@ -183,6 +200,11 @@ func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) boo
 		h.logger.Info("mqtt connection refused", "client", cl.ID, "remote", cl.Net.Remote, "err", freezer.ErrorMessage(err))
 		return false
 	}
+	// mochi publishes a Will without an ACL check: it must go where the device may publish.
+	if pk.Connect.WillFlag && !h.mayPublish(d, pk.Connect.WillTopic) {
+		h.logger.Info("mqtt connection refused: will topic not allowed", "client", cl.ID, "remote", cl.Net.Remote, "topic", pk.Connect.WillTopic)
+		return false
+	}
 	h.connected.Store(cl.ID, d)
 	return true
 }
@@ -201,17 +223,25 @@ func (h *authHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 		return false
 	}
 	d := v.(*freezer.Device)
+	if write {
+		return h.mayPublish(d, topic)
+	}
 	switch d.Kind {
 	case freezer.DeviceScanner:
-		if write {
-			return topic == h.topics.Scan(d.ID) || topic == h.topics.Status(d.ID)
-		}
 		return topic == h.topics.Ack(d.ID) || hasPrefix(topic, h.topics.Root+"/dev/"+d.ID+"/set/")
 	case freezer.DeviceIntegration:
-		if write {
-			return topic == h.discovery+"/status"
-		}
 		return hasPrefix(topic, fmt.Sprintf("%s/household/%d/", h.topics.Root, d.HouseholdID)) || hasPrefix(topic, h.discovery+"/")
+	}
+	return false
+}
+
+// mayPublish reports whether device d may publish to topic.
+func (h *authHook) mayPublish(d *freezer.Device, topic string) bool {
+	switch d.Kind {
+	case freezer.DeviceScanner:
+		return topic == h.topics.Scan(d.ID) || topic == h.topics.Status(d.ID)
+	case freezer.DeviceIntegration:
+		return topic == h.discovery+"/status"
 	}
 	return false
 }

@@ -7,6 +7,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/go-sql-driver/mysql" // registers the "mysql" driver
@@ -20,6 +22,7 @@ type DB struct {
 	write   *sql.DB // SQLite: one connection, the single writer; MySQL: the pool
 	read    *sql.DB // SQLite: several read-only connections; MySQL: the same pool
 	dialect Dialect
+	stmts   stmtCache // the write statements, prepared once
 
 	// Now returns the current time; tests replace it with a fixed clock.
 	Now func() time.Time
@@ -80,6 +83,7 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close closes every connection.
 func (db *DB) Close() error {
 	var errs []error
+	db.stmts.close()
 	if db.read != nil && db.read != db.write {
 		errs = append(errs, db.read.Close())
 	}
@@ -101,11 +105,107 @@ type querier interface {
 }
 
 // Tx is a write transaction with the time it started, so that every row it
-// touches carries the same timestamp.
+// touches carries the same timestamp. Its statements are prepared once per
+// connection and reused: parsing dominates the cost of SQLite's small
+// writes, and MySQL then needs one round trip per statement instead of three.
 type Tx struct {
 	*sql.Tx
 	db  *DB
 	now time.Time
+}
+
+// ExecContext runs a statement in the transaction, prepared once.
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if stmt := tx.db.stmts.get(query); stmt != nil {
+		return tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	}
+	return tx.Tx.ExecContext(ctx, query, args...)
+}
+
+// QueryContext runs a query in the transaction, prepared once.
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if stmt := tx.db.stmts.get(query); stmt != nil {
+		return tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+	}
+	return tx.Tx.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs a one-row query in the transaction, prepared once.
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if stmt := tx.db.stmts.get(query); stmt != nil {
+		return tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+	}
+	return tx.Tx.QueryRowContext(ctx, query, args...)
+}
+
+// maxCachedStmts bounds the prepared statements kept; the store builds a
+// limited set of queries, so this is only a guard.
+const maxCachedStmts = 512
+
+// stmtCache keeps prepared statements by their SQL text. A statement seen
+// inside a transaction is prepared after it ends: SQLite's writer pool has
+// one connection, and the transaction holds it.
+type stmtCache struct {
+	mu      sync.Mutex
+	stmts   map[string]*sql.Stmt
+	pending map[string]bool // seen, to prepare once the connection is free
+	failed  map[string]bool // could not be prepared: always run as text
+}
+
+// get returns the prepared statement of query, or nil (the caller then runs
+// the text directly) when it is not prepared yet or is a transaction-control
+// statement.
+func (c *stmtCache) get(query string) *sql.Stmt {
+	if strings.HasPrefix(query, "SAVEPOINT") || strings.HasPrefix(query, "ROLLBACK") || strings.HasPrefix(query, "RELEASE") {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if stmt, ok := c.stmts[query]; ok {
+		return stmt
+	}
+	if !c.failed[query] && len(c.stmts)+len(c.pending) < maxCachedStmts {
+		if c.pending == nil {
+			c.pending = make(map[string]bool)
+		}
+		c.pending[query] = true
+	}
+	return nil
+}
+
+// preparePending prepares the statements seen since the last call.
+func (c *stmtCache) preparePending(ctx context.Context, db *sql.DB) {
+	c.mu.Lock()
+	pending := c.pending
+	c.pending = nil
+	c.mu.Unlock()
+	for query := range pending {
+		stmt, err := db.PrepareContext(ctx, query)
+		c.mu.Lock()
+		if err != nil {
+			if c.failed == nil {
+				c.failed = make(map[string]bool)
+			}
+			c.failed[query] = true
+		} else if _, dup := c.stmts[query]; dup {
+			stmt.Close()
+		} else {
+			if c.stmts == nil {
+				c.stmts = make(map[string]*sql.Stmt)
+			}
+			c.stmts[query] = stmt
+		}
+		c.mu.Unlock()
+	}
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, stmt := range c.stmts {
+		stmt.Close()
+	}
+	c.stmts = nil
 }
 
 // maxTxAttempts bounds the retries of a transaction that MySQL chose as a
@@ -116,6 +216,7 @@ const maxTxAttempts = 5
 // deadlock or lock timeout; any error from fn rolls it back.
 func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	var err error
+	defer db.stmts.preparePending(context.WithoutCancel(ctx), db.write)
 	for attempt := 1; attempt <= maxTxAttempts; attempt++ {
 		if err = db.runTx(ctx, fn); err == nil || !isRetryable(err) {
 			break

@@ -179,6 +179,9 @@ func (db *DB) CreateProduct(ctx context.Context, p *freezer.Product) error {
 		if err := placeProduct(ctx, tx, p, true); err != nil {
 			return err
 		}
+		if err := assignProductID(ctx, tx, p); err != nil { // see labels.go: ids shared with blank labels
+			return err
+		}
 		p.Version, p.CreatedAt, p.UpdatedAt = 1, tx.now, tx.now
 		res, err := tx.ExecContext(ctx, `INSERT INTO products (id, household_id, freezer_id, box, slot, name, description, type_id,
 			quantity, barcode, date_in, date_out, period_months, version, created_at, updated_at)
@@ -188,7 +191,11 @@ func (db *DB) CreateProduct(ctx context.Context, p *freezer.Product) error {
 		if err != nil {
 			return translateError(err)
 		}
-		return assignID(res, &p.ID)
+		if err := assignID(res, &p.ID); err != nil {
+			return err
+		}
+		return recordHistory(ctx, tx, productEvent(ctx, p, freezer.ActionCreate,
+			"created "+p.Name+" in "+freezer.PlaceOf(p).Location()))
 	})
 }
 
@@ -251,6 +258,7 @@ func (db *DB) UpdateProduct(ctx context.Context, id int64, upd freezer.ProductUp
 		if upd.Version != 0 && upd.Version != p.Version {
 			return freezer.Errorf(freezer.ECONFLICT, "Product %d was changed by someone else (version %d, not %d): reload it.", id, p.Version, upd.Version)
 		}
+		before := *p
 		oldVersion, oldType, oldPlace := p.Version, p.TypeID, freezer.PlaceOf(p)
 		upd.Apply(p)
 		if err := p.Validate(tx.db.today()); err != nil {
@@ -274,7 +282,8 @@ func (db *DB) UpdateProduct(ctx context.Context, id int64, upd freezer.ProductUp
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			return freezer.Errorf(freezer.ECONFLICT, "Product %d was changed by someone else: reload it.", id)
 		}
-		return nil
+		action, summary := freezer.DescribeChange(&before, p)
+		return recordHistory(ctx, tx, productEvent(ctx, p, action, summary))
 	})
 	if err != nil {
 		return nil, err
@@ -285,11 +294,15 @@ func (db *DB) UpdateProduct(ctx context.Context, id int64, upd freezer.ProductUp
 // DeleteProduct removes a product record the actor may see.
 func (db *DB) DeleteProduct(ctx context.Context, id int64) error {
 	return db.inTx(ctx, func(tx *Tx) error {
-		if _, err := findProductByID(ctx, tx, id); err != nil {
+		p, err := findProductByID(ctx, tx, id)
+		if err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM products WHERE id = ?`, id)
-		return translateError(err)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM products WHERE id = ?`, id); err != nil {
+			return translateError(err)
+		}
+		// The log keeps the product's history: its rows have no foreign key.
+		return recordHistory(ctx, tx, productEvent(ctx, p, freezer.ActionDelete, deleteSummary(p)))
 	})
 }
 
@@ -303,4 +316,12 @@ func nullString(s string) any {
 		return nil
 	}
 	return s
+}
+
+// deleteSummary describes the deletion of p for the change log.
+func deleteSummary(p *freezer.Product) string {
+	if p.Inside() {
+		return "deleted " + p.Name + " from " + freezer.PlaceOf(p).Location()
+	}
+	return "deleted " + p.Name + " (taken out on " + p.DateOut.String() + " from " + freezer.PlaceOf(p).Location() + ")"
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,38 +15,116 @@ var _ freezer.ScanStore = (*DB)(nil)
 
 // RunScans runs each job in a savepoint of one transaction and commits once.
 func (db *DB) RunScans(ctx context.Context, n int, fn func(ctx context.Context, tx freezer.ScanTx, i int) error) ([]error, error) {
-	errs := make([]error, n)
-	err := db.inTx(ctx, func(tx *Tx) error {
-		clear(errs)
-		st := &scanTx{tx: tx}
-		for i := 0; i < n; i++ {
-			if _, err := tx.ExecContext(ctx, "SAVEPOINT scan"); err != nil {
-				return fmt.Errorf("savepoint: %w", err)
-			}
-			if jobErr := fn(ctx, st, i); jobErr != nil {
-				if isRetryable(jobErr) {
-					return jobErr // MySQL rolled the whole transaction back: run the batch again
-				}
-				errs[i] = translateError(jobErr)
-				if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT scan"); err != nil {
-					return fmt.Errorf("rollback to savepoint: %w", err)
-				}
-			}
-			if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT scan"); err != nil {
-				return fmt.Errorf("release savepoint: %w", err)
-			}
-		}
-		return nil
-	})
+	// Jobs rarely fail: the batch first runs without savepoints, two
+	// statements fewer per scan, and only a batch where a job failed runs
+	// again with them.
+	errs, err := db.runScans(ctx, n, fn, false)
+	if errors.Is(err, errJobFailed) {
+		errs, err = db.runScans(ctx, n, fn, true)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return errs, nil
 }
 
+// errJobFailed stops a batch run without savepoints when one job fails.
+var errJobFailed = errors.New("a scan of the batch failed")
+
+func (db *DB) runScans(ctx context.Context, n int, fn func(ctx context.Context, tx freezer.ScanTx, i int) error, savepoints bool) ([]error, error) {
+	errs := make([]error, n)
+	exec := func(tx *Tx, stmt string) error {
+		if !savepoints {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, stmt)
+		return err
+	}
+	err := db.inTx(ctx, func(tx *Tx) error {
+		clear(errs)
+		st := &scanTx{tx: tx}
+		for i := 0; i < n; i++ {
+			if err := exec(tx, "SAVEPOINT scan"); err != nil {
+				return fmt.Errorf("savepoint: %w", err)
+			}
+			st.startJob()
+			if jobErr := fn(ctx, st, i); jobErr != nil {
+				if isRetryable(jobErr) {
+					return jobErr // MySQL rolled the whole transaction back: run the batch again
+				}
+				if !savepoints {
+					return errJobFailed
+				}
+				errs[i] = translateError(jobErr)
+				st.dropJob()
+				if err := exec(tx, "ROLLBACK TO SAVEPOINT scan"); err != nil {
+					return fmt.Errorf("rollback to savepoint: %w", err)
+				}
+			}
+			if err := exec(tx, "RELEASE SAVEPOINT scan"); err != nil {
+				return fmt.Errorf("release savepoint: %w", err)
+			}
+		}
+		// The change log of the whole batch in a few statements, committed with it.
+		return recordHistory(ctx, tx, st.history...)
+	})
+	return errs, err
+}
+
 // scanTx implements freezer.ScanTx on a write transaction, acting as the system.
 type scanTx struct {
 	tx *Tx
+
+	// The change log of the batch, written just before the commit; a job
+	// that fails takes its entries back (jobStart marks where its own begin).
+	history  []*freezer.HistoryEvent
+	jobStart int
+	// What the current job read and changed, to describe its change.
+	loaded  map[int64]freezer.ProductPlace // the place of each product when the job first read it
+	changed *freezer.Product               // the last product the job moved, as stored
+}
+
+// startJob forgets what the previous job read and changed.
+func (s *scanTx) startJob() {
+	s.jobStart, s.changed = len(s.history), nil
+	clear(s.loaded)
+}
+
+// dropJob takes back the change-log entries of a job that failed.
+func (s *scanTx) dropJob() {
+	clear(s.history[s.jobStart:])
+	s.history = s.history[:s.jobStart]
+}
+
+// remember keeps the place of a product the job read, the first time only.
+func (s *scanTx) remember(p *freezer.Product) {
+	if s.loaded == nil {
+		s.loaded = map[int64]freezer.ProductPlace{}
+	}
+	if _, ok := s.loaded[p.ID]; !ok {
+		s.loaded[p.ID] = freezer.PlaceOf(p)
+	}
+}
+
+// logScan adds a change-log entry for a successful scan that changed a product.
+func (s *scanTx) logScan(e *freezer.ScanEvent) {
+	p := s.changed
+	if e.Status != freezer.ScanOK || e.ProductID == nil || p == nil || p.ID != *e.ProductID {
+		return
+	}
+	before, ok := s.loaded[p.ID]
+	if !ok {
+		before = freezer.PlaceOf(p)
+	}
+	action, what := freezer.DescribeMove(p.Name, before, freezer.PlaceOf(p))
+	if action == freezer.ActionUpdate {
+		what = p.Name + " stays in " + freezer.PlaceOf(p).Location()
+	}
+	id := p.ID
+	s.history = append(s.history, &freezer.HistoryEvent{HouseholdID: p.HouseholdID, ProductID: &id,
+		Actor:  freezer.HistoryActor(freezer.Actor{Kind: freezer.ActorDevice, DeviceID: e.DeviceID}),
+		Action: freezer.ActionScan, Summary: "scan " + e.Op + ": " + what})
+	s.changed = nil
 }
 
 func (s *scanTx) Today() freezer.Date { return freezer.Today(s.tx.now, s.tx.db.Location) }
@@ -120,7 +199,11 @@ func (s *scanTx) InsertScanEvent(ctx context.Context, e *freezer.ScanEvent) erro
 		}
 		return err
 	}
-	return assignID(res, &e.ID)
+	if err := assignID(res, &e.ID); err != nil {
+		return err
+	}
+	s.logScan(e)
+	return nil
 }
 
 func (s *scanTx) FindDevice(ctx context.Context, id string) (*freezer.Device, error) {
@@ -134,7 +217,11 @@ func (s *scanTx) SetDeviceScanState(ctx context.Context, id, mode string, moving
 }
 
 func (s *scanTx) FindProduct(ctx context.Context, id int64) (*freezer.Product, error) {
-	return findProductByID(freezer.SystemContext(ctx), s.tx, id)
+	p, err := findProductByID(freezer.SystemContext(ctx), s.tx, id)
+	if err == nil {
+		s.remember(p)
+	}
+	return p, err
 }
 
 func (s *scanTx) FindOldestInsideByBarcode(ctx context.Context, householdID int64, barcode string, preferFreezer int64) (*freezer.Product, error) {
@@ -143,8 +230,11 @@ func (s *scanTx) FindOldestInsideByBarcode(ctx context.Context, householdID int6
 		ORDER BY CASE WHEN freezer_id = ? THEN 0 ELSE 1 END, date_in, id LIMIT 1`, householdID, barcode, preferFreezer))
 	if err == sql.ErrNoRows {
 		return nil, nil
+	} else if err != nil {
+		return nil, translateError(err)
 	}
-	return p, translateError(err)
+	s.remember(p)
+	return p, nil
 }
 
 func (s *scanTx) FindFreezer(ctx context.Context, id int64) (*freezer.Freezer, error) {
@@ -160,5 +250,11 @@ func (s *scanTx) MoveProduct(ctx context.Context, p *freezer.Product) error {
 	p.UpdatedAt = s.tx.now
 	_, err := s.tx.ExecContext(ctx, `UPDATE products SET freezer_id = ?, box = ?, slot = ?, date_out = ?, version = ?, updated_at = ? WHERE id = ?`,
 		p.FreezerID, p.Box, p.Slot, p.DateOut, p.Version, p.UpdatedAt, p.ID)
-	return translateError(err)
+	if err != nil {
+		p.Version-- // not stored: the caller may try another slot
+		return translateError(err)
+	}
+	stored := *p
+	s.changed = &stored
+	return nil
 }

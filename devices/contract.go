@@ -70,7 +70,9 @@ type ScanMessage struct {
 var ErrBadScan = errors.New("bad scan payload")
 
 // DecodeScan reads a scan payload: a JSON object, or a raw text line (a
-// keyboard-style scanner's output) that has no id.
+// keyboard-style scanner's output) that has no id. When a JSON scan is bad
+// but its id is valid, the error comes with a message holding only that id,
+// so that the device can be answered.
 func DecodeScan(payload []byte) (ScanMessage, error) {
 	if len(payload) > MaxScanPayload {
 		return ScanMessage{}, fmt.Errorf("%w: larger than %d bytes", ErrBadScan, MaxScanPayload)
@@ -91,7 +93,7 @@ func DecodeScan(payload []byte) (ScanMessage, error) {
 			return ScanMessage{}, fmt.Errorf("%w: id must be 1 to %d printable characters", ErrBadScan, MaxMsgIDLength)
 		}
 		if msg.Mode != "" && freezer.ValidateMode(msg.Mode) != nil {
-			return ScanMessage{}, fmt.Errorf("%w: mode must be in, out or move", ErrBadScan)
+			return ScanMessage{ID: msg.ID}, fmt.Errorf("%w: mode must be in, out or move", ErrBadScan)
 		}
 	} else {
 		if bytes.ContainsAny(text, "\r\n") {
@@ -101,7 +103,7 @@ func DecodeScan(payload []byte) (ScanMessage, error) {
 	}
 	msg.Code = strings.TrimSpace(msg.Code)
 	if msg.Code == "" || !printable(msg.Code) {
-		return ScanMessage{}, fmt.Errorf("%w: code must be printable text", ErrBadScan)
+		return ScanMessage{ID: msg.ID}, fmt.Errorf("%w: code must be printable text", ErrBadScan)
 	}
 	return msg, nil
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	freezer "github.com/freezer-manager/freezer"
@@ -31,6 +32,9 @@ type Config struct {
 	UndoWindow   time.Duration // how long after an operation UNDO may revert it
 	RawDupWindow time.Duration // a raw line repeated within this is a duplicate
 	Now          func() time.Time
+	// OnScan, when set, is told about each scan answered after its batch
+	// committed (a Publisher's ScanAnswered); it must not block.
+	OnScan func(deviceID string, ack devices.Ack)
 }
 
 // Hub processes scans from a Bus against a ScanStore.
@@ -41,6 +45,7 @@ type Hub struct {
 	logger *slog.Logger
 
 	queue   chan *job
+	seq     atomic.Uint64 // numbers received scans, to name those without an id
 	wg      sync.WaitGroup
 	stopped context.Context // done once Close is called
 	stop    context.CancelFunc
@@ -102,7 +107,7 @@ func (h *Hub) receive(m devices.Message) {
 		}
 		return
 	}
-	j := &job{deviceID: dev, done: m.Done, received: h.config.Now()}
+	j := &job{deviceID: dev, done: m.Done, received: h.config.Now(), seq: h.seq.Add(1)}
 	j.msg, j.decodeErr = devices.DecodeScan(m.Payload)
 	select {
 	case h.queue <- j:
@@ -211,6 +216,9 @@ func (h *Hub) answer(batch []*job) {
 		}
 		if j.done != nil {
 			j.done()
+		}
+		if h.config.OnScan != nil && j.ack.Status != "" {
+			h.config.OnScan(j.deviceID, j.ack)
 		}
 	}
 }

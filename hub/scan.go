@@ -17,6 +17,7 @@ type job struct {
 	msg       devices.ScanMessage
 	decodeErr error
 	received  time.Time
+	seq       uint64 // the hub's number for this scan: unique with received
 	done      func()
 
 	// Results, set by apply; apply may run more than once if the batch is retried.
@@ -48,7 +49,7 @@ func (h *Hub) apply(ctx context.Context, tx freezer.ScanTx, j *job) error {
 		e.Mode = j.msg.Mode
 	}
 	if j.decodeErr != nil {
-		e.MsgID = fmt.Sprintf("bad-%d", j.received.UnixNano())
+		e.MsgID = fmt.Sprintf("bad-%d-%d", j.received.UnixNano(), j.seq)
 		e.Status, e.Message = freezer.ScanError, truncate(j.decodeErr.Error(), 200)
 		return h.record(ctx, tx, j, e)
 	}
@@ -68,7 +69,7 @@ func (h *Hub) apply(ctx context.Context, tx freezer.ScanTx, j *job) error {
 			j.ack = devices.Ack{Status: freezer.ScanAlready, Op: prev.Op, Product: prev.Product, Location: prev.Location, Msg: "same code scanned twice"}
 			return nil
 		}
-		e.MsgID = fmt.Sprintf("raw-%d", j.received.UnixNano())
+		e.MsgID = fmt.Sprintf("raw-%d-%d", j.received.UnixNano(), j.seq)
 	}
 
 	op := &operation{hub: h, tx: tx, dev: dev, event: e, job: j}
@@ -84,9 +85,7 @@ func (h *Hub) record(ctx context.Context, tx freezer.ScanTx, j *job, e *freezer.
 		return err
 	}
 	j.ack = ackOf(e)
-	if j.msg.ID == "" {
-		j.ack.ID = ""
-	}
+	j.ack.ID = j.msg.ID // not the name given to a raw or bad scan
 	return nil
 }
 
@@ -123,7 +122,8 @@ func (o *operation) run(ctx context.Context, code labels.Code) error {
 			return o.putBack(ctx, p)
 		case freezer.ModeMove:
 			o.describe(p)
-			if err := o.tx.SetDeviceScanState(ctx, o.dev.ID, freezer.ModeMove, p.ID); err != nil {
+			// The device keeps its mode: a scan's own mode applies to that scan only.
+			if err := o.tx.SetDeviceScanState(ctx, o.dev.ID, o.dev.Mode, p.ID); err != nil {
 				return err
 			}
 			return o.result(freezer.ScanOK, freezer.OpMove, "now scan the box to put it in")
@@ -156,6 +156,9 @@ func (o *operation) run(ctx context.Context, code labels.Code) error {
 func (o *operation) product(ctx context.Context, id int64) (*freezer.Product, error) {
 	p, err := o.tx.FindProduct(ctx, id)
 	if freezer.ErrorCode(err) == freezer.ENOTFOUND {
+		if blank, err := o.blankLabel(ctx, id); blank || err != nil {
+			return nil, err
+		}
 		return nil, o.result(freezer.ScanUnknown, "", "no such product")
 	} else if err != nil {
 		return nil, err
@@ -164,6 +167,20 @@ func (o *operation) product(ctx context.Context, id int64) (*freezer.Product, er
 		return nil, o.result(freezer.ScanDenied, "", "not a product of this household")
 	}
 	return p, nil
+}
+
+// blankLabel records the outcome when id is a blank label of the device's
+// household that no product claimed yet (see labels.BlankLabel).
+func (o *operation) blankLabel(ctx context.Context, id int64) (bool, error) {
+	tx, ok := o.tx.(freezer.BlankLabelTx)
+	if !ok {
+		return false, nil
+	}
+	r, err := tx.FindLabelReservation(ctx, id)
+	if err != nil || r == nil || r.HouseholdID != o.dev.HouseholdID || r.ClaimedAt != nil {
+		return false, err
+	}
+	return true, o.result(freezer.ScanUnknown, "", "blank label not used yet")
 }
 
 // describe names the product and its place in the event.
@@ -197,6 +214,13 @@ func (o *operation) putBack(ctx context.Context, p *freezer.Product) error {
 		o.describe(p)
 		return o.result(freezer.ScanAlready, freezer.OpIn, "already inside")
 	}
+	if retired, err := o.boxRetired(ctx, p.FreezerID, p.Box); err != nil || retired {
+		if retired {
+			o.describe(p)
+			err = o.result(freezer.ScanError, freezer.OpIn, "its box is no longer in use: move it with a box label")
+		}
+		return err
+	}
 	undo := freezer.PlaceOf(p)
 	p.DateOut = freezer.Date{}
 	if err := o.place(ctx, p); err != nil {
@@ -205,6 +229,16 @@ func (o *operation) putBack(ctx context.Context, p *freezer.Product) error {
 	o.describe(p)
 	o.event.Undo = &undo
 	return o.result(freezer.ScanOK, freezer.OpIn, "put back")
+}
+
+// boxRetired reports whether a box may no longer hold products inside: its
+// freezer is archived, or was given fewer boxes since.
+func (o *operation) boxRetired(ctx context.Context, freezerID int64, box int) (bool, error) {
+	f, err := o.tx.FindFreezer(ctx, freezerID)
+	if err != nil {
+		return false, err
+	}
+	return f.ArchivedAt != nil || freezer.ValidateBox(box, f.NumberBoxes) != nil, nil
 }
 
 // place stores p inside at its slot, or at the next free slot of its box.
@@ -250,7 +284,7 @@ func (o *operation) moveToBox(ctx context.Context, freezerID int64, box int) err
 	if err := o.tx.MoveProduct(ctx, p); err != nil {
 		return err
 	}
-	if err := o.tx.SetDeviceScanState(ctx, o.dev.ID, freezer.ModeMove, 0); err != nil {
+	if err := o.tx.SetDeviceScanState(ctx, o.dev.ID, o.dev.Mode, 0); err != nil {
 		return err
 	}
 	o.describe(p)
@@ -284,6 +318,15 @@ func (o *operation) undo(ctx context.Context) error {
 		return err
 	}
 	before := *last.Undo
+	if before.DateOut.IsZero() {
+		if retired, err := o.boxRetired(ctx, before.FreezerID, before.Box); err != nil || retired {
+			if retired {
+				o.describe(p)
+				err = o.result(freezer.ScanError, freezer.OpUndo, "its box is no longer in use")
+			}
+			return err
+		}
+	}
 	p.FreezerID, p.Box, p.Slot, p.DateOut = before.FreezerID, before.Box, before.Slot, before.DateOut
 	err = o.tx.MoveProduct(ctx, p)
 	if freezer.ErrorCode(err) == freezer.ECONFLICT {

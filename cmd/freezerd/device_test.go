@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -100,6 +101,9 @@ func TestDeviceThroughAPIAndBroker(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusCreated || created.Credentials.Password == "" {
 			t.Fatalf("POST /devices = %d %+v", resp.StatusCode, created)
+		}
+		if _, port, _ := net.SplitHostPort(m.Broker.TCPAddr()); created.Credentials.Broker != "tcp://127.0.0.1:"+port {
+			t.Errorf("broker in the credentials = %q, want the embedded broker's port %s", created.Credentials.Broker, port)
 		}
 
 		lost := make(chan error, 1)

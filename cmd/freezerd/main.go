@@ -32,6 +32,8 @@ Usage:
                                 register an MQTT device and print its credentials (shown once)
   freezerd import-legacy --from mysql://user:pass@host:3306/db [--dry-run]
                                 copy the original system's database; prints a JSON report
+  freezerd alerts run [--tz ZONE]
+                                run the alert job once, now; prints a JSON report
   freezerd healthcheck [--http-addr ADDR]
                                 exit 0 if the server at ADDR answers /healthz
   freezerd version              print the version
@@ -67,6 +69,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = runHealthcheck(ctx, args, getenv, stdout, stderr)
 	case "import-legacy":
 		err = runImportLegacy(ctx, args, getenv, stdout, stderr)
+	case "alerts":
+		err = runAlerts(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, Version())
 	case "help", "-h", "--help":

@@ -16,6 +16,7 @@ import (
 	"github.com/freezer-manager/freezer/db"
 	"github.com/freezer-manager/freezer/devices"
 	"github.com/freezer-manager/freezer/hub"
+	"github.com/freezer-manager/freezer/labels"
 )
 
 // ServeConfig holds the settings of "freezerd serve".
@@ -34,10 +35,13 @@ type ServeConfig struct {
 	MQTTPassword    string
 	MQTTClientID    string
 	MQTTShareGroup  string
+	LabelsDir       string // where directory printers write; "" = <data-dir>/labels
 	MQTTPublicURL   string // the broker address new devices are told to use
 	LegacyPerMinute int    // legacy API requests per client IP and route per minute; 0 = no limit
 	LegacyPerDay    int    // … per day
 	TrustedProxies  string // comma-separated CIDRs whose X-Forwarded-For is believed
+	AlertSchedule   string // cron spec of the alert job, or "off"
+	TZ              string // time zone of "today" and of the schedule
 }
 
 func (c *ServeConfig) register(fs *flag.FlagSet) {
@@ -57,7 +61,10 @@ func (c *ServeConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.LegacyPerDay, "legacy-rate-day", api.DefaultLegacyRateLimit.PerDay, "legacy API: requests per day per client IP and route (0: no limit)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated networks (CIDR) of reverse proxies whose X-Forwarded-For names the client")
 	fs.StringVar(&c.MQTTPublicURL, "mqtt-public-url", "", "broker address given to new devices, e.g. tcp://freezer.lan:1883 (default: port 1883 of the host the API was reached at)")
+	fs.StringVar(&c.LabelsDir, "labels-dir", "", "directory under which households' directory printers write label files (default <data-dir>/labels)")
 	fs.StringVar(&c.MQTTShareGroup, "mqtt-share-group", broker.DefaultShareGroup, `shared-subscription group that replicas split scans in; "" for a plain subscription`)
+	fs.StringVar(&c.AlertSchedule, "alert-schedule", hub.DefaultAlertSchedule, `when the alert job runs, as a cron spec in --tz (e.g. "0 8 * * *", "@daily"); "off" for on demand only`)
+	fs.StringVar(&c.TZ, "tz", "Local", `time zone whose calendar day is "today": Local, UTC or a name such as Europe/Paris`)
 }
 
 // Server is a running freezerd: its database and listeners.
@@ -69,6 +76,12 @@ type Server struct {
 	Broker   *broker.Broker   // nil without an embedded broker
 	External *broker.External // nil without an external broker
 	Hub      *hub.Hub         // nil without a broker
+	Spooler  *labels.Spooler  // prints labels on households' printers
+	// Publisher keeps household topics and Home Assistant discovery up to
+	// date (nil without a broker); Alerts is the alert job.
+	Publisher *hub.Publisher
+	Alerts    *hub.Alerts
+	location  *time.Location // --tz
 }
 
 // Open opens the database and binds every listener; on error nothing stays open.
@@ -81,10 +94,18 @@ func (m *Server) Open(ctx context.Context) (err error) {
 	if m.DB, err = openDB(ctx, &m.Config.Config); err != nil {
 		return err
 	}
+	if err := m.configureTime(); err != nil {
+		return err
+	}
 	if err := m.openMQTT(); err != nil {
 		return err
 	}
+	if err := m.openAlerts(); err != nil {
+		return err
+	}
 	services := api.NewServices(m.DB)
+	m.openLabels(&services)
+	m.watch(&services)
 	if m.Broker != nil {
 		services.Disconnector = m.Broker
 	}
@@ -93,7 +114,7 @@ func (m *Server) Open(ctx context.Context) (err error) {
 		return err
 	}
 	m.HTTP = api.NewServer(api.Config{Version: Version(), MQTTTopics: devices.Topics{Root: m.Config.MQTTRoot},
-		MQTTPublicURL: m.Config.MQTTPublicURL, TrustedProxies: proxies,
+		MQTTPublicURL: m.Config.MQTTPublicURL, MQTTPort: m.brokerPort(), TrustedProxies: proxies,
 		LegacyRateLimit: &api.RateLimit{PerMinute: m.Config.LegacyPerMinute, PerDay: m.Config.LegacyPerDay}}, services, m.Logger)
 	return m.HTTP.Listen(m.Config.HTTPAddr)
 }
@@ -110,7 +131,10 @@ func (m *Server) openMQTT() error {
 		if err != nil {
 			return err
 		}
-		m.Hub = hub.New(hub.Config{Topics: topics}, m.DB, m.External, m.Logger)
+		if err := m.openPublisher(m.External); err != nil {
+			return err
+		}
+		m.Hub = hub.New(hub.Config{Topics: topics, OnScan: m.Publisher.ScanAnswered}, m.DB, m.External, m.Logger)
 		return m.Hub.Start()
 	}
 	if c.MQTTAddr == "" && c.MQTTWSAddr == "" && c.MQTTTLSAddr == "" {
@@ -131,7 +155,10 @@ func (m *Server) openMQTT() error {
 	if err := m.Broker.Start(); err != nil {
 		return err
 	}
-	m.Hub = hub.New(hub.Config{Topics: topics}, m.DB, m.Broker, m.Logger)
+	if err := m.openPublisher(m.Broker); err != nil {
+		return err
+	}
+	m.Hub = hub.New(hub.Config{Topics: topics, OnScan: m.Publisher.ScanAnswered}, m.DB, m.Broker, m.Logger)
 	return m.Hub.Start()
 }
 
@@ -157,6 +184,7 @@ func (m *Server) Run(ctx context.Context) error {
 // requests in flight, then closes the database.
 func (m *Server) Close(ctx context.Context) error {
 	var firstErr error
+	m.closeAlerts()
 	// The broker stops first, so that no scan arrives at a stopped hub.
 	if m.Broker != nil {
 		if err := m.Broker.Close(); err != nil {
@@ -179,6 +207,7 @@ func (m *Server) Close(ctx context.Context) error {
 			firstErr = err
 		}
 	}
+	m.closeLabels() // after the HTTP server: no new print starts
 	if m.DB != nil {
 		if err := m.DB.Close(); err != nil && firstErr == nil {
 			firstErr = fmt.Errorf("close database: %w", err)
@@ -248,4 +277,13 @@ func parseCIDRs(list string) ([]*net.IPNet, error) {
 		nets = append(nets, n)
 	}
 	return nets, nil
+}
+
+// brokerPort is the embedded broker's TCP port, "" without one.
+func (m *Server) brokerPort() string {
+	if m.Broker == nil {
+		return ""
+	}
+	_, port, _ := net.SplitHostPort(m.Broker.TCPAddr())
+	return port
 }

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/freezer-manager/freezer/api"
+	"github.com/freezer-manager/freezer/devices"
+	"github.com/freezer-manager/freezer/hub"
+)
+
+// loadLocation reads --tz: "Local", "UTC" or an IANA name such as "Europe/Paris".
+func loadLocation(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return time.Local, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--tz: %w", err)}
+	}
+	return loc, nil
+}
+
+// configureTime makes --tz the time zone of "today" everywhere: product
+// dates, stages and the alert schedule.
+func (m *Server) configureTime() error {
+	loc, err := loadLocation(m.Config.TZ)
+	if err != nil {
+		return err
+	}
+	m.location = loc
+	m.DB.Location = loc
+	return nil
+}
+
+// openPublisher starts what keeps the household topics and Home Assistant
+// discovery up to date on bus.
+func (m *Server) openPublisher(bus devices.Bus) error {
+	m.Publisher = hub.NewPublisher(hub.PublisherConfig{Topics: devices.Topics{Root: m.Config.MQTTRoot},
+		Location: m.location, Version: Version()}, m.DB, bus, m.Logger)
+	return m.Publisher.Start()
+}
+
+// openAlerts starts the alert job, with MQTT deliveries when there is a broker.
+func (m *Server) openAlerts() error {
+	var bus devices.Bus
+	switch {
+	case m.Broker != nil:
+		bus = m.Broker
+	case m.External != nil:
+		bus = m.External
+	}
+	var err error
+	m.Alerts, err = hub.NewAlerts(hub.AlertConfig{Topics: devices.Topics{Root: m.Config.MQTTRoot},
+		Schedule: m.Config.AlertSchedule, Location: m.location}, m.DB, bus, m.Publisher, m.Logger)
+	if err != nil {
+		return usageError{fmt.Errorf("--alert-schedule: %w", errors.Unwrap(err))}
+	}
+	m.Alerts.Start()
+	return nil
+}
+
+// watch gives the HTTP layer the alert job and settings, and services that
+// tell the publisher what they change.
+func (m *Server) watch(services *api.Services) {
+	services.Alerts = m.Alerts
+	if m.Publisher == nil {
+		return
+	}
+	services.Freezers = hub.WatchFreezers(services.Freezers, m.Publisher)
+	services.Devices = hub.WatchDevices(services.Devices, m.Publisher)
+	services.Products = hub.WatchProducts(services.Products, m.Publisher)
+	services.Households = hub.WatchHouseholds(services.Households, m.Publisher)
+	services.AlertSettings = hub.WatchAlertSettings(services.AlertSettings, m.Publisher)
+}
+
+// closeAlerts stops the alert job and the publisher.
+func (m *Server) closeAlerts() {
+	if m.Alerts != nil {
+		m.Alerts.Close()
+		m.Alerts = nil
+	}
+	if m.Publisher != nil {
+		m.Publisher.Close()
+	}
+}
+
+func runAlerts(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	const usage = "usage: freezerd alerts run [--tz ZONE] [--lock-wait DURATION]"
+	if len(args) == 0 || args[0] != "run" {
+		return usageError{errors.New(usage)}
+	}
+	var cfg Config
+	var tz string
+	var wait time.Duration
+	fs := newFlagSet("alerts run", stderr)
+	cfg.register(fs)
+	fs.StringVar(&tz, "tz", "Local", `time zone whose calendar day is "today": Local, UTC or a name such as Europe/Paris`)
+	fs.DurationVar(&wait, "lock-wait", hub.DefaultLockWait, "how long to wait for a run of another process to end")
+	if err := parseCommand(fs, args[1:], getenv); err != nil {
+		return err
+	}
+	loc, err := loadLocation(tz)
+	if err != nil {
+		return err
+	}
+	logger, err := newLogger(cfg.LogLevel, stderr)
+	if err != nil {
+		return err
+	}
+	store, err := openDB(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	store.Location = loc
+	// No broker here: MQTT deliveries stay pending for the server, which
+	// sends them within a minute.
+	job, err := hub.NewAlerts(hub.AlertConfig{Schedule: hub.ScheduleOff, Location: loc, LockWait: wait}, store, nil, nil, logger)
+	if err != nil {
+		return err
+	}
+	run, err := job.Run(ctx)
+	if err != nil {
+		return fmt.Errorf("run alerts: %w", domainError(err))
+	}
+	return printJSON(stdout, run)
+}

@@ -1,0 +1,178 @@
+package freezer
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// The format name and version of a household export document.
+const (
+	ExportFormat  = "freezer-manager-export"
+	ExportVersion = 1
+)
+
+// HouseholdExport is a whole household as one JSON document: its settings,
+// freezers (archived ones too) and products (taken-out ones too), with the
+// product types they use for reference. Ids are those of the exporting
+// database; an import gives everything new ids.
+type HouseholdExport struct {
+	Format       string             `json:"format"`  // ExportFormat
+	Version      int                `json:"version"` // ExportVersion
+	ExportedAt   time.Time          `json:"exported_at"`
+	Household    ExportedHousehold  `json:"household"`
+	Freezers     []*ExportedFreezer `json:"freezers"`
+	Products     []*ExportedProduct `json:"products"`
+	ProductTypes []*ProductType     `json:"product_types"` // the types the products use
+}
+
+// ExportedHousehold holds a household's own settings.
+type ExportedHousehold struct {
+	Name        string `json:"name"`
+	DueSoonDays int    `json:"due_soon_days"`
+}
+
+// ExportedFreezer is a freezer of an export; products refer to its ID.
+type ExportedFreezer struct {
+	ID          int64      `json:"id"`
+	Name        string     `json:"name"`
+	NumberBoxes int        `json:"number_boxes"`
+	ArchivedAt  *time.Time `json:"archived_at"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+}
+
+// ExportedProduct is a product of an export, in its freezer's box and slot.
+type ExportedProduct struct {
+	ID           int64     `json:"id"`
+	FreezerID    int64     `json:"freezer_id"` // an ExportedFreezer's ID
+	Box          int       `json:"box"`
+	Slot         int       `json:"slot"`
+	Name         string    `json:"name"`
+	Description  string    `json:"description"`
+	TypeID       int64     `json:"type_id"`
+	Quantity     int       `json:"quantity"`
+	Barcode      string    `json:"barcode"`
+	DateIn       Date      `json:"date_in"`
+	DateOut      Date      `json:"date_out"` // null while inside
+	PeriodMonths int       `json:"period_months"`
+	Version      int64     `json:"version"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// ImportResult counts what an import created.
+type ImportResult struct {
+	HouseholdID int64 `json:"household_id"`
+	Freezers    int   `json:"freezers"`
+	Products    int   `json:"products"`
+	Inside      int   `json:"inside"` // products inside, among Products
+}
+
+// ExportService copies a household out of and into the database.
+type ExportService interface {
+	// ExportHousehold returns one of the actor's households as a document
+	// (ENOTFOUND).
+	ExportHousehold(ctx context.Context, householdID int64) (*HouseholdExport, error)
+	// ImportHousehold recreates the document's freezers and products, with
+	// new ids, in one of the actor's households that has no freezer yet,
+	// and takes over its name and due-soon window, all in one transaction
+	// (EINVALID naming the field at fault, ENOTFOUND, ECONFLICT when the
+	// household is not empty).
+	ImportHousehold(ctx context.Context, householdID int64, doc *HouseholdExport) (*ImportResult, error)
+}
+
+// Validate checks a document before an import: its format and version,
+// every field, that products refer to its freezers and boxes, and that no
+// two products are inside in the same slot. today bounds the dates. It
+// returns EINVALID with the path of the field at fault.
+func (doc *HouseholdExport) Validate(today Date) error {
+	if doc.Format != ExportFormat {
+		return Errorf(EINVALID, "format must be %q.", ExportFormat)
+	}
+	if doc.Version != ExportVersion {
+		return Errorf(EINVALID, "version %d is not supported: use %d.", doc.Version, ExportVersion)
+	}
+	h := Household{Name: doc.Household.Name, DueSoonDays: doc.Household.DueSoonDays}
+	if err := h.Validate(); err != nil {
+		return prefixError("household.", err)
+	}
+	freezers := make(map[int64]*ExportedFreezer, len(doc.Freezers))
+	for i, f := range doc.Freezers {
+		at := fmt.Sprintf("freezers[%d].", i)
+		if f == nil {
+			return Errorf(EINVALID, "freezers[%d] must be an object.", i)
+		}
+		if f.ID <= 0 {
+			return Errorf(EINVALID, "%sid is required.", at)
+		}
+		if freezers[f.ID] != nil {
+			return Errorf(EINVALID, "%sid %d appears twice.", at, f.ID)
+		}
+		if err := (&Freezer{HouseholdID: 1, Name: f.Name, NumberBoxes: f.NumberBoxes}).Validate(); err != nil {
+			return prefixError(at, err)
+		}
+		freezers[f.ID] = f
+	}
+	type place struct {
+		freezer int64
+		box     int
+		slot    int
+	}
+	inside := make(map[place]int)
+	for i, p := range doc.Products {
+		at := fmt.Sprintf("products[%d].", i)
+		if p == nil {
+			return Errorf(EINVALID, "products[%d] must be an object.", i)
+		}
+		if err := p.product().Validate(today); err != nil {
+			return prefixError(at, err)
+		}
+		if p.Slot < 1 {
+			return Errorf(EINVALID, "%sslot must be 1 or more.", at)
+		}
+		if p.Version < 0 {
+			return Errorf(EINVALID, "%sversion must be 1 or more.", at)
+		}
+		f := freezers[p.FreezerID]
+		if f == nil {
+			return Errorf(EINVALID, "%sfreezer_id %d is not one of freezers.", at, p.FreezerID)
+		}
+		if !p.DateOut.IsZero() {
+			continue // a taken-out product may stay in a box the freezer no longer has
+		}
+		if err := ValidateBox(p.Box, f.NumberBoxes); err != nil {
+			return prefixError(at, err)
+		}
+		if f.ArchivedAt != nil {
+			return Errorf(EINVALID, "%sdate_out is required: freezer %d is archived.", at, f.ID)
+		}
+		key := place{p.FreezerID, p.Box, p.Slot}
+		if j, taken := inside[key]; taken {
+			return Errorf(EINVALID, "%sslot: products[%d] is inside at the same place.", at, j)
+		}
+		inside[key] = i
+	}
+	for i, t := range doc.ProductTypes {
+		if t == nil {
+			return Errorf(EINVALID, "product_types[%d] must be an object.", i)
+		}
+	}
+	return nil
+}
+
+// product returns p as a domain product, for its validation.
+func (p *ExportedProduct) product() *Product {
+	return &Product{ID: p.ID, FreezerID: p.FreezerID, Box: p.Box, Slot: p.Slot, Name: p.Name, Description: p.Description,
+		TypeID: p.TypeID, Quantity: p.Quantity, Barcode: p.Barcode, DateIn: p.DateIn, DateOut: p.DateOut,
+		PeriodMonths: p.PeriodMonths, Version: p.Version, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+}
+
+// prefixError puts the path of an object before the field an EINVALID
+// message starts with: "name is required." becomes "products[3].name is required.".
+func prefixError(path string, err error) error {
+	if ErrorCode(err) != EINVALID {
+		return err
+	}
+	return Errorf(EINVALID, "%s%s", path, ErrorMessage(err))
+}

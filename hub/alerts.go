@@ -1,0 +1,485 @@
+package hub
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/devices"
+	"github.com/freezer-manager/freezer/labels"
+)
+
+// Defaults of the alert job's settings.
+const (
+	DefaultAlertSchedule = "0 8 * * *" // daily at 08:00 in the configured time zone
+	DefaultLockWait      = time.Minute
+	DefaultRetryBase     = 30 * time.Second
+	DefaultRetryMax      = time.Hour
+	DefaultMaxAttempts   = 10
+	DefaultPollInterval  = time.Minute
+	DefaultSendTimeout   = 15 * time.Second
+)
+
+// ScheduleOff as the schedule disables the daily run and its catch-up at
+// start-up; runs on demand still work.
+const ScheduleOff = "off"
+
+// AlertJobName names the alert job's lock and last run in the database.
+const AlertJobName = "alerts"
+
+// claimBatch bounds the deliveries claimed at once.
+const claimBatch = 200
+
+// AlertConfig holds the alert job's settings; zero values mean the defaults.
+type AlertConfig struct {
+	Topics   devices.Topics
+	Schedule string         // cron spec (5 fields or a descriptor such as @daily), or ScheduleOff
+	Location *time.Location // the time zone of the schedule and of "today" (default Local)
+	Now      func() time.Time
+	// LockWait is how long a run waits for another process's run to end.
+	LockWait time.Duration
+	// RetryBase is the wait before the second attempt of a failed delivery;
+	// it doubles at each attempt up to RetryMax, for MaxAttempts attempts.
+	RetryBase    time.Duration
+	RetryMax     time.Duration
+	MaxAttempts  int
+	PollInterval time.Duration // how often pending deliveries left by others are looked for
+	SendTimeout  time.Duration // per webhook request and per SMTP conversation
+	HTTPClient   *http.Client  // default: one that never follows redirects
+	TLSConfig    *tls.Config   // base TLS settings of SMTP connections (tests add their CA)
+	Hostname     string        // the name given in SMTP's HELO and in Message-IDs (default: the host name)
+}
+
+// StateRefresher republishes what depends on the day, after an alert run.
+type StateRefresher interface {
+	RefreshAll()
+}
+
+// Alerts is the alert job: on a cron schedule, once at start-up to catch up
+// on missed runs, and on demand, it records the products that became due
+// soon or overdue, once per product and stage, and delivers each alert on
+// its household's channels. Deliveries that fail are retried with backoff
+// by the job's own goroutine, never on the scan path.
+type Alerts struct {
+	config   AlertConfig
+	store    freezer.AlertStore
+	bus      devices.Bus // nil: MQTT deliveries wait for a process that has one
+	states   StateRefresher
+	logger   *slog.Logger
+	schedule cron.Schedule // nil when off
+
+	mu        sync.Mutex // one pass at a time in this process
+	cron      *cron.Cron
+	kick      chan struct{}
+	retryAt   time.Time // earliest retry this process scheduled
+	caughtUp  chan struct{}
+	stopped   context.Context
+	stop      context.CancelFunc
+	wg        sync.WaitGroup
+	startOnce sync.Once
+}
+
+// NewAlerts returns the alert job; bus and states may be nil. It returns an
+// error for a schedule it cannot parse.
+func NewAlerts(cfg AlertConfig, store freezer.AlertStore, bus devices.Bus, states StateRefresher, logger *slog.Logger) (*Alerts, error) {
+	if cfg.Topics.Root == "" {
+		cfg.Topics.Root = devices.DefaultRoot
+	}
+	if cfg.Schedule == "" {
+		cfg.Schedule = DefaultAlertSchedule
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	setDefault(&cfg.LockWait, DefaultLockWait)
+	setDefault(&cfg.RetryBase, DefaultRetryBase)
+	setDefault(&cfg.RetryMax, DefaultRetryMax)
+	setDefault(&cfg.MaxAttempts, DefaultMaxAttempts)
+	setDefault(&cfg.PollInterval, DefaultPollInterval)
+	setDefault(&cfg.SendTimeout, DefaultSendTimeout)
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{
+			Timeout:       cfg.SendTimeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	if cfg.Hostname == "" {
+		cfg.Hostname, _ = os.Hostname()
+		if cfg.Hostname == "" {
+			cfg.Hostname = "localhost"
+		}
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	a := &Alerts{config: cfg, store: store, bus: bus, states: states, logger: logger,
+		kick: make(chan struct{}, 1), caughtUp: make(chan struct{})}
+	if cfg.Schedule != ScheduleOff {
+		s, err := cron.ParseStandard(cfg.Schedule)
+		if err != nil {
+			return nil, fmt.Errorf("alert schedule %q: %w", cfg.Schedule, err)
+		}
+		a.schedule = s
+	}
+	a.stopped, a.stop = context.WithCancel(context.Background())
+	return a, nil
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// Start schedules the job, catches up on a run missed while no process ran
+// it, and starts delivering pending alerts in the background.
+func (a *Alerts) Start() {
+	a.startOnce.Do(func() {
+		if a.schedule != nil {
+			a.cron = cron.New(cron.WithLocation(a.config.Location))
+			a.cron.Schedule(a.schedule, cron.FuncJob(a.scheduled))
+			if a.states != nil {
+				// Stages change at midnight: the retained states follow.
+				midnight, _ := cron.ParseStandard("0 0 * * *")
+				a.cron.Schedule(midnight, cron.FuncJob(a.states.RefreshAll))
+			}
+			a.cron.Start()
+		}
+		a.wg.Add(1)
+		go a.loop()
+	})
+}
+
+// Close stops the schedule and the deliveries, waiting for a pass in progress.
+func (a *Alerts) Close() {
+	a.stop()
+	if a.cron != nil {
+		<-a.cron.Stop().Done()
+	}
+	a.wg.Wait()
+}
+
+// CaughtUp is closed once the start-up catch-up is over, whether it ran or not.
+func (a *Alerts) CaughtUp() <-chan struct{} { return a.caughtUp }
+
+// NextRun returns the first scheduled run after t; zero when the schedule is off.
+func (a *Alerts) NextRun(t time.Time) time.Time {
+	if a.schedule == nil {
+		return time.Time{}
+	}
+	return a.schedule.Next(t.In(a.config.Location))
+}
+
+// CatchUp runs the job now if a scheduled run was missed: when it never
+// ran, or when a scheduled time passed since it last did. It reports
+// whether it ran.
+func (a *Alerts) CatchUp(ctx context.Context) (bool, error) {
+	if a.schedule == nil {
+		return false, nil
+	}
+	last, err := a.store.LastJobRun(freezer.SystemContext(ctx), AlertJobName)
+	if err != nil {
+		return false, err
+	}
+	if !last.IsZero() && a.NextRun(last).After(a.config.Now()) {
+		return false, nil
+	}
+	if _, err := a.Run(ctx); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// scheduled is the cron job.
+func (a *Alerts) scheduled() {
+	if _, err := a.Run(a.stopped); err != nil {
+		a.logRunError(err)
+	}
+}
+
+func (a *Alerts) logRunError(err error) {
+	switch {
+	case errors.Is(err, context.Canceled):
+	case freezer.ErrorCode(err) == freezer.ECONFLICT:
+		a.logger.Info("alert job skipped: it is running elsewhere", "err", freezer.ErrorMessage(err))
+	default:
+		a.logger.Error("alert job failed", "err", err)
+	}
+}
+
+// loop catches up, then delivers what is due whenever kicked, when a
+// retry is due, and every PollInterval for deliveries others left.
+func (a *Alerts) loop() {
+	defer a.wg.Done()
+	if _, err := a.CatchUp(a.stopped); err != nil {
+		a.logRunError(err)
+	}
+	close(a.caughtUp)
+	timer := time.NewTimer(a.config.PollInterval)
+	defer timer.Stop()
+	for {
+		select {
+		case <-a.stopped.Done():
+			return
+		case <-a.kick:
+		case <-timer.C:
+		}
+		if _, err := a.deliverPass(a.stopped, 0); err != nil && freezer.ErrorCode(err) != freezer.ECONFLICT {
+			a.logRunError(err)
+		}
+		timer.Reset(a.nextWake())
+	}
+}
+
+// wake makes the loop look at the deliveries now.
+func (a *Alerts) wake() {
+	select {
+	case a.kick <- struct{}{}:
+	default:
+	}
+}
+
+// nextWake is the time until the earliest retry, at most PollInterval.
+func (a *Alerts) nextWake() time.Duration {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	wait := a.config.PollInterval
+	if !a.retryAt.IsZero() {
+		wait = min(wait, max(a.retryAt.Sub(a.config.Now()), time.Millisecond))
+	}
+	return wait
+}
+
+// Run runs the job now: it records the new alerts and delivers every
+// pending one, then republishes the freezers' states. It waits up to
+// LockWait for a run in another process (ECONFLICT after that).
+func (a *Alerts) Run(ctx context.Context) (*freezer.AlertRun, error) {
+	return a.pass(ctx, a.config.LockWait, true)
+}
+
+// Deliver delivers the pending alerts that are due, now, without looking
+// for new ones.
+func (a *Alerts) Deliver(ctx context.Context) (*freezer.AlertRun, error) {
+	return a.pass(ctx, a.config.LockWait, false)
+}
+
+// deliverPass is Deliver for the background loop: it does not wait for the lock.
+func (a *Alerts) deliverPass(ctx context.Context, wait time.Duration) (*freezer.AlertRun, error) {
+	return a.pass(ctx, wait, false)
+}
+
+// pass runs under the job's lock: look for new alerts (record), then deliver.
+func (a *Alerts) pass(ctx context.Context, wait time.Duration, record bool) (*freezer.AlertRun, error) {
+	ctx = freezer.SystemContext(ctx)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	unlock, err := a.store.LockJob(ctx, AlertJobName, wait)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	now := a.config.Now()
+	run := &freezer.AlertRun{StartedAt: now.UTC(), Today: freezer.Today(now, a.config.Location),
+		Sent: map[string]int{}, Failed: map[string]int{}, Skipped: map[string]int{}}
+	settings, err := a.settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if record {
+		if err := a.record(ctx, run, settings); err != nil {
+			return nil, err
+		}
+	}
+	if !a.retryAt.After(now) {
+		a.retryAt = time.Time{} // due: this pass retries it
+	}
+	retryAt := a.retryAt
+	if err := a.deliver(ctx, run, settings); err != nil {
+		return nil, err
+	}
+	if a.retryAt != retryAt {
+		a.wake() // the loop sets its timer for the new retry
+	}
+	if record {
+		if err := a.store.SetJobRun(ctx, AlertJobName, now); err != nil {
+			return nil, err
+		}
+		a.logger.Info("alert job ran", "today", run.Today, "due_soon", run.DueSoon, "overdue", run.Overdue,
+			"sent", run.Sent, "failed", run.Failed)
+	}
+	if a.states != nil && (record || len(run.Sent) > 0) {
+		a.states.RefreshAll()
+	}
+	return run, nil
+}
+
+// settings returns every household's alert settings by household.
+func (a *Alerts) settings(ctx context.Context) (map[int64]*freezer.AlertSettings, error) {
+	list, err := a.store.FindAllAlertSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[int64]*freezer.AlertSettings, len(list))
+	for _, s := range list {
+		m[s.HouseholdID] = s
+	}
+	return m, nil
+}
+
+// settingsOf returns a household's settings, the defaults if unknown.
+func settingsOf(m map[int64]*freezer.AlertSettings, householdID int64) *freezer.AlertSettings {
+	if s := m[householdID]; s != nil {
+		return s
+	}
+	return freezer.DefaultAlertSettings(householdID)
+}
+
+// record stores an alert for each product that reached a stage it was not
+// alerted at. A product found already overdue gets the overdue alert only.
+func (a *Alerts) record(ctx context.Context, run *freezer.AlertRun, settings map[int64]*freezer.AlertSettings) error {
+	candidates, err := a.store.FindAlertCandidates(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range candidates {
+		stage := c.Product.Stage(run.Today, c.DueSoonDays)
+		switch {
+		case stage == freezer.StageOverdue && !c.OverdueSent:
+		case stage == freezer.StageDueSoon && !c.DueSoonSent:
+		default:
+			continue
+		}
+		alert := &freezer.Alert{HouseholdID: c.Product.HouseholdID, ProductID: c.Product.ID, Stage: stage, UseBy: c.Product.UseBy()}
+		created, err := a.store.RecordAlert(ctx, alert, settingsOf(settings, alert.HouseholdID).Channels())
+		if err != nil {
+			return fmt.Errorf("record alert of product %d: %w", c.Product.ID, err)
+		}
+		if created && stage == freezer.StageOverdue {
+			run.Overdue++
+		} else if created {
+			run.DueSoon++
+		}
+	}
+	return nil
+}
+
+// deliver sends the pending deliveries that are due on the channels this
+// process can use: MQTT needs a bus.
+func (a *Alerts) deliver(ctx context.Context, run *freezer.AlertRun, settings map[int64]*freezer.AlertSettings) error {
+	channels := []string{freezer.ChannelWebhook, freezer.ChannelEmail}
+	if a.bus != nil {
+		channels = append(channels, freezer.ChannelMQTT)
+	}
+	now := a.config.Now()
+	webhookDown := map[int64]error{} // a household's webhook that failed in this pass is not tried again in it
+	for {
+		batch, err := a.store.ClaimDeliveries(ctx, channels, now, claimBatch)
+		if err != nil {
+			return err
+		}
+		digests := map[int64][]*freezer.AlertDelivery{}
+		for _, d := range batch {
+			s := settingsOf(settings, d.Alert.HouseholdID)
+			switch {
+			case !d.Product.Inside():
+				a.finish(ctx, run, d, freezer.DeliveryOutcome{Status: freezer.DeliverySkipped, Error: "taken out"})
+				continue
+			case !s.Enabled(d.Channel):
+				a.finish(ctx, run, d, freezer.DeliveryOutcome{Status: freezer.DeliverySkipped, Error: "channel turned off"})
+				continue
+			}
+			var err error
+			switch d.Channel {
+			case freezer.ChannelMQTT:
+				err = a.bus.Publish(a.config.Topics.Alerts(d.Alert.HouseholdID), a.message(d, run.Today).Encode(), false)
+			case freezer.ChannelWebhook:
+				if err = webhookDown[d.Alert.HouseholdID]; err == nil {
+					if err = a.postWebhook(ctx, s.Webhook, a.message(d, run.Today)); err != nil {
+						webhookDown[d.Alert.HouseholdID] = err
+					}
+				}
+			case freezer.ChannelEmail:
+				digests[d.Alert.HouseholdID] = append(digests[d.Alert.HouseholdID], d)
+				continue
+			}
+			a.finish(ctx, run, d, a.outcome(d, err))
+		}
+		for householdID, list := range digests {
+			err := a.sendDigest(ctx, settingsOf(settings, householdID).Email, list, run.Today)
+			for _, d := range list {
+				a.finish(ctx, run, d, a.outcome(d, err))
+			}
+		}
+		if len(batch) < claimBatch {
+			return nil
+		}
+	}
+}
+
+// outcome turns an attempt's error into what to record: sent, a retry
+// after backoff, or failed once the attempts are used up.
+func (a *Alerts) outcome(d *freezer.AlertDelivery, err error) freezer.DeliveryOutcome {
+	if err == nil {
+		return freezer.DeliveryOutcome{Status: freezer.DeliverySent}
+	}
+	attempts := d.Attempts + 1
+	if attempts >= a.config.MaxAttempts {
+		return freezer.DeliveryOutcome{Status: freezer.DeliveryFailed, Error: err.Error()}
+	}
+	return freezer.DeliveryOutcome{Status: freezer.DeliveryPending, Error: err.Error(),
+		NextAttempt: a.config.Now().Add(a.backoff(attempts))}
+}
+
+// backoff is the wait after the n-th failed attempt.
+func (a *Alerts) backoff(n int) time.Duration {
+	wait := a.config.RetryBase
+	for i := 1; i < n && wait < a.config.RetryMax; i++ {
+		wait *= 2
+	}
+	return min(wait, a.config.RetryMax)
+}
+
+// finish records a delivery's outcome and counts it.
+func (a *Alerts) finish(ctx context.Context, run *freezer.AlertRun, d *freezer.AlertDelivery, o freezer.DeliveryOutcome) {
+	switch o.Status {
+	case freezer.DeliverySent:
+		run.Sent[d.Channel]++
+	case freezer.DeliverySkipped:
+		run.Skipped[d.Channel]++
+	default:
+		run.Failed[d.Channel]++
+		a.logger.Warn("alert not delivered", "channel", d.Channel, "alert", d.Alert.ID, "attempt", d.Attempts+1,
+			"status", o.Status, "retry_at", o.NextAttempt, "err", o.Error)
+	}
+	if o.Status == freezer.DeliveryPending && (a.retryAt.IsZero() || o.NextAttempt.Before(a.retryAt)) {
+		a.retryAt = o.NextAttempt
+	}
+	// Recorded even while shutting down: a delivery sent but left claimed would be sent again.
+	if err := a.store.FinishDelivery(context.WithoutCancel(ctx), d.ID, o); err != nil {
+		a.logger.Error("record alert delivery", "delivery", d.ID, "err", err)
+	}
+}
+
+// message is a delivery's alert as published and posted.
+func (a *Alerts) message(d *freezer.AlertDelivery, today freezer.Date) devices.AlertMessage {
+	p := &d.Product
+	return devices.AlertMessage{
+		EventType: d.Alert.Stage, AlertID: d.Alert.ID, HouseholdID: d.Alert.HouseholdID, Household: d.HouseholdName,
+		ProductID: p.ID, Product: p.Name, FreezerID: p.FreezerID, Freezer: d.FreezerName, Box: p.Box, Slot: p.Slot,
+		Location: freezer.PlaceOf(p).Location(), Label: labels.ProductCode(p.ID), DateIn: p.DateIn, UseBy: d.Alert.UseBy,
+		DaysLeft: today.DaysUntil(d.Alert.UseBy), Quantity: p.Quantity, At: d.Alert.CreatedAt.UTC(),
+	}
+}

@@ -1,0 +1,226 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/quotedprintable"
+	"net"
+	"net/http"
+	"net/smtp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/devices"
+)
+
+// userAgent names the server in webhook requests.
+const userAgent = "freezer-manager"
+
+// postWebhook posts one alert: its JSON, or for ntfy a line of text with
+// ntfy's title, tags and priority headers. Any answer but a 2xx is a failure.
+func (a *Alerts) postWebhook(ctx context.Context, w freezer.WebhookSettings, m devices.AlertMessage) error {
+	ctx, cancel := context.WithTimeout(ctx, a.config.SendTimeout)
+	defer cancel()
+	body, contentType := m.Encode(), "application/json"
+	if w.Format == freezer.WebhookNtfy {
+		body, contentType = []byte(m.Text()), "text/plain; charset=utf-8"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("webhook: %w", err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("User-Agent", userAgent)
+	if w.Format == freezer.WebhookNtfy {
+		title, tags, priority := "Freezer: due soon", "hourglass_flowing_sand", "default"
+		if m.EventType == freezer.AlertOverdue {
+			title, tags, priority = "Freezer: overdue", "warning", "high"
+		}
+		req.Header.Set("Title", title)
+		req.Header.Set("Tags", tags)
+		req.Header.Set("Priority", priority)
+	}
+	if w.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+w.Token)
+	}
+	resp, err := a.config.HTTPClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("webhook: %w", err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("webhook: answered %s", resp.Status)
+	}
+	return nil
+}
+
+// sendDigest e-mails one message listing a household's alerts of a pass.
+func (a *Alerts) sendDigest(ctx context.Context, e freezer.EmailSettings, list []*freezer.AlertDelivery, today freezer.Date) error {
+	msgs := make([]devices.AlertMessage, len(list))
+	for i, d := range list {
+		msgs[i] = a.message(d, today)
+	}
+	return a.sendMail(ctx, e, digestMessage(e, msgs, a.config.Now(), a.config.Hostname))
+}
+
+// sendMail sends one message through the household's SMTP server: STARTTLS
+// (required) or TLS unless turned off, and AUTH PLAIN when a user is set,
+// which net/smtp refuses over a plain connection except to localhost.
+func (a *Alerts) sendMail(ctx context.Context, e freezer.EmailSettings, msg []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, a.config.SendTimeout)
+	defer cancel()
+	addr := net.JoinHostPort(e.SMTPHost, strconv.Itoa(e.SMTPPort))
+	var dialer net.Dialer
+	conn, err := dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("smtp: %w", err)
+	}
+	defer conn.Close()
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(deadline)
+	}
+	tlsConfig := a.tlsConfig(e.SMTPHost)
+	if e.SMTPTLS == freezer.SMTPTLS {
+		tc := tls.Client(conn, tlsConfig)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return fmt.Errorf("smtp: tls: %w", err)
+		}
+		conn = tc
+	}
+	c, err := smtp.NewClient(conn, e.SMTPHost)
+	if err != nil {
+		return fmt.Errorf("smtp: %w", err)
+	}
+	defer c.Close()
+	if err := c.Hello(a.config.Hostname); err != nil {
+		return fmt.Errorf("smtp: hello: %w", err)
+	}
+	if e.SMTPTLS == freezer.SMTPStartTLS {
+		if ok, _ := c.Extension("STARTTLS"); !ok {
+			return errors.New("smtp: the server does not offer STARTTLS (set smtp_tls to \"none\" for a relay without encryption)")
+		}
+		if err := c.StartTLS(tlsConfig); err != nil {
+			return fmt.Errorf("smtp: starttls: %w", err)
+		}
+	}
+	if e.SMTPUsername != "" {
+		if err := c.Auth(smtp.PlainAuth("", e.SMTPUsername, e.SMTPPassword, e.SMTPHost)); err != nil {
+			return fmt.Errorf("smtp: auth: %w", err)
+		}
+	}
+	if err := c.Mail(e.From); err != nil {
+		return fmt.Errorf("smtp: mail from: %w", err)
+	}
+	for _, to := range e.To {
+		if err := c.Rcpt(to); err != nil {
+			return fmt.Errorf("smtp: rcpt to %s: %w", to, err)
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return fmt.Errorf("smtp: data: %w", err)
+	}
+	if _, err := w.Write(msg); err != nil {
+		return fmt.Errorf("smtp: data: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("smtp: data: %w", err)
+	}
+	if err := c.Quit(); err != nil {
+		return fmt.Errorf("smtp: quit: %w", err)
+	}
+	return nil
+}
+
+func (a *Alerts) tlsConfig(host string) *tls.Config {
+	c := &tls.Config{MinVersion: tls.VersionTLS12}
+	if a.config.TLSConfig != nil {
+		c = a.config.TLSConfig.Clone()
+	}
+	c.ServerName = host
+	return c
+}
+
+// digestMessage writes the digest e-mail: headers, then a plain-text body
+// in quoted-printable so that any SMTP server carries it unchanged.
+func digestMessage(e freezer.EmailSettings, msgs []devices.AlertMessage, now time.Time, hostname string) []byte {
+	var overdue, soon []devices.AlertMessage
+	household := ""
+	for _, m := range msgs {
+		household = m.Household
+		if m.EventType == freezer.AlertOverdue {
+			overdue = append(overdue, m)
+		} else {
+			soon = append(soon, m)
+		}
+	}
+	var counts []string
+	if len(overdue) > 0 {
+		counts = append(counts, fmt.Sprintf("%d overdue", len(overdue)))
+	}
+	if len(soon) > 0 {
+		counts = append(counts, fmt.Sprintf("%d due soon", len(soon)))
+	}
+	subject := fmt.Sprintf("Freezer (%s): %s", household, strings.Join(counts, ", "))
+
+	var body strings.Builder
+	fmt.Fprintf(&body, "Freezer Manager, household %q.\n", household)
+	for _, part := range []struct {
+		title string
+		list  []devices.AlertMessage
+	}{{"Overdue: eat or throw away", overdue}, {"Due soon", soon}} {
+		if len(part.list) == 0 {
+			continue
+		}
+		fmt.Fprintf(&body, "\n%s (%d):\n", part.title, len(part.list))
+		for _, m := range part.list {
+			fmt.Fprintf(&body, "- %s, %s %s (label %s): in since %s, use by %s%s\n",
+				m.Product, m.Freezer, m.Location, m.Label, m.DateIn, m.UseBy, daysText(m.DaysLeft))
+		}
+	}
+
+	id := make([]byte, 12)
+	_, _ = rand.Read(id)
+	var b bytes.Buffer
+	header := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
+	header("From", e.From)
+	header("To", strings.Join(slices.Clone(e.To), ", "))
+	header("Subject", mime.QEncoding.Encode("utf-8", subject))
+	header("Date", now.Format(time.RFC1123Z))
+	header("Message-ID", "<"+hex.EncodeToString(id)+".alerts@"+hostname+">")
+	header("MIME-Version", "1.0")
+	header("Content-Type", "text/plain; charset=utf-8")
+	header("Content-Transfer-Encoding", "quoted-printable")
+	header("Auto-Submitted", "auto-generated")
+	b.WriteString("\r\n")
+	qp := quotedprintable.NewWriter(&b)
+	_, _ = qp.Write([]byte(strings.ReplaceAll(body.String(), "\n", "\r\n")))
+	_ = qp.Close()
+	return b.Bytes()
+}
+
+// daysText says how far a use-by day is: " (in 3 days)", " (12 days ago)".
+func daysText(days int) string {
+	switch {
+	case days == 0:
+		return " (today)"
+	case days == 1:
+		return " (tomorrow)"
+	case days > 1:
+		return fmt.Sprintf(" (in %d days)", days)
+	case days == -1:
+		return " (yesterday)"
+	}
+	return fmt.Sprintf(" (%d days ago)", -days)
+}

@@ -1,0 +1,189 @@
+package hub
+
+import (
+	"context"
+
+	freezer "github.com/freezer-manager/freezer"
+)
+
+// Watcher is told which household changed through the services, so that
+// what the hub publishes for it follows at once. *Publisher is one.
+type Watcher interface {
+	Changed(householdID int64)
+}
+
+// The Watch functions wrap a service so that each successful change tells w
+// which household it touched. They let the HTTP layer change things without
+// knowing about MQTT.
+
+// WatchFreezers reports freezers created, renamed, resized, archived or deleted.
+func WatchFreezers(s freezer.FreezerService, w Watcher) freezer.FreezerService {
+	return watchedFreezers{s, w}
+}
+
+type watchedFreezers struct {
+	freezer.FreezerService
+	w Watcher
+}
+
+func (s watchedFreezers) CreateFreezer(ctx context.Context, f *freezer.Freezer) error {
+	err := s.FreezerService.CreateFreezer(ctx, f)
+	if err == nil {
+		s.w.Changed(f.HouseholdID)
+	}
+	return err
+}
+
+func (s watchedFreezers) UpdateFreezer(ctx context.Context, id int64, upd freezer.FreezerUpdate) (*freezer.Freezer, error) {
+	f, err := s.FreezerService.UpdateFreezer(ctx, id, upd)
+	if err == nil {
+		s.w.Changed(f.HouseholdID)
+	}
+	return f, err
+}
+
+func (s watchedFreezers) ArchiveFreezer(ctx context.Context, id int64) (*freezer.Freezer, error) {
+	f, err := s.FreezerService.ArchiveFreezer(ctx, id)
+	if err == nil {
+		s.w.Changed(f.HouseholdID)
+	}
+	return f, err
+}
+
+func (s watchedFreezers) DeleteFreezer(ctx context.Context, id int64) error {
+	f, err := s.FreezerService.FindFreezerByID(ctx, id)
+	if err != nil {
+		return s.FreezerService.DeleteFreezer(ctx, id) // its own error
+	}
+	if err := s.FreezerService.DeleteFreezer(ctx, id); err != nil {
+		return err
+	}
+	s.w.Changed(f.HouseholdID)
+	return nil
+}
+
+// WatchDevices reports devices registered, changed or revoked.
+func WatchDevices(s freezer.DeviceService, w Watcher) freezer.DeviceService {
+	return watchedDevices{s, w}
+}
+
+type watchedDevices struct {
+	freezer.DeviceService
+	w Watcher
+}
+
+func (s watchedDevices) CreateDevice(ctx context.Context, d *freezer.Device) (string, error) {
+	password, err := s.DeviceService.CreateDevice(ctx, d)
+	if err == nil {
+		s.w.Changed(d.HouseholdID)
+	}
+	return password, err
+}
+
+func (s watchedDevices) UpdateDevice(ctx context.Context, id string, upd freezer.DeviceUpdate) (*freezer.Device, error) {
+	d, err := s.DeviceService.UpdateDevice(ctx, id, upd)
+	if err == nil {
+		s.w.Changed(d.HouseholdID)
+		if mw, ok := s.w.(ModeWatcher); ok && upd.Mode != nil {
+			mw.ModeChanged(d.ID, d.Mode)
+		}
+	}
+	return d, err
+}
+
+// ModeWatcher is told when a scanner's mode is set through the services, so
+// that the scanner hears it on its set/mode topic as it does after a
+// command card. *Publisher is one.
+type ModeWatcher interface {
+	ModeChanged(deviceID, mode string)
+}
+
+func (s watchedDevices) DeleteDevice(ctx context.Context, id string) error {
+	d, err := s.DeviceService.FindDeviceByID(ctx, id)
+	if err != nil {
+		return s.DeviceService.DeleteDevice(ctx, id)
+	}
+	if err := s.DeviceService.DeleteDevice(ctx, id); err != nil {
+		return err
+	}
+	s.w.Changed(d.HouseholdID)
+	return nil
+}
+
+// WatchProducts reports products created, changed or deleted.
+func WatchProducts(s freezer.ProductService, w Watcher) freezer.ProductService {
+	return watchedProducts{s, w}
+}
+
+type watchedProducts struct {
+	freezer.ProductService
+	w Watcher
+}
+
+func (s watchedProducts) CreateProduct(ctx context.Context, p *freezer.Product) error {
+	err := s.ProductService.CreateProduct(ctx, p)
+	if err == nil {
+		s.w.Changed(p.HouseholdID)
+	}
+	return err
+}
+
+func (s watchedProducts) UpdateProduct(ctx context.Context, id int64, upd freezer.ProductUpdate) (*freezer.Product, error) {
+	before, _ := s.ProductService.FindProductByID(ctx, id)
+	p, err := s.ProductService.UpdateProduct(ctx, id, upd)
+	if err == nil {
+		s.w.Changed(p.HouseholdID)
+		if before != nil && before.HouseholdID != p.HouseholdID {
+			s.w.Changed(before.HouseholdID)
+		}
+	}
+	return p, err
+}
+
+func (s watchedProducts) DeleteProduct(ctx context.Context, id int64) error {
+	p, err := s.ProductService.FindProductByID(ctx, id)
+	if err != nil {
+		return s.ProductService.DeleteProduct(ctx, id)
+	}
+	if err := s.ProductService.DeleteProduct(ctx, id); err != nil {
+		return err
+	}
+	s.w.Changed(p.HouseholdID)
+	return nil
+}
+
+// WatchHouseholds reports households renamed or given another due-soon window.
+func WatchHouseholds(s freezer.HouseholdService, w Watcher) freezer.HouseholdService {
+	return watchedHouseholds{s, w}
+}
+
+type watchedHouseholds struct {
+	freezer.HouseholdService
+	w Watcher
+}
+
+func (s watchedHouseholds) UpdateHousehold(ctx context.Context, id int64, upd freezer.HouseholdUpdate) (*freezer.Household, error) {
+	h, err := s.HouseholdService.UpdateHousehold(ctx, id, upd)
+	if err == nil {
+		s.w.Changed(h.ID)
+	}
+	return h, err
+}
+
+// WatchAlertSettings reports alert settings changed: discovery on or off, another prefix.
+func WatchAlertSettings(s freezer.AlertSettingsService, w Watcher) freezer.AlertSettingsService {
+	return watchedAlertSettings{s, w}
+}
+
+type watchedAlertSettings struct {
+	freezer.AlertSettingsService
+	w Watcher
+}
+
+func (s watchedAlertSettings) UpdateAlertSettings(ctx context.Context, id int64, upd freezer.AlertSettingsUpdate) (*freezer.AlertSettings, error) {
+	settings, err := s.AlertSettingsService.UpdateAlertSettings(ctx, id, upd)
+	if err == nil {
+		s.w.Changed(id)
+	}
+	return settings, err
+}
