@@ -200,8 +200,10 @@ func TestIntegrationACL(t *testing.T) {
 
 		// The hub publishes to several households; the integration gets its own.
 		state := fmt.Sprintf("%sfreezer/%d/state", own, e.freezer.ID)
+		ownConfig := fmt.Sprintf("homeassistant/sensor/freezer_manager_%d/freezer_%d_inside/config", e.household, e.freezer.ID)
+		otherConfig := fmt.Sprintf("homeassistant/sensor/freezer_manager_%d/freezer_9_inside/config", other.id)
 		for _, topic := range []string{fmt.Sprintf("freezer/v1/household/%d/alerts", other.id), fmt.Sprintf("freezer/v1/household/%d0/alerts", e.household),
-			"homeassistant/sensor/freezer_1/config", state} {
+			otherConfig, ownConfig, state} {
 			if err := e.broker.Publish(topic, []byte(`{"inside":1}`), false); err != nil {
 				t.Fatal(err)
 			}
@@ -215,7 +217,7 @@ func TestIntegrationACL(t *testing.T) {
 				t.Fatalf("integration received %v, want discovery and its freezer state", got)
 			}
 		}
-		if got[0] != "homeassistant/sensor/freezer_1/config" || got[1] != state {
+		if got[0] != ownConfig || got[1] != state {
 			t.Errorf("integration received %v", got)
 		}
 		noMore(t, "message", received)

@@ -230,9 +230,26 @@ func (h *authHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	case freezer.DeviceScanner:
 		return topic == h.topics.Ack(d.ID) || hasPrefix(topic, h.topics.Root+"/dev/"+d.ID+"/set/")
 	case freezer.DeviceIntegration:
-		return hasPrefix(topic, fmt.Sprintf("%s/household/%d/", h.topics.Root, d.HouseholdID)) || hasPrefix(topic, h.discovery+"/")
+		return hasPrefix(topic, fmt.Sprintf("%s/household/%d/", h.topics.Root, d.HouseholdID)) || h.mayReadDiscovery(d, topic)
 	}
 	return false
+}
+
+// mayReadDiscovery lets an integration subscribe to any filter under the
+// discovery prefix (Home Assistant subscribes to "homeassistant/#"), but
+// receive only its own household's configs and the status topic: mochi
+// checks each delivered message's topic too, and a topic has no wildcard.
+func (h *authHook) mayReadDiscovery(d *freezer.Device, topic string) bool {
+	rest, ok := strings.CutPrefix(topic, h.discovery+"/")
+	if !ok || rest == "" {
+		return false
+	}
+	if strings.ContainsAny(rest, "+#") || rest == "status" {
+		return true
+	}
+	// <prefix>/<component>/<node id>/<object>/config
+	parts := strings.Split(rest, "/")
+	return len(parts) >= 2 && parts[1] == fmt.Sprintf("freezer_manager_%d", d.HouseholdID)
 }
 
 // mayPublish reports whether device d may publish to topic.
