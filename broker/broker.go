@@ -172,6 +172,9 @@ type authHook struct {
 	logger    *slog.Logger
 
 	connected sync.Map // client id → *freezer.Device, for the ACL checks
+
+	presenceMu sync.Mutex
+	current    map[string]*mqtt.Client // device id → its live connection
 }
 
 func (h *authHook) ID() string { return "freezer-device-auth" }
@@ -268,20 +271,35 @@ func hasPrefix(topic, prefix string) bool {
 	return len(topic) > len(prefix) && strings.HasPrefix(topic, prefix)
 }
 
+// OnSessionEstablished marks the device online and makes this connection
+// its current one.
 func (h *authHook) OnSessionEstablished(cl *mqtt.Client, _ packets.Packet) {
-	if _, ok := h.connected.Load(cl.ID); ok {
-		h.setOnline(cl.ID, true)
+	if _, ok := h.connected.Load(cl.ID); !ok {
+		return
 	}
+	h.presenceMu.Lock()
+	defer h.presenceMu.Unlock()
+	if h.current == nil {
+		h.current = make(map[string]*mqtt.Client)
+	}
+	h.current[cl.ID] = cl
+	h.setOnline(cl.ID, true)
 }
 
+// OnDisconnect marks the device offline, unless a newer connection with the
+// same id took over: the old connection's end may come after the new one's
+// start, and presence is written under one lock so the last word is right.
 func (h *authHook) OnDisconnect(cl *mqtt.Client, _ error, _ bool) {
 	if cl.Net.Inline {
 		return
 	}
-	// A client taken over by a new connection with the same id stays online.
-	if _, ok := h.connected.Load(cl.ID); ok && !cl.IsTakenOver() {
-		h.setOnline(cl.ID, false)
+	h.presenceMu.Lock()
+	defer h.presenceMu.Unlock()
+	if h.current[cl.ID] != cl {
+		return
 	}
+	delete(h.current, cl.ID)
+	h.setOnline(cl.ID, false)
 }
 
 func (h *authHook) setOnline(id string, online bool) {
