@@ -299,7 +299,9 @@ func (h *authHook) OnDisconnect(cl *mqtt.Client, _ error, _ bool) {
 		return
 	}
 	delete(h.current, cl.ID)
-	h.setOnline(cl.ID, false)
+	if !cl.IsTakenOver() { // the new connection keeps the device online
+		h.setOnline(cl.ID, false)
+	}
 }
 
 func (h *authHook) setOnline(id string, online bool) {
