@@ -24,6 +24,9 @@ import (
 // DefaultMaxPacketSize bounds the packets clients may send: scans are tiny.
 const DefaultMaxPacketSize = 16 * 1024
 
+// maxClientWritesPending bounds the messages queued for one client.
+const maxClientWritesPending = 512
+
 // Config holds the broker's settings.
 type Config struct {
 	TCPAddr       string      // plain MQTT, e.g. ":1883"; "" for none
@@ -69,6 +72,10 @@ func New(cfg Config, auth DeviceAuthenticator, logger *slog.Logger) (*Broker, er
 	caps := mqtt.NewDefaultServerCapabilities()
 	caps.MaximumMessageExpiryInterval = 0 // retained messages must never expire
 	caps.MaximumPacketSize = cfg.MaxPacketSize
+	// mochi's default keeps room for 8192 pending writes per client (64 KiB
+	// each, 64 MB for a thousand scanners); a scanner gets a few acks, an
+	// integration a burst of discovery configs.
+	caps.MaximumClientWritesPending = maxClientWritesPending
 	server := mqtt.New(&mqtt.Options{
 		InlineClient: true,
 		Capabilities: caps,

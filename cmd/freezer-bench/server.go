@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/pprof"
 	"syscall"
 
 	freezer "github.com/freezer-manager/freezer"
@@ -109,7 +111,25 @@ func runChild(role string) error {
 	case <-ctx.Done():
 	case <-done:
 	}
+	if path := os.Getenv("FREEZER_BENCH_HEAP_PROFILE"); path != "" {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		fmt.Fprintf(os.Stderr, "go memory: sys %d MB, heap in use %d MB, heap idle %d MB, released %d MB, stacks %d MB, goroutines %d\n",
+			ms.Sys>>20, ms.HeapInuse>>20, ms.HeapIdle>>20, ms.HeapReleased>>20, ms.StackInuse>>20, runtime.NumGoroutine())
+		return writeHeapProfile(path + "." + role)
+	}
 	return nil
+}
+
+// writeHeapProfile saves the child's heap, to see where its memory goes.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	runtime.GC()
+	return pprof.WriteHeapProfile(f)
 }
 
 // allowAll lets every client in as a scanner of household 1: the echo
