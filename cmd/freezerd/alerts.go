@@ -59,7 +59,6 @@ func (m *Server) openAlerts() error {
 	if err != nil {
 		return usageError{fmt.Errorf("--alert-schedule: %w", errors.Unwrap(err))}
 	}
-	m.Alerts.Start()
 	return nil
 }
 

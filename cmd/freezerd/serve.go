@@ -116,7 +116,12 @@ func (m *Server) Open(ctx context.Context) (err error) {
 	m.HTTP = api.NewServer(api.Config{Version: Version(), MQTTTopics: devices.Topics{Root: m.Config.MQTTRoot},
 		MQTTPublicURL: m.Config.MQTTPublicURL, MQTTPort: m.brokerPort(), TrustedProxies: proxies,
 		LegacyRateLimit: &api.RateLimit{PerMinute: m.Config.LegacyPerMinute, PerDay: m.Config.LegacyPerDay}}, services, m.Logger)
-	return m.HTTP.Listen(m.Config.HTTPAddr)
+	if err := m.HTTP.Listen(m.Config.HTTPAddr); err != nil {
+		return err
+	}
+	// The alert job (and its catch-up run) starts once every listener is bound.
+	m.Alerts.Start()
+	return nil
 }
 
 // openMQTT connects the hub to the external broker, or starts the
