@@ -18,7 +18,7 @@ var (
 const alertSettingsColumns = `household_id, mqtt, webhook_url, webhook_format, webhook_token, email_to, email_from,
 	smtp_host, smtp_port, smtp_username, smtp_password, smtp_tls, ha_discovery, ha_prefix, updated_at`
 
-func scanAlertSettings(row interface{ Scan(...any) error }) (*freezer.AlertSettings, error) {
+func scanAlertSettings(row rowScanner) (*freezer.AlertSettings, error) {
 	var s freezer.AlertSettings
 	var to string
 	var updated time.Time

@@ -14,7 +14,7 @@ var _ freezer.DeviceService = (*DB)(nil)
 
 const deviceColumns = "id, household_id, kind, name, freezer_id, mode, last_seen_at, online, created_at, moving_product_id"
 
-func scanDevice(row interface{ Scan(...any) error }) (*freezer.Device, error) {
+func scanDevice(row rowScanner) (*freezer.Device, error) {
 	var d freezer.Device
 	var freezerID, moving sql.NullInt64
 	var lastSeen sql.NullTime
@@ -133,20 +133,7 @@ func findDevices(ctx context.Context, q querier, filter freezer.DeviceFilter) ([
 	if filter.Kind != nil {
 		where, args = append(where, "kind = ?"), append(args, *filter.Kind)
 	}
-	rows, err := q.QueryContext(ctx, "SELECT "+deviceColumns+" FROM devices WHERE "+strings.Join(where, " AND ")+" ORDER BY created_at, id", args...)
-	if err != nil {
-		return nil, translateError(err)
-	}
-	defer rows.Close()
-	var list []*freezer.Device
-	for rows.Next() {
-		d, err := scanDevice(rows)
-		if err != nil {
-			return nil, translateError(err)
-		}
-		list = append(list, d)
-	}
-	return list, translateError(rows.Err())
+	return queryAll(ctx, q, scanDevice, "SELECT "+deviceColumns+" FROM devices WHERE "+strings.Join(where, " AND ")+" ORDER BY created_at, id", args...)
 }
 
 // UpdateDevice renames a device, binds it to a freezer or sets its mode.

@@ -12,7 +12,7 @@ var _ freezer.FreezerService = (*DB)(nil)
 
 const freezerColumns = "id, household_id, name, number_boxes, archived_at, created_at, updated_at"
 
-func scanFreezer(row interface{ Scan(...any) error }) (*freezer.Freezer, error) {
+func scanFreezer(row rowScanner) (*freezer.Freezer, error) {
 	var f freezer.Freezer
 	var archived sql.NullTime
 	if err := row.Scan(&f.ID, &f.HouseholdID, &f.Name, &f.NumberBoxes, &archived, &f.CreatedAt, &f.UpdatedAt); err != nil {
@@ -66,20 +66,7 @@ func findFreezers(ctx context.Context, q querier, filter freezer.FreezerFilter, 
 	if tx, ok := q.(*Tx); ok && forUpdate && tx.db.dialect == MySQL {
 		query += " FOR UPDATE"
 	}
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, translateError(err)
-	}
-	defer rows.Close()
-	var list []*freezer.Freezer
-	for rows.Next() {
-		f, err := scanFreezer(rows)
-		if err != nil {
-			return nil, translateError(err)
-		}
-		list = append(list, f)
-	}
-	return list, translateError(rows.Err())
+	return queryAll(ctx, q, scanFreezer, query, args...)
 }
 
 // CreateFreezer adds a freezer to one of the actor's households.

@@ -10,7 +10,7 @@ var _ freezer.HouseholdService = (*DB)(nil)
 
 const householdColumns = "id, name, due_soon_days, created_at, updated_at"
 
-func scanHousehold(row interface{ Scan(...any) error }) (*freezer.Household, error) {
+func scanHousehold(row rowScanner) (*freezer.Household, error) {
 	var h freezer.Household
 	if err := row.Scan(&h.ID, &h.Name, &h.DueSoonDays, &h.CreatedAt, &h.UpdatedAt); err != nil {
 		return nil, err
@@ -41,20 +41,7 @@ func (db *DB) FindHouseholds(ctx context.Context) ([]*freezer.Household, error) 
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.read.QueryContext(ctx, "SELECT "+householdColumns+" FROM households WHERE "+cond+" ORDER BY id", args...)
-	if err != nil {
-		return nil, translateError(err)
-	}
-	defer rows.Close()
-	var list []*freezer.Household
-	for rows.Next() {
-		h, err := scanHousehold(rows)
-		if err != nil {
-			return nil, translateError(err)
-		}
-		list = append(list, h)
-	}
-	return list, translateError(rows.Err())
+	return queryAll(ctx, db.read, scanHousehold, "SELECT "+householdColumns+" FROM households WHERE "+cond+" ORDER BY id", args...)
 }
 
 // CreateHousehold creates a household owned by the acting user.

@@ -22,7 +22,7 @@ type labelClaimKey struct{}
 
 const reservationColumns = "id, household_id, created_at, claimed_at"
 
-func scanReservation(row interface{ Scan(...any) error }) (*freezer.LabelReservation, error) {
+func scanReservation(row rowScanner) (*freezer.LabelReservation, error) {
 	var r freezer.LabelReservation
 	var claimed sql.NullTime
 	if err := row.Scan(&r.ID, &r.HouseholdID, &r.CreatedAt, &claimed); err != nil {

@@ -16,7 +16,7 @@ var (
 
 const printerColumns = "household_id, kind, target, token, size, dpi, language, auto_print, updated_at"
 
-func scanPrinter(row interface{ Scan(...any) error }) (*freezer.PrinterConfig, error) {
+func scanPrinter(row rowScanner) (*freezer.PrinterConfig, error) {
 	var c freezer.PrinterConfig
 	if err := row.Scan(&c.HouseholdID, &c.Kind, &c.Target, &c.Token, &c.Size, &c.DPI, &c.Language, &c.AutoPrint, &c.UpdatedAt); err != nil {
 		return nil, err
@@ -76,7 +76,7 @@ func (db *DB) DeletePrinter(ctx context.Context, householdID int64) error {
 
 const printJobColumns = "id, household_id, product_id, code, printer, size, status, error, attempts, created_at, updated_at"
 
-func scanPrintJob(row interface{ Scan(...any) error }) (*freezer.PrintJob, error) {
+func scanPrintJob(row rowScanner) (*freezer.PrintJob, error) {
 	var j freezer.PrintJob
 	var productID sql.NullInt64
 	if err := row.Scan(&j.ID, &j.HouseholdID, &productID, &j.Code, &j.Printer, &j.Size, &j.Status, &j.Error, &j.Attempts,
@@ -152,21 +152,8 @@ func findPrintJobs(ctx context.Context, q querier, filter freezer.PrintJobFilter
 	if filter.BeforeID > 0 {
 		add("id < ?", filter.BeforeID)
 	}
-	rows, err := q.QueryContext(ctx, "SELECT "+printJobColumns+" FROM print_jobs WHERE "+strings.Join(where, " AND ")+
+	return queryAll(ctx, q, scanPrintJob, "SELECT "+printJobColumns+" FROM print_jobs WHERE "+strings.Join(where, " AND ")+
 		" ORDER BY id DESC"+limitClause(0, filter.Limit), args...)
-	if err != nil {
-		return nil, translateError(err)
-	}
-	defer rows.Close()
-	var list []*freezer.PrintJob
-	for rows.Next() {
-		j, err := scanPrintJob(rows)
-		if err != nil {
-			return nil, translateError(err)
-		}
-		list = append(list, j)
-	}
-	return list, translateError(rows.Err())
 }
 
 // FinishPrintJob records the outcome of one attempt at a print job.

@@ -13,7 +13,7 @@ var _ freezer.ProductService = (*DB)(nil)
 const productColumns = `id, household_id, freezer_id, box, slot, name, description, type_id, quantity,
 	COALESCE(barcode, ''), date_in, date_out, period_months, version, created_at, updated_at`
 
-func scanProduct(row interface{ Scan(...any) error }) (*freezer.Product, error) {
+func scanProduct(row rowScanner) (*freezer.Product, error) {
 	var p freezer.Product
 	err := row.Scan(&p.ID, &p.HouseholdID, &p.FreezerID, &p.Box, &p.Slot, &p.Name, &p.Description, &p.TypeID, &p.Quantity,
 		&p.Barcode, &p.DateIn, &p.DateOut, &p.PeriodMonths, &p.Version, &p.CreatedAt, &p.UpdatedAt)
@@ -150,21 +150,8 @@ func findProducts(ctx context.Context, q querier, filter freezer.ProductFilter) 
 			where = append(where, "date_out IS NOT NULL")
 		}
 	}
-	rows, err := q.QueryContext(ctx, "SELECT "+productColumns+" FROM products WHERE "+strings.Join(where, " AND ")+
+	return queryAll(ctx, q, scanProduct, "SELECT "+productColumns+" FROM products WHERE "+strings.Join(where, " AND ")+
 		" ORDER BY "+order+limitClause(filter.Offset, filter.Limit), args...)
-	if err != nil {
-		return nil, translateError(err)
-	}
-	defer rows.Close()
-	var list []*freezer.Product
-	for rows.Next() {
-		p, err := scanProduct(rows)
-		if err != nil {
-			return nil, translateError(err)
-		}
-		list = append(list, p)
-	}
-	return list, translateError(rows.Err())
 }
 
 // CreateProduct stores a product in a free slot of one of the actor's freezers.

@@ -131,7 +131,7 @@ func (s *scanTx) Today() freezer.Date { return freezer.Today(s.tx.now, s.tx.db.L
 
 const scanEventColumns = `id, device_id, msg_id, code, mode, op, status, product_id, message, product_name, location, undo_place, undone, created_at`
 
-func scanScanEvent(row interface{ Scan(...any) error }) (*freezer.ScanEvent, error) {
+func scanScanEvent(row rowScanner) (*freezer.ScanEvent, error) {
 	var e freezer.ScanEvent
 	var productID sql.NullInt64
 	var undo sql.NullString

@@ -1,6 +1,9 @@
 package db
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+)
 
 // limitClause returns " LIMIT n OFFSET m" for a positive limit, or "" for none.
 func limitClause(offset, limit int) string {
@@ -11,4 +14,25 @@ func limitClause(offset, limit int) string {
 		return ""
 	}
 	return fmt.Sprintf(" LIMIT %d OFFSET %d", limit, max(offset, 0))
+}
+
+// rowScanner is a *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(dest ...any) error }
+
+// queryAll runs query and reads every row with scan.
+func queryAll[T any](ctx context.Context, q querier, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, translateError(err)
+	}
+	defer rows.Close()
+	var list []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, translateError(err)
+		}
+		list = append(list, v)
+	}
+	return list, translateError(rows.Err())
 }

@@ -55,7 +55,7 @@ func insertToken(ctx context.Context, tx *Tx, userID int64, name, secret string,
 
 const tokenColumns = "id, user_id, name, legacy, created_at, last_used_at"
 
-func scanToken(row interface{ Scan(...any) error }) (*freezer.Token, error) {
+func scanToken(row rowScanner) (*freezer.Token, error) {
 	var t freezer.Token
 	var lastUsed sql.NullTime
 	if err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.Legacy, &t.CreatedAt, &lastUsed); err != nil {
@@ -73,20 +73,7 @@ func (db *DB) FindTokens(ctx context.Context) ([]*freezer.Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.read.QueryContext(ctx, "SELECT "+tokenColumns+" FROM tokens WHERE user_id = ? ORDER BY id DESC", userID)
-	if err != nil {
-		return nil, translateError(err)
-	}
-	defer rows.Close()
-	var list []*freezer.Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, translateError(err)
-		}
-		list = append(list, t)
-	}
-	return list, translateError(rows.Err())
+	return queryAll(ctx, db.read, scanToken, "SELECT "+tokenColumns+" FROM tokens WHERE user_id = ? ORDER BY id DESC", userID)
 }
 
 // RevokeToken deletes one of the acting user's tokens.

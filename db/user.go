@@ -12,7 +12,7 @@ var _ freezer.UserService = (*DB)(nil)
 
 const userColumns = "id, email, language, admin, disabled, created_at, updated_at"
 
-func scanUser(row interface{ Scan(...any) error }) (*freezer.User, error) {
+func scanUser(row rowScanner) (*freezer.User, error) {
 	var u freezer.User
 	if err := row.Scan(&u.ID, &u.Email, &u.Language, &u.Admin, &u.Disabled, &u.CreatedAt, &u.UpdatedAt); err != nil {
 		return nil, err
@@ -60,21 +60,8 @@ func (db *DB) FindUsers(ctx context.Context, filter freezer.UserFilter) ([]*free
 	if filter.Email != nil {
 		where, args = append(where, "email = ?"), append(args, freezer.NormalizeEmail(*filter.Email))
 	}
-	rows, err := db.read.QueryContext(ctx, "SELECT "+userColumns+" FROM users WHERE "+strings.Join(where, " AND ")+
+	return queryAll(ctx, db.read, scanUser, "SELECT "+userColumns+" FROM users WHERE "+strings.Join(where, " AND ")+
 		" ORDER BY id"+limitClause(filter.Offset, filter.Limit), args...)
-	if err != nil {
-		return nil, translateError(err)
-	}
-	defer rows.Close()
-	var list []*freezer.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, translateError(err)
-		}
-		list = append(list, u)
-	}
-	return list, translateError(rows.Err())
 }
 
 // RegisterUser creates a user, their own household and a first token.
