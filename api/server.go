@@ -16,6 +16,7 @@ import (
 
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/devices"
+	"github.com/freezer-manager/freezer/internal/throttle"
 )
 
 // Pinger checks that a dependency answers; the health check calls it.
@@ -67,6 +68,10 @@ type Config struct {
 	Now func() time.Time
 	// MQTTTopics are the topics new devices are told about.
 	MQTTTopics devices.Topics
+	// TokenFailuresPerMinute answers 429 to a client IP whose API tokens
+	// failed this often within a minute (0: no limit). The legacy API keeps
+	// its own limit, the original system's.
+	TokenFailuresPerMinute int
 	// MQTTPort is the embedded broker's port, for the default MQTTPublicURL
 	// (default 1883).
 	MQTTPort string
@@ -89,6 +94,8 @@ type Server struct {
 	logger   *slog.Logger
 	services Services
 	config   Config
+	// tokenFailures slows down guessing of v1 API tokens.
+	tokenFailures *throttle.Failures
 }
 
 // NewServer builds the routes over services.
@@ -108,7 +115,8 @@ func NewServer(cfg Config, services Services, logger *slog.Logger) *Server {
 	if cfg.LegacyRateLimit == nil {
 		cfg.LegacyRateLimit = &DefaultLegacyRateLimit
 	}
-	s := &Server{echo: echo.New(), logger: logger, services: services, config: cfg}
+	s := &Server{echo: echo.New(), logger: logger, services: services, config: cfg,
+		tokenFailures: throttle.New(cfg.TokenFailuresPerMinute, time.Minute, cfg.Now)}
 	s.echo.HideBanner, s.echo.HidePort = true, true
 	s.echo.HTTPErrorHandler = s.handleError
 	s.echo.IPExtractor = clientIPExtractor(cfg.TrustedProxies)

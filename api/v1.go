@@ -98,6 +98,10 @@ type actorKey struct{}
 // acting user in the request's context.
 func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if blocked, retry := s.tokenFailures.Blocked(c.RealIP()); blocked {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
+			return echo.NewHTTPError(http.StatusTooManyRequests, "Too many failed attempts from this address: try again later.")
+		}
 		// The scheme is case-insensitive (RFC 9110 §11.1).
 		scheme, secret, ok := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
@@ -107,6 +111,7 @@ func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 		u, _, err := s.services.Tokens.AuthenticateToken(c.Request().Context(), strings.TrimSpace(secret))
 		if err != nil {
 			if freezer.ErrorCode(err) == freezer.EUNAUTHORIZED {
+				s.tokenFailures.Fail(c.RealIP())
 				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="freezer", error="invalid_token"`)
 			}
 			return err

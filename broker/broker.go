@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
@@ -19,6 +20,7 @@ import (
 
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/devices"
+	"github.com/freezer-manager/freezer/internal/throttle"
 )
 
 // DefaultMaxPacketSize bounds the packets clients may send: scans are tiny.
@@ -37,6 +39,9 @@ type Config struct {
 	MaxPacketSize uint32 // 0 means DefaultMaxPacketSize
 	// DiscoveryPrefix is the Home Assistant discovery prefix integrations may read.
 	DiscoveryPrefix string
+	// AuthFailuresPerMinute refuses every connection from an IP address
+	// that failed to authenticate this often within a minute (0: no limit).
+	AuthFailuresPerMinute int
 }
 
 // DeviceAuthenticator checks device credentials and records presence.
@@ -81,7 +86,8 @@ func New(cfg Config, auth DeviceAuthenticator, logger *slog.Logger) (*Broker, er
 		Capabilities: caps,
 		Logger:       logger.With("component", "mqtt"),
 	})
-	hook := &authHook{devices: auth, topics: cfg.Topics, discovery: cfg.DiscoveryPrefix, logger: logger}
+	hook := &authHook{devices: auth, topics: cfg.Topics, discovery: cfg.DiscoveryPrefix, logger: logger,
+		failures: throttle.New(cfg.AuthFailuresPerMinute, time.Minute, nil)}
 	if err := server.AddHook(hook, nil); err != nil {
 		return nil, fmt.Errorf("mqtt: add auth hook: %w", err)
 	}
@@ -179,6 +185,7 @@ type authHook struct {
 	logger    *slog.Logger
 
 	connected sync.Map // client id → *freezer.Device, for the ACL checks
+	failures  *throttle.Failures
 
 	presenceMu sync.Mutex
 	current    map[string]*mqtt.Client // device id → its live connection
@@ -200,13 +207,25 @@ func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) boo
 	if cl.Net.Inline {
 		return true
 	}
+	ip := cl.Net.Remote
+	if host, _, err := net.SplitHostPort(ip); err == nil {
+		ip = host
+	}
+	if blocked, _ := h.failures.Blocked(ip); blocked {
+		h.logger.Warn("mqtt connection refused: too many failed attempts from this address", "client", cl.ID, "remote", cl.Net.Remote)
+		return false
+	}
 	id := string(pk.Connect.Username)
 	if id == "" || id != cl.ID {
+		h.failures.Fail(ip)
 		h.logger.Info("mqtt connection refused: client id and username must both be the device id", "client", cl.ID, "remote", cl.Net.Remote)
 		return false
 	}
 	d, err := h.devices.AuthenticateDevice(context.Background(), id, string(pk.Connect.Password))
 	if err != nil {
+		if freezer.ErrorCode(err) == freezer.EUNAUTHORIZED {
+			h.failures.Fail(ip)
+		}
 		h.logger.Info("mqtt connection refused", "client", cl.ID, "remote", cl.Net.Remote, "err", freezer.ErrorMessage(err))
 		return false
 	}

@@ -1,8 +1,16 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/devices"
 )
 
 func TestParseCIDRs(t *testing.T) {
@@ -38,5 +46,67 @@ func TestLegacyRateLimitFlag(t *testing.T) {
 	}
 	if codes[0] != http.StatusBadRequest || codes[1] != http.StatusBadRequest || codes[2] != http.StatusTooManyRequests {
 		t.Errorf("statuses = %v, want 400, 400, 429", codes)
+	}
+}
+
+// TestAuthFailuresPerMinute: an address that failed to sign in too often
+// is refused for the rest of the minute, even with good credentials, on
+// the v1 API and on the embedded broker.
+func TestAuthFailuresPerMinute(t *testing.T) {
+	m, _ := startServing(t, ServeConfig{MQTTAddr: "127.0.0.1:0", MQTTRoot: devices.DefaultRoot, AuthFailures: 3})
+	ctx := freezer.SystemContext(context.Background())
+	reg, err := m.DB.RegisterUser(ctx, freezer.Registration{Email: "guess@example.com", Password: "password1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(token string) *http.Response {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+m.HTTP.Addr()+"/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if resp := get(reg.Token); resp.StatusCode != http.StatusOK {
+		t.Fatalf("good token: %d, want 200", resp.StatusCode)
+	}
+	for i := range 3 {
+		if resp := get(fmt.Sprintf("wrong-%d", i)); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong token %d: %d, want 401", i, resp.StatusCode)
+		}
+	}
+	if resp := get(reg.Token); resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("good token after 3 failures: %d (Retry-After %q), want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+
+	d := &freezer.Device{Kind: freezer.DeviceScanner, HouseholdID: reg.Household.ID, Name: "door"}
+	password, err := m.DB.CreateDevice(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dial := func(pw string) error {
+		c := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + m.Broker.TCPAddr()).SetClientID(d.ID).
+			SetUsername(d.ID).SetPassword(pw).SetAutoReconnect(false).SetConnectTimeout(5 * time.Second))
+		tok := c.Connect()
+		if !tok.WaitTimeout(5 * time.Second) {
+			return fmt.Errorf("timeout")
+		}
+		if tok.Error() == nil {
+			c.Disconnect(0)
+		}
+		return tok.Error()
+	}
+	if err := dial(password); err != nil {
+		t.Fatalf("the device's own credentials: %v", err)
+	}
+	for i := range 3 {
+		if err := dial("wrong"); err == nil {
+			t.Fatalf("wrong password %d accepted", i)
+		}
+	}
+	if err := dial(password); err == nil {
+		t.Error("the right password was accepted right after 3 failures from this address")
 	}
 }

@@ -40,6 +40,7 @@ type ServeConfig struct {
 	LegacyPerMinute int    // legacy API requests per client IP and route per minute; 0 = no limit
 	LegacyPerDay    int    // … per day
 	TrustedProxies  string // comma-separated CIDRs whose X-Forwarded-For is believed
+	AuthFailures    int    // failed MQTT sign-ins or API tokens per IP and minute before refusing it
 	AlertSchedule   string // cron spec of the alert job, or "off"
 	TZ              string // time zone of "today" and of the schedule
 }
@@ -59,6 +60,7 @@ func (c *ServeConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.MQTTClientID, "mqtt-client-id", "", "client id on the external broker (default freezer-hub-<host name>); keep it stable for a persistent session")
 	fs.IntVar(&c.LegacyPerMinute, "legacy-rate-minute", api.DefaultLegacyRateLimit.PerMinute, "legacy API: requests per minute per client IP and route (0: no limit)")
 	fs.IntVar(&c.LegacyPerDay, "legacy-rate-day", api.DefaultLegacyRateLimit.PerDay, "legacy API: requests per day per client IP and route (0: no limit)")
+	fs.IntVar(&c.AuthFailures, "auth-failures-per-minute", 20, "failed MQTT sign-ins or API tokens from one IP in a minute before it is refused for the rest of the minute (0: no limit)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated networks (CIDR) of reverse proxies whose X-Forwarded-For names the client")
 	fs.StringVar(&c.MQTTPublicURL, "mqtt-public-url", "", "broker address given to new devices, e.g. tcp://freezer.lan:1883 (default: port 1883 of the host the API was reached at)")
 	fs.StringVar(&c.LabelsDir, "labels-dir", "", "directory under which households' directory printers write label files (default <data-dir>/labels)")
@@ -114,7 +116,7 @@ func (m *Server) Open(ctx context.Context) (err error) {
 		return err
 	}
 	m.HTTP = api.NewServer(api.Config{Version: Version(), MQTTTopics: devices.Topics{Root: m.Config.MQTTRoot},
-		MQTTPublicURL: m.Config.MQTTPublicURL, MQTTPort: m.brokerPort(), TrustedProxies: proxies,
+		MQTTPublicURL: m.Config.MQTTPublicURL, MQTTPort: m.brokerPort(), TrustedProxies: proxies, TokenFailuresPerMinute: m.Config.AuthFailures,
 		LegacyRateLimit: &api.RateLimit{PerMinute: m.Config.LegacyPerMinute, PerDay: m.Config.LegacyPerDay}}, services, m.Logger)
 	if err := m.HTTP.Listen(m.Config.HTTPAddr); err != nil {
 		return err
@@ -145,7 +147,8 @@ func (m *Server) openMQTT() error {
 	if c.MQTTAddr == "" && c.MQTTWSAddr == "" && c.MQTTTLSAddr == "" {
 		return nil
 	}
-	cfg := broker.Config{TCPAddr: c.MQTTAddr, WebSocketAddr: c.MQTTWSAddr, TLSAddr: c.MQTTTLSAddr, Topics: topics}
+	cfg := broker.Config{TCPAddr: c.MQTTAddr, WebSocketAddr: c.MQTTWSAddr, TLSAddr: c.MQTTTLSAddr, Topics: topics,
+		AuthFailuresPerMinute: c.AuthFailures}
 	if c.MQTTTLSAddr != "" {
 		cert, err := tls.LoadX509KeyPair(c.MQTTTLSCert, c.MQTTTLSKey)
 		if err != nil {
