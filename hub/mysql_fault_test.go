@@ -1,0 +1,184 @@
+package hub
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/devices"
+	"github.com/freezer-manager/freezer/internal/testdb"
+	"github.com/freezer-manager/freezer/labels"
+)
+
+// cutProxy forwards TCP connections to a server until it is cut: then every
+// open connection is closed and new ones are refused, until it is restored.
+type cutProxy struct {
+	ln     net.Listener
+	target string
+	down   atomic.Bool
+	mu     sync.Mutex
+	conns  []net.Conn
+}
+
+func newCutProxy(t *testing.T, target string) *cutProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &cutProxy{ln: ln, target: target}
+	go p.serve()
+	t.Cleanup(func() { ln.Close(); p.cut() })
+	return p
+}
+
+func (p *cutProxy) serve() {
+	for {
+		client, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		if p.down.Load() {
+			client.Close()
+			continue
+		}
+		server, err := net.Dial("tcp", p.target)
+		if err != nil {
+			client.Close()
+			continue
+		}
+		p.mu.Lock()
+		p.conns = append(p.conns, client, server)
+		p.mu.Unlock()
+		go func() { io.Copy(server, client); server.Close() }()
+		go func() { io.Copy(client, server); client.Close() }()
+	}
+}
+
+// cut drops every connection and refuses new ones.
+func (p *cutProxy) cut() {
+	p.down.Store(true)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+func (p *cutProxy) restore() { p.down.Store(false) }
+
+// TestMySQLCutMidStream: the database connection is cut while devices are
+// scanning. Scans are acked only once the database is back, every scan is
+// acked, and none is applied twice.
+func TestMySQLCutMidStream(t *testing.T) {
+	dsn := testdb.MySQLDSN(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newCutProxy(t, u.Host)
+	u.Host = proxy.ln.Addr().String()
+	e := newAlertEnv(t, u.String()+"?timeout=2s&readTimeout=2s&writeTimeout=2s", time.Date(2026, 3, 15, 9, 0, 0, 0, time.UTC))
+
+	const nDevices, perDevice = 5, 40
+	type device struct {
+		id      string
+		product int64
+	}
+	var devs []device
+	for i := range nDevices {
+		d := &freezer.Device{Kind: freezer.DeviceScanner, HouseholdID: e.user.Household.ID, Name: fmt.Sprintf("door %d", i)}
+		if _, err := e.store.CreateDevice(sysCtx, d); err != nil {
+			t.Fatal(err)
+		}
+		devs = append(devs, device{id: d.ID, product: e.product(t, fmt.Sprintf("product %d", i), e.today(), 6).ID})
+	}
+	bus := &testBus{}
+	h := New(Config{Now: e.clock.Now}, e.store, bus, nil)
+	if err := h.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+
+	topics := devices.Topics{Root: devices.DefaultRoot}
+	var downSince, upAt atomic.Int64 // unix nanoseconds of the cut and the restore
+	var ackedDuringCut atomic.Int64
+	var wg sync.WaitGroup
+	for _, d := range devs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perDevice {
+				id := fmt.Sprintf("%s-%d", d.id, i)
+				mode := []string{freezer.ModeOut, freezer.ModeIn}[i%2]
+				payload, _ := json.Marshal(devices.ScanMessage{ID: id, Code: labels.ProductCode(d.product), Mode: mode})
+				sentAt := time.Now()
+				for attempt := 0; ; attempt++ { // a device resends the same id until it is acked
+					bus.deliver(topics.Scan(d.id), string(payload))
+					deadline := time.Now().Add(500 * time.Millisecond)
+					for time.Now().Before(deadline) && !acked(bus, topics.Ack(d.id), id) {
+						time.Sleep(5 * time.Millisecond)
+					}
+					if acked(bus, topics.Ack(d.id), id) {
+						break
+					}
+					if attempt > 120 {
+						t.Errorf("%s never acked", id)
+						return
+					}
+				}
+				// An ack for a scan sent while the database was down must come after it is back.
+				if down := downSince.Load(); down != 0 && sentAt.UnixNano() > down && (upAt.Load() == 0 || time.Now().UnixNano() < upAt.Load()) {
+					ackedDuringCut.Add(1)
+				}
+			}
+		}()
+	}
+	time.Sleep(300 * time.Millisecond)
+	downSince.Store(time.Now().UnixNano())
+	proxy.cut()
+	time.Sleep(2 * time.Second)
+	upAt.Store(time.Now().UnixNano())
+	proxy.restore()
+	wg.Wait()
+
+	if n := ackedDuringCut.Load(); n != 0 {
+		t.Errorf("%d scans sent during the cut were acked before the database came back", n)
+	}
+	raw := rawDB(t, dsn)
+	for _, d := range devs {
+		var events, distinct int
+		if err := raw.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT msg_id) FROM scan_events WHERE device_id = ?`, d.id).Scan(&events, &distinct); err != nil {
+			t.Fatal(err)
+		}
+		if events != perDevice || distinct != perDevice {
+			t.Errorf("device %s: %d scan events (%d ids), want %d applied once each", d.id, events, distinct, perDevice)
+		}
+		var version int64
+		if err := raw.QueryRow(`SELECT version FROM products WHERE id = ?`, d.product).Scan(&version); err != nil {
+			t.Fatal(err)
+		}
+		if version != perDevice+1 { // out, in, out, in… each scan changed the product once
+			t.Errorf("device %s: product version %d, want %d", d.id, version, perDevice+1)
+		}
+	}
+}
+
+// acked reports whether an ack with that id was published on topic.
+func acked(bus *testBus, topic, id string) bool {
+	for _, p := range bus.on(topic) {
+		if strings.Contains(p, `"id":"`+id+`"`) {
+			return true
+		}
+	}
+	return false
+}
