@@ -325,7 +325,9 @@ func (h *authHook) OnDisconnect(cl *mqtt.Client, _ error, _ bool) {
 		return
 	}
 	delete(h.current, cl.ID)
-	if !cl.IsTakenOver() { // the new connection keeps the device online
+	// The new connection keeps the device online. mochi marks the old client
+	// taken over only after closing it, so its stop cause is checked too.
+	if !cl.IsTakenOver() && !errors.Is(cl.StopCause(), packets.ErrSessionTakenOver) {
 		h.setOnline(cl.ID, false)
 	}
 }
