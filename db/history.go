@@ -66,7 +66,7 @@ func recordHistory(ctx context.Context, tx *Tx, events ...*freezer.HistoryEvent)
 		args := make([]any, 0, 6*len(batch))
 		for _, e := range batch {
 			e.CreatedAt = tx.now
-			e.Summary = truncateRunes(e.Summary, maxSummaryLength)
+			e.Summary = clip(e.Summary, maxSummaryLength)
 			args = append(args, e.HouseholdID, e.ProductID, e.Actor, e.Action, e.Summary, e.CreatedAt)
 		}
 		values := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", len(batch)), ", ")
@@ -82,15 +82,4 @@ func productEvent(ctx context.Context, p *freezer.Product, action, summary strin
 	id := p.ID
 	return &freezer.HistoryEvent{HouseholdID: p.HouseholdID, ProductID: &id, Actor: freezer.HistoryActor(freezer.ActorFromContext(ctx)),
 		Action: action, Summary: summary}
-}
-
-// truncateRunes shortens s to at most n characters, keeping UTF-8 valid.
-func truncateRunes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"strings"
-	"unicode/utf8"
 
 	freezer "github.com/freezer-manager/freezer"
 )
@@ -183,12 +182,4 @@ func (db *DB) FinishPrintJob(ctx context.Context, j *freezer.PrintJob) error {
 		*j = *stored
 		return nil
 	})
-}
-
-// clip shortens s to at most n characters, keeping UTF-8 valid.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
 }

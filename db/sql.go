@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"unicode/utf8"
 )
 
 // limitClause returns " LIMIT n OFFSET m" for a positive limit, or "" for none.
@@ -35,4 +36,13 @@ func queryAll[T any](ctx context.Context, q querier, scan func(rowScanner) (T, e
 		list = append(list, v)
 	}
 	return list, translateError(rows.Err())
+}
+
+// clip shortens s to at most n characters, ending with "…" when it cut,
+// keeping UTF-8 valid.
+func clip(s string, n int) string {
+	if len(s) <= n || utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
 }
