@@ -167,7 +167,7 @@ type ScanTx interface {
 	FindLastUndoable(ctx context.Context, deviceID string, since time.Time) (*ScanEvent, error)
 	// MarkUndone flags an event as undone.
 	MarkUndone(ctx context.Context, eventID int64) error
-	// InsertScanEvent records an event.
+	// InsertScanEvent records an event; its ID is set once its batch commits.
 	InsertScanEvent(ctx context.Context, e *ScanEvent) error
 	// FindDevice returns a device with its scan state (ENOTFOUND).
 	FindDevice(ctx context.Context, id string) (*Device, error)
@@ -189,13 +189,22 @@ type ScanTx interface {
 	MoveProduct(ctx context.Context, p *Product) error
 }
 
+// ScanKey names what one scan of a batch is likely to read first, so that
+// a store may read it for the whole batch at once; zero fields name nothing.
+type ScanKey struct {
+	DeviceID  string
+	MsgID     string // the scan's message id, looked up for resends
+	ProductID int64  // the product its code names
+}
+
 // ScanStore runs scan processing in transactions.
 type ScanStore interface {
-	// RunScans calls fn for each of n jobs, each inside its own savepoint of
-	// one transaction, and commits them all at once: group commit. A job whose
-	// fn fails is rolled back alone and its error returned at its index. An
-	// error for the whole batch means nothing was committed.
-	RunScans(ctx context.Context, n int, fn func(ctx context.Context, tx ScanTx, i int) error) ([]error, error)
+	// RunScans calls fn for each job of the batch, each as if inside its own
+	// savepoint of one transaction, and commits them all at once: group
+	// commit. A job whose fn fails is rolled back alone and its error
+	// returned at its index. An error for the whole batch means nothing was
+	// committed.
+	RunScans(ctx context.Context, batch []ScanKey, fn func(ctx context.Context, tx ScanTx, i int) error) ([]error, error)
 }
 
 // Alert stages.

@@ -119,7 +119,7 @@ func TestV1EventsScan(t *testing.T) {
 			t.Fatal(err)
 		}
 		// What the hub does for a product label in out mode.
-		errs, err := e.store.RunScans(context.Background(), 1, func(ctx context.Context, tx freezer.ScanTx, _ int) error {
+		errs, err := e.store.RunScans(context.Background(), make([]freezer.ScanKey, 1), func(ctx context.Context, tx freezer.ScanTx, _ int) error {
 			q, err := tx.FindProduct(ctx, p.ID)
 			if err != nil {
 				return err

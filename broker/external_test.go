@@ -173,7 +173,7 @@ func countScanEvents(t *testing.T, store *db.DB, ctx context.Context) int {
 		t.Fatal(err)
 	}
 	n := 0
-	_, err = store.RunScans(ctx, 1, func(ctx context.Context, tx freezer.ScanTx, _ int) error {
+	_, err = store.RunScans(ctx, make([]freezer.ScanKey, 1), func(ctx context.Context, tx freezer.ScanTx, _ int) error {
 		for _, d := range devs {
 			for i := 0; i < 1000; i++ {
 				e, err := tx.FindScanEvent(ctx, d.ID, fmt.Sprintf("%s-%d", d.ID, i))

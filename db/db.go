@@ -22,7 +22,8 @@ type DB struct {
 	write   *sql.DB // SQLite: one connection, the single writer; MySQL: the pool
 	read    *sql.DB // SQLite: several read-only connections; MySQL: the same pool
 	dialect Dialect
-	stmts   stmtCache // the write statements, prepared once
+	stmts   stmtCache     // the write statements, prepared once
+	ckpt    *checkpointer // SQLite: checkpoints the log off the writer's path
 
 	// Now returns the current time; tests replace it with a fixed clock.
 	Now func() time.Time
@@ -40,7 +41,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	db := &DB{dialect: dialect, Now: time.Now, Location: time.UTC}
 	switch dialect {
 	case SQLite:
-		if db.write, err = sql.Open("sqlite", driverDSN); err != nil {
+		if db.write, err = sql.Open("sqlite", driverDSN+fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", walRestartPages)); err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		db.write.SetMaxOpenConns(1)
@@ -65,6 +66,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s database %s: %w", dialect, redactDSN(dsn), err)
 	}
+	if dialect == SQLite {
+		if db.ckpt, err = startCheckpointer(driverDSN); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return db, nil
 }
 
@@ -83,6 +90,9 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close closes every connection.
 func (db *DB) Close() error {
 	var errs []error
+	if db.ckpt != nil {
+		errs = append(errs, db.ckpt.close())
+	}
 	db.stmts.close()
 	if db.read != nil && db.read != db.write {
 		errs = append(errs, db.read.Close())
@@ -116,6 +126,7 @@ type Tx struct {
 
 // ExecContext runs a statement in the transaction, prepared once.
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = tx.statementContext(ctx)
 	if stmt := tx.db.stmts.get(query); stmt != nil {
 		return tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
 	}
@@ -124,6 +135,7 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 
 // QueryContext runs a query in the transaction, prepared once.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = tx.statementContext(ctx)
 	if stmt := tx.db.stmts.get(query); stmt != nil {
 		return tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
 	}
@@ -132,10 +144,24 @@ func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql
 
 // QueryRowContext runs a one-row query in the transaction, prepared once.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = tx.statementContext(ctx)
 	if stmt := tx.db.stmts.get(query); stmt != nil {
 		return tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
 	}
 	return tx.Tx.QueryRowContext(ctx, query, args...)
+}
+
+// statementContext returns the context a statement of the transaction runs
+// with. The SQLite driver watches a cancellable context with a goroutine of
+// its own per statement, which costs more than most of the small statements
+// here: on SQLite they run to their end (each is short, and the transaction
+// checks its context before it commits); on MySQL a cut connection must not
+// hang one.
+func (tx *Tx) statementContext(ctx context.Context) context.Context {
+	if tx.db.dialect == SQLite {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 // maxCachedStmts bounds the prepared statements kept; the store builds a
@@ -231,7 +257,14 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (db *DB) runTx(ctx context.Context, fn func(tx *Tx) error) error {
-	sqlTx, err := db.write.BeginTx(ctx, nil)
+	// database/sql watches a transaction's cancellable context with a
+	// goroutine per query; on SQLite the transaction checks its context
+	// before it commits instead (see statementContext).
+	txCtx := ctx
+	if db.dialect == SQLite {
+		txCtx = context.WithoutCancel(ctx)
+	}
+	sqlTx, err := db.write.BeginTx(txCtx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
@@ -240,8 +273,15 @@ func (db *DB) runTx(ctx context.Context, fn func(tx *Tx) error) error {
 		_ = sqlTx.Rollback()
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if db.ckpt != nil {
+		db.ckpt.committed()
 	}
 	return nil
 }

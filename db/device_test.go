@@ -301,7 +301,7 @@ func TestDeleteDevice(t *testing.T) {
 		d, password := mustCreateDevice(t, store, alice, nil)
 		keep, keepPassword := mustCreateDevice(t, store, alice, nil)
 		// Some scan history, which goes with the device.
-		_, err := store.RunScans(context.Background(), 1, func(ctx context.Context, tx freezer.ScanTx, _ int) error {
+		_, err := store.RunScans(context.Background(), make([]freezer.ScanKey, 1), func(ctx context.Context, tx freezer.ScanTx, _ int) error {
 			for _, id := range []string{d.ID, keep.ID} {
 				if err := tx.InsertScanEvent(ctx, &freezer.ScanEvent{DeviceID: id, MsgID: "1", Code: "FZ-C-IN", Mode: "out", Status: "ok"}); err != nil {
 					return err

@@ -224,7 +224,7 @@ func TestHistoryScans(t *testing.T) {
 		loc := fmt.Sprintf("F%d B2 S5", f.ID)
 		events := func() int { return len(mustFindEvents(t, ctx, store, freezer.EventFilter{ProductID: &p.ID})) }
 		scan := func(msgID, op, status string, change func(ctx context.Context, tx freezer.ScanTx, q *freezer.Product) error) error {
-			errs, err := store.RunScans(context.Background(), 1, func(ctx context.Context, tx freezer.ScanTx, _ int) error {
+			errs, err := store.RunScans(context.Background(), make([]freezer.ScanKey, 1), func(ctx context.Context, tx freezer.ScanTx, _ int) error {
 				q, err := tx.FindProduct(ctx, p.ID)
 				if err != nil {
 					return err
@@ -298,7 +298,7 @@ func TestHistoryScans(t *testing.T) {
 		t.Run("Batch", func(t *testing.T) {
 			n := events()
 			// One job fails after recording its event; the others keep theirs.
-			errs, err := store.RunScans(context.Background(), 3, func(ctx context.Context, tx freezer.ScanTx, i int) error {
+			errs, err := store.RunScans(context.Background(), make([]freezer.ScanKey, 3), func(ctx context.Context, tx freezer.ScanTx, i int) error {
 				q, err := tx.FindProduct(ctx, p.ID)
 				if err != nil {
 					return err

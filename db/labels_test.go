@@ -230,7 +230,7 @@ func TestScanTxBlankLabel(t *testing.T) {
 		alice := MustRegister(t, store, "alice@example.com")
 		list := MustReserve(t, store, alice, 1)
 		var found, missing *freezer.LabelReservation
-		_, err := store.RunScans(context.Background(), 1, func(ctx context.Context, tx freezer.ScanTx, _ int) error {
+		_, err := store.RunScans(context.Background(), make([]freezer.ScanKey, 1), func(ctx context.Context, tx freezer.ScanTx, _ int) error {
 			btx, ok := tx.(freezer.BlankLabelTx)
 			if !ok {
 				t.Fatal("the scan transaction does not implement BlankLabelTx")

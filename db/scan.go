@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	freezer "github.com/freezer-manager/freezer"
@@ -14,13 +15,15 @@ import (
 var _ freezer.ScanStore = (*DB)(nil)
 
 // RunScans runs each job in a savepoint of one transaction and commits once.
-func (db *DB) RunScans(ctx context.Context, n int, fn func(ctx context.Context, tx freezer.ScanTx, i int) error) ([]error, error) {
+// The devices, products and resent events the batch names are read together
+// first.
+func (db *DB) RunScans(ctx context.Context, batch []freezer.ScanKey, fn func(ctx context.Context, tx freezer.ScanTx, i int) error) ([]error, error) {
 	// Jobs rarely fail: the batch first runs without savepoints, two
 	// statements fewer per scan, and only a batch where a job failed runs
 	// again with them.
-	errs, err := db.runScans(ctx, n, fn, false)
+	errs, err := db.runScans(ctx, batch, fn, false)
 	if errors.Is(err, errJobFailed) {
-		errs, err = db.runScans(ctx, n, fn, true)
+		errs, err = db.runScans(ctx, batch, fn, true)
 	}
 	if err != nil {
 		return nil, err
@@ -31,8 +34,8 @@ func (db *DB) RunScans(ctx context.Context, n int, fn func(ctx context.Context, 
 // errJobFailed stops a batch run without savepoints when one job fails.
 var errJobFailed = errors.New("a scan of the batch failed")
 
-func (db *DB) runScans(ctx context.Context, n int, fn func(ctx context.Context, tx freezer.ScanTx, i int) error, savepoints bool) ([]error, error) {
-	errs := make([]error, n)
+func (db *DB) runScans(ctx context.Context, batch []freezer.ScanKey, fn func(ctx context.Context, tx freezer.ScanTx, i int) error, savepoints bool) ([]error, error) {
+	errs := make([]error, len(batch))
 	exec := func(tx *Tx, stmt string) error {
 		if !savepoints {
 			return nil
@@ -42,8 +45,11 @@ func (db *DB) runScans(ctx context.Context, n int, fn func(ctx context.Context, 
 	}
 	err := db.inTx(ctx, func(tx *Tx) error {
 		clear(errs)
-		st := &scanTx{tx: tx}
-		for i := 0; i < n; i++ {
+		st := &scanTx{tx: tx, cache: newScanCache(), deferInserts: !savepoints}
+		if err := st.preload(ctx, batch); err != nil {
+			return err
+		}
+		for i := range batch {
 			if err := exec(tx, "SAVEPOINT scan"); err != nil {
 				return fmt.Errorf("savepoint: %w", err)
 			}
@@ -57,6 +63,7 @@ func (db *DB) runScans(ctx context.Context, n int, fn func(ctx context.Context, 
 				}
 				errs[i] = translateError(jobErr)
 				st.dropJob()
+				st.cache = newScanCache() // it may hold what the savepoint takes back
 				if err := exec(tx, "ROLLBACK TO SAVEPOINT scan"); err != nil {
 					return fmt.Errorf("rollback to savepoint: %w", err)
 				}
@@ -64,6 +71,12 @@ func (db *DB) runScans(ctx context.Context, n int, fn func(ctx context.Context, 
 			if err := exec(tx, "RELEASE SAVEPOINT scan"); err != nil {
 				return fmt.Errorf("release savepoint: %w", err)
 			}
+		}
+		if err := st.flushEvents(ctx); err != nil {
+			if freezer.ErrorCode(err) == freezer.ECONFLICT {
+				return errJobFailed // recorded meanwhile by another replica: find which job with savepoints
+			}
+			return err
 		}
 		// The change log of the whole batch in a few statements, committed with it.
 		return recordHistory(ctx, tx, st.history...)
@@ -73,7 +86,13 @@ func (db *DB) runScans(ctx context.Context, n int, fn func(ctx context.Context, 
 
 // scanTx implements freezer.ScanTx on a write transaction, acting as the system.
 type scanTx struct {
-	tx *Tx
+	tx    *Tx
+	cache *scanCache
+
+	// Without savepoints, the batch's events are inserted together
+	// (flushEvents): before its commit and before a query reads events.
+	deferInserts bool
+	pending      []*freezer.ScanEvent
 
 	// The change log of the batch, written just before the commit; a job
 	// that fails takes its entries back (jobStart marks where its own begin).
@@ -162,14 +181,28 @@ func (s *scanTx) findOneEvent(ctx context.Context, query string, args ...any) (*
 }
 
 func (s *scanTx) FindScanEvent(ctx context.Context, deviceID, msgID string) (*freezer.ScanEvent, error) {
-	return s.findOneEvent(ctx, "device_id = ? AND msg_id = ?", deviceID, msgID)
+	key := s.eventKey(deviceID, msgID)
+	if e, ok := s.cache.events[key]; ok {
+		return e, nil
+	}
+	e, err := s.findOneEvent(ctx, "device_id = ? AND msg_id = ?", deviceID, msgID)
+	if err == nil {
+		s.cache.events[key] = e
+	}
+	return e, err
 }
 
 func (s *scanTx) FindRecentScan(ctx context.Context, deviceID, code string, since time.Time) (*freezer.ScanEvent, error) {
+	if err := s.flushEvents(ctx); err != nil {
+		return nil, err
+	}
 	return s.findOneEvent(ctx, "device_id = ? AND code = ? AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT 1", deviceID, code, since.UTC())
 }
 
 func (s *scanTx) FindLastUndoable(ctx context.Context, deviceID string, since time.Time) (*freezer.ScanEvent, error) {
+	if err := s.flushEvents(ctx); err != nil {
+		return nil, err
+	}
 	return s.findOneEvent(ctx, `device_id = ? AND status = ? AND op IN (?, ?, ?) AND undone = 0 AND undo_place IS NOT NULL
 		AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT 1`,
 		deviceID, freezer.ScanOK, freezer.OpOut, freezer.OpIn, freezer.OpMove, since.UTC())
@@ -181,47 +214,129 @@ func (s *scanTx) MarkUndone(ctx context.Context, eventID int64) error {
 }
 
 func (s *scanTx) InsertScanEvent(ctx context.Context, e *freezer.ScanEvent) error {
-	var undo any
-	if e.Undo != nil {
-		b, err := json.Marshal(e.Undo)
-		if err != nil {
-			return err
-		}
-		undo = string(b)
-	}
 	e.CreatedAt = s.tx.now
-	res, err := s.tx.ExecContext(ctx, `INSERT INTO scan_events (device_id, msg_id, code, mode, op, status, product_id, message,
-		product_name, location, undo_place, undone, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.DeviceID, e.MsgID, e.Code, e.Mode, e.Op, e.Status, e.ProductID, e.Message, e.Product, e.Location, undo, e.Undone, e.CreatedAt)
-	if err != nil {
-		if err = translateError(err); freezer.ErrorCode(err) == freezer.ECONFLICT {
+	if s.deferInserts {
+		s.pending = append(s.pending, e)
+	} else if err := s.insertEvents(ctx, e); err != nil {
+		if freezer.ErrorCode(err) == freezer.ECONFLICT {
 			return freezer.ErrDuplicateScan
 		}
 		return err
 	}
-	if err := assignID(res, &e.ID); err != nil {
-		return err
-	}
+	s.cache.events[s.eventKey(e.DeviceID, e.MsgID)] = e
 	s.logScan(e)
 	return nil
 }
 
+// eventInsertSizes are the row counts of the inserts that store pending
+// events, largest first: a few statement texts, each prepared once.
+var eventInsertSizes = [...]int{64, 16, 4, 1}
+
+// flushEvents inserts the pending events.
+func (s *scanTx) flushEvents(ctx context.Context) error {
+	for len(s.pending) > 0 {
+		n := eventInsertSizes[len(eventInsertSizes)-1]
+		for _, size := range eventInsertSizes {
+			if len(s.pending) >= size {
+				n = size
+				break
+			}
+		}
+		if err := s.insertEvents(ctx, s.pending[:n]...); err != nil {
+			return err
+		}
+		s.pending = s.pending[n:]
+	}
+	s.pending = nil
+	return nil
+}
+
+const scanEventInsert = `INSERT INTO scan_events (device_id, msg_id, code, mode, op, status, product_id, message,
+	product_name, location, undo_place, undone, created_at) VALUES `
+
+// insertEvents inserts events in one statement and sets their ids.
+func (s *scanTx) insertEvents(ctx context.Context, events ...*freezer.ScanEvent) error {
+	args := make([]any, 0, 13*len(events))
+	for _, e := range events {
+		var undo any
+		if e.Undo != nil {
+			b, err := json.Marshal(e.Undo)
+			if err != nil {
+				return fmt.Errorf("scan event undo: %w", err)
+			}
+			undo = string(b)
+		}
+		args = append(args, e.DeviceID, e.MsgID, e.Code, e.Mode, e.Op, e.Status, e.ProductID, e.Message, e.Product, e.Location, undo, e.Undone, e.CreatedAt)
+	}
+	values := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(events)), ", ")
+	res, err := s.tx.ExecContext(ctx, scanEventInsert+values, args...)
+	if err != nil {
+		return translateError(err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("read new scan event id: %w", err)
+	}
+	// One statement numbers its rows in a row: SQLite reports the last id,
+	// MySQL the first (InnoDB's default autoinc lock mode keeps them
+	// consecutive).
+	if s.tx.db.dialect == SQLite {
+		id -= int64(len(events) - 1)
+	}
+	for i, e := range events {
+		e.ID = id + int64(i)
+	}
+	return nil
+}
+
 func (s *scanTx) FindDevice(ctx context.Context, id string) (*freezer.Device, error) {
-	return findDeviceByID(freezer.SystemContext(ctx), s.tx, id)
+	key := s.tx.db.foldKey(id)
+	d, ok := s.cache.devices[key]
+	if !ok {
+		var err error
+		d, err = findDeviceByID(freezer.SystemContext(ctx), s.tx, id)
+		if err != nil && freezer.ErrorCode(err) != freezer.ENOTFOUND {
+			return nil, err
+		}
+		s.cache.devices[key] = d
+	}
+	if d == nil {
+		return nil, freezer.Errorf(freezer.ENOTFOUND, "Device %q not found.", id)
+	}
+	found := *d
+	return &found, nil
 }
 
 func (s *scanTx) SetDeviceScanState(ctx context.Context, id, mode string, movingProductID int64) error {
 	_, err := s.tx.ExecContext(ctx, `UPDATE devices SET mode = ?, moving_product_id = ?, last_seen_at = ? WHERE id = ?`,
 		mode, nullID(movingProductID), s.tx.now, id)
-	return translateError(err)
+	if err != nil {
+		return translateError(err)
+	}
+	if d := s.cache.devices[s.tx.db.foldKey(id)]; d != nil {
+		stored, seen := *d, s.tx.now
+		stored.Mode, stored.MovingProductID, stored.LastSeenAt = mode, movingProductID, &seen
+		s.cache.devices[s.tx.db.foldKey(id)] = &stored
+	}
+	return nil
 }
 
 func (s *scanTx) FindProduct(ctx context.Context, id int64) (*freezer.Product, error) {
-	p, err := findProductByID(freezer.SystemContext(ctx), s.tx, id)
-	if err == nil {
-		s.remember(p)
+	p, ok := s.cache.products[id]
+	if !ok {
+		var err error
+		p, err = findProductByID(freezer.SystemContext(ctx), s.tx, id)
+		if err != nil && freezer.ErrorCode(err) != freezer.ENOTFOUND {
+			return nil, err
+		}
+		s.cache.products[id] = p
 	}
-	return p, err
+	if p == nil {
+		return nil, freezer.Errorf(freezer.ENOTFOUND, "Product %d not found.", id)
+	}
+	s.remember(p)
+	found := *p
+	return &found, nil
 }
 
 func (s *scanTx) FindOldestInsideByBarcode(ctx context.Context, householdID int64, barcode string, preferFreezer int64) (*freezer.Product, error) {
@@ -238,7 +353,16 @@ func (s *scanTx) FindOldestInsideByBarcode(ctx context.Context, householdID int6
 }
 
 func (s *scanTx) FindFreezer(ctx context.Context, id int64) (*freezer.Freezer, error) {
-	return findFreezerByID(freezer.SystemContext(ctx), s.tx, id, false)
+	f, ok := s.cache.freezers[id]
+	if !ok {
+		var err error
+		if f, err = findFreezerByID(freezer.SystemContext(ctx), s.tx, id, false); err != nil {
+			return nil, err
+		}
+		s.cache.freezers[id] = f
+	}
+	found := *f
+	return &found, nil
 }
 
 func (s *scanTx) NextFreeSlot(ctx context.Context, freezerID int64, box int) (int, error) {
@@ -256,5 +380,6 @@ func (s *scanTx) MoveProduct(ctx context.Context, p *freezer.Product) error {
 	}
 	stored := *p
 	s.changed = &stored
+	s.cache.products[p.ID] = &stored
 	return nil
 }

@@ -45,7 +45,7 @@ func eachScanWorld(t *testing.T, fn func(t *testing.T, w *scanWorld)) {
 // inScan runs fn as the only job of a batch; a batch error fails the test.
 func (w *scanWorld) inScan(t *testing.T, fn func(ctx context.Context, tx freezer.ScanTx) error) error {
 	t.Helper()
-	errs, err := w.store.RunScans(context.Background(), 1, func(ctx context.Context, tx freezer.ScanTx, _ int) error { return fn(ctx, tx) })
+	errs, err := w.store.RunScans(context.Background(), make([]freezer.ScanKey, 1), func(ctx context.Context, tx freezer.ScanTx, _ int) error { return fn(ctx, tx) })
 	if err != nil {
 		t.Fatalf("RunScans: %v", err)
 	}
@@ -77,7 +77,7 @@ func TestRunScans(t *testing.T) {
 	t.Run("Commits every job at once", func(t *testing.T) {
 		eachScanWorld(t, func(t *testing.T, w *scanWorld) {
 			var order []int
-			errs, err := w.store.RunScans(context.Background(), 3, func(ctx context.Context, tx freezer.ScanTx, i int) error {
+			errs, err := w.store.RunScans(context.Background(), make([]freezer.ScanKey, 3), func(ctx context.Context, tx freezer.ScanTx, i int) error {
 				order = append(order, i)
 				return tx.InsertScanEvent(ctx, event(w.dev.ID, fmt.Sprint(i), "FZ-C-IN"))
 			})
@@ -99,7 +99,7 @@ func TestRunScans(t *testing.T) {
 	t.Run("A failed job is rolled back alone", func(t *testing.T) {
 		eachScanWorld(t, func(t *testing.T, w *scanWorld) {
 			r := MustCreateProduct(t, regCtx(w.alice), w.store, newProduct(w.f, 1, 2))
-			errs, err := w.store.RunScans(context.Background(), 3, func(ctx context.Context, tx freezer.ScanTx, i int) error {
+			errs, err := w.store.RunScans(context.Background(), make([]freezer.ScanKey, 3), func(ctx context.Context, tx freezer.ScanTx, i int) error {
 				if err := tx.InsertScanEvent(ctx, event(w.dev.ID, fmt.Sprint(i), "x")); err != nil {
 					return err
 				}
@@ -141,7 +141,7 @@ func TestRunScans(t *testing.T) {
 	t.Run("A deadlock runs the whole batch again", func(t *testing.T) {
 		eachScanWorld(t, func(t *testing.T, w *scanWorld) {
 			calls := map[int]int{}
-			errs, err := w.store.RunScans(context.Background(), 3, func(ctx context.Context, tx freezer.ScanTx, i int) error {
+			errs, err := w.store.RunScans(context.Background(), make([]freezer.ScanKey, 3), func(ctx context.Context, tx freezer.ScanTx, i int) error {
 				calls[i]++
 				if err := tx.InsertScanEvent(ctx, event(w.dev.ID, fmt.Sprint(i), "x")); err != nil {
 					return err
@@ -172,7 +172,7 @@ func TestRunScans(t *testing.T) {
 		eachScanWorld(t, func(t *testing.T, w *scanWorld) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			_, err := w.store.RunScans(ctx, 2, func(ctx context.Context, tx freezer.ScanTx, i int) error {
+			_, err := w.store.RunScans(ctx, make([]freezer.ScanKey, 2), func(ctx context.Context, tx freezer.ScanTx, i int) error {
 				if err := tx.InsertScanEvent(ctx, event(w.dev.ID, fmt.Sprint(i), "x")); err != nil {
 					return err
 				}
@@ -209,7 +209,7 @@ func TestRunScans(t *testing.T) {
 
 	t.Run("No jobs", func(t *testing.T) {
 		eachScanWorld(t, func(t *testing.T, w *scanWorld) {
-			errs, err := w.store.RunScans(context.Background(), 0, func(context.Context, freezer.ScanTx, int) error {
+			errs, err := w.store.RunScans(context.Background(), make([]freezer.ScanKey, 0), func(context.Context, freezer.ScanTx, int) error {
 				t.Error("fn called for no jobs")
 				return nil
 			})

@@ -14,6 +14,7 @@ import (
 
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/devices"
+	"github.com/freezer-manager/freezer/labels"
 )
 
 // Defaults of the hub's settings.
@@ -109,6 +110,7 @@ func (h *Hub) receive(m devices.Message) {
 	}
 	j := &job{deviceID: dev, done: m.Done, received: h.config.Now(), seq: h.seq.Add(1)}
 	j.msg, j.decodeErr = devices.DecodeScan(m.Payload)
+	j.code = labels.Parse(j.msg.Code)
 	select {
 	case h.queue <- j:
 	case <-h.stopped.Done(): // not acknowledged: the broker delivers it again
@@ -116,7 +118,10 @@ func (h *Hub) receive(m devices.Message) {
 }
 
 // writeLoop commits what is queued in batches: it takes the scans already
-// waiting, never waits for more, so a lone scan is committed at once.
+// waiting, never waits for more, so a lone scan is committed at once. It
+// publishes the acks of a batch itself, right after the commit: handed to
+// another goroutine, they waited for the scheduler longer than publishing
+// takes.
 func (h *Hub) writeLoop(ctx context.Context) {
 	batch := make([]*job, 0, h.config.MaxBatch)
 	for {
@@ -177,7 +182,7 @@ func (h *Hub) commit(ctx context.Context, batch []*job) bool {
 func (h *Hub) run(ctx context.Context, jobs []*job) (errs []error, ok bool) {
 	backoff := 50 * time.Millisecond
 	for {
-		errs, err := h.store.RunScans(ctx, len(jobs), func(ctx context.Context, tx freezer.ScanTx, i int) error {
+		errs, err := h.store.RunScans(ctx, scanKeys(jobs), func(ctx context.Context, tx freezer.ScanTx, i int) error {
 			return h.apply(ctx, tx, jobs[i])
 		})
 		if err == nil {
@@ -191,6 +196,22 @@ func (h *Hub) run(ctx context.Context, jobs []*job) (errs []error, ok bool) {
 		}
 		backoff = min(2*backoff, 2*time.Second)
 	}
+}
+
+// scanKeys names what each job reads first: its device, its message id
+// (to find a resend) and the product its code names.
+func scanKeys(jobs []*job) []freezer.ScanKey {
+	keys := make([]freezer.ScanKey, len(jobs))
+	for i, j := range jobs {
+		keys[i].DeviceID = j.deviceID
+		if j.decodeErr == nil {
+			keys[i].MsgID = j.msg.ID
+		}
+		if j.code.Kind == labels.KindProduct {
+			keys[i].ProductID = j.code.ProductID
+		}
+	}
+	return keys
 }
 
 // failed turns a job that could not be applied into an error ack.

@@ -296,9 +296,9 @@ func newCountingStore(inner freezer.ScanStore, gated bool) *countingStore {
 	return s
 }
 
-func (s *countingStore) RunScans(ctx context.Context, n int, fn func(ctx context.Context, tx freezer.ScanTx, i int) error) ([]error, error) {
+func (s *countingStore) RunScans(ctx context.Context, batch []freezer.ScanKey, fn func(ctx context.Context, tx freezer.ScanTx, i int) error) ([]error, error) {
 	s.mu.Lock()
-	s.sizes = append(s.sizes, n)
+	s.sizes = append(s.sizes, len(batch))
 	first := len(s.sizes) == 1
 	s.mu.Unlock()
 	if first {
@@ -311,7 +311,7 @@ func (s *countingStore) RunScans(ctx context.Context, n int, fn func(ctx context
 			}
 		}
 	}
-	return s.ScanStore.RunScans(ctx, n, fn)
+	return s.ScanStore.RunScans(ctx, batch, fn)
 }
 
 func (s *countingStore) calls() []int {
@@ -411,14 +411,14 @@ type flakyStore struct {
 
 var errDatabaseDown = errors.New("database went away")
 
-func (s *flakyStore) RunScans(ctx context.Context, n int, fn func(ctx context.Context, tx freezer.ScanTx, i int) error) ([]error, error) {
+func (s *flakyStore) RunScans(ctx context.Context, batch []freezer.ScanKey, fn func(ctx context.Context, tx freezer.ScanTx, i int) error) ([]error, error) {
 	s.attempts.Add(1)
 	if s.failures.Add(-1) >= 0 {
 		cctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		_, err := s.ScanStore.RunScans(cctx, n, func(ctx context.Context, tx freezer.ScanTx, i int) error {
+		_, err := s.ScanStore.RunScans(cctx, batch, func(ctx context.Context, tx freezer.ScanTx, i int) error {
 			jobErr := fn(ctx, tx, i)
-			if i == n-1 {
+			if i == len(batch)-1 {
 				cancel() // the connection drops before the commit
 			}
 			return jobErr
@@ -428,7 +428,7 @@ func (s *flakyStore) RunScans(ctx context.Context, n int, fn func(ctx context.Co
 		}
 		return nil, fmt.Errorf("%w: %v", errDatabaseDown, err)
 	}
-	errs, err := s.ScanStore.RunScans(ctx, n, fn)
+	errs, err := s.ScanStore.RunScans(ctx, batch, fn)
 	if err == nil {
 		s.committed.Store(true)
 	}
@@ -518,9 +518,9 @@ type failingJobStore struct {
 	code atomic.Value // string
 }
 
-func (s *failingJobStore) RunScans(ctx context.Context, n int, fn func(ctx context.Context, tx freezer.ScanTx, i int) error) ([]error, error) {
+func (s *failingJobStore) RunScans(ctx context.Context, batch []freezer.ScanKey, fn func(ctx context.Context, tx freezer.ScanTx, i int) error) ([]error, error) {
 	code, _ := s.code.Load().(string)
-	return s.countingStore.RunScans(ctx, n, func(ctx context.Context, tx freezer.ScanTx, i int) error {
+	return s.countingStore.RunScans(ctx, batch, func(ctx context.Context, tx freezer.ScanTx, i int) error {
 		return fn(ctx, failingTx{ScanTx: tx, code: code}, i)
 	})
 }

@@ -16,6 +16,7 @@ type job struct {
 	deviceID  string
 	msg       devices.ScanMessage
 	decodeErr error
+	code      labels.Code // msg.Code parsed
 	received  time.Time
 	seq       uint64 // the hub's number for this scan: unique with received
 	done      func()
@@ -73,7 +74,7 @@ func (h *Hub) apply(ctx context.Context, tx freezer.ScanTx, j *job) error {
 	}
 
 	op := &operation{hub: h, tx: tx, dev: dev, event: e, job: j}
-	if err := op.run(ctx, labels.Parse(j.msg.Code)); err != nil {
+	if err := op.run(ctx, j.code); err != nil {
 		return err
 	}
 	return h.record(ctx, tx, j, e)

@@ -5,6 +5,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -124,7 +126,7 @@ func measure(s settings) ([]row, error) {
 			return nil, err
 		}
 	}
-	pipeline, err := closedLoop(scanners, s.Duration)
+	pipeline, pipelineCPU, err := closedLoopCPU(sys, scanners, s.Duration)
 	if err != nil {
 		return nil, fmt.Errorf("scan pipeline: %w", err)
 	}
@@ -169,7 +171,7 @@ func measure(s settings) ([]row, error) {
 			return nil, err
 		}
 	}
-	ceiling, err := closedLoop(scanners, s.Duration)
+	ceiling, ceilingCPU, err := closedLoopCPU(echo, scanners, s.Duration)
 	if err != nil {
 		return nil, fmt.Errorf("broker ceiling: %w", err)
 	}
@@ -186,6 +188,9 @@ func measure(s settings) ([]row, error) {
 		num("scans: broker ceiling (no database)", ceiling.PerSecond(), "acked/s", "%.0f"),
 		num("scans: ceiling p99", ms(ceiling.P99), "ms", "%.2f"),
 		num("scans: SQLite / ceiling", 100*ratio, "%", "%.0f").target("≥ 50%", ratio >= 0.5),
+		num("scans: CPU per scan, freezerd (SQLite)", pipelineCPU.server, "µs", "%.0f"),
+		num("scans: CPU per scan, broker ceiling", ceilingCPU.server, "µs", "%.0f"),
+		num("scans: CPU per scan, load generator", pipelineCPU.load, "µs", "%.0f"),
 		num("scans: p99 at 1000 scans/s", ms(steady.P99), "ms", "%.2f").target("< 20 ms", steady.P99 < 20*time.Millisecond),
 	)
 	rows = append(rows, rest...)
@@ -206,6 +211,34 @@ func measure(s settings) ([]row, error) {
 		)
 	}
 	return rows, nil
+}
+
+// scanCPU is the CPU time per acked scan of a load, in microseconds: the
+// server's and the load generator's (this process).
+type scanCPU struct{ server, load float64 }
+
+// closedLoopCPU runs closedLoop against c and measures the CPU it took.
+func closedLoopCPU(c *child, scanners []*scanner, d time.Duration) (loadResult, scanCPU, error) {
+	profiling := os.Getenv(cpuProfileEnv) != ""
+	if profiling {
+		_ = c.cmd.Process.Signal(syscall.SIGUSR1)
+	}
+	server0, err1 := c.cpuSeconds()
+	load0, err2 := processCPUSeconds(os.Getpid())
+	r, err := closedLoop(scanners, d)
+	if profiling {
+		_ = c.cmd.Process.Signal(syscall.SIGUSR2)
+	}
+	if err != nil {
+		return r, scanCPU{}, err
+	}
+	server1, err3 := c.cpuSeconds()
+	load1, err4 := processCPUSeconds(os.Getpid())
+	if err := errors.Join(err1, err2, err3, err4); err != nil || r.Count == 0 {
+		return r, scanCPU{}, err
+	}
+	perScan := func(seconds float64) float64 { return seconds * 1e6 / float64(r.Count) }
+	return r, scanCPU{server: perScan(server1 - server0), load: perScan(load1 - load0)}, nil
 }
 
 func measureMySQL(s settings) (loadResult, error) {
@@ -315,6 +348,33 @@ func startChild(role, dsn string) (*child, error) {
 	}
 	return c, nil
 }
+
+// cpuSeconds reads the CPU time (user and system) the child used so far.
+func (c *child) cpuSeconds() (float64, error) {
+	return processCPUSeconds(c.cmd.Process.Pid)
+}
+
+// processCPUSeconds reads a process's CPU time from /proc/PID/stat.
+func processCPUSeconds(pid int) (float64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name, in parentheses, may hold spaces: fields count from its end.
+	fields := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+	if len(fields) < 13 {
+		return 0, errors.New("short /proc stat")
+	}
+	utime, err1 := strconv.ParseFloat(fields[11], 64)
+	stime, err2 := strconv.ParseFloat(fields[12], 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	return (utime + stime) / clockTicks, nil
+}
+
+// clockTicks is the kernel's USER_HZ, the unit of /proc CPU times (100 on Linux).
+const clockTicks = 100
 
 // rssMB reads the child's resident set size from /proc.
 func (c *child) rssMB() (float64, error) {

@@ -38,6 +38,13 @@ type childAddrs struct {
 func runChild(role string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if path := os.Getenv(cpuProfileEnv); path != "" {
+		stopProfile, err := profileClosedLoop(path + "." + role)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
 	// Errors only: clients dropping at the end of a load are expected.
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	topics := devices.Topics{Root: devices.DefaultRoot}
@@ -119,6 +126,39 @@ func runChild(role string) error {
 		return writeHeapProfile(path + "." + role)
 	}
 	return nil
+}
+
+// cpuProfileEnv names a file prefix: the children then write a CPU profile
+// of the closed-loop scan load (the parent signals its start with SIGUSR1
+// and its end with SIGUSR2), to see where a scan's time goes.
+const cpuProfileEnv = "FREEZER_BENCH_CPU_PROFILE"
+
+// profileClosedLoop profiles the CPU between SIGUSR1 and SIGUSR2 into path.
+func profileClosedLoop(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, syscall.SIGUSR1, syscall.SIGUSR2)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for sig := range signals {
+			if sig == syscall.SIGUSR1 {
+				_ = pprof.StartCPUProfile(f)
+				continue
+			}
+			pprof.StopCPUProfile()
+			return
+		}
+	}()
+	return func() {
+		signal.Stop(signals)
+		close(signals)
+		<-done
+		f.Close()
+	}, nil
 }
 
 // writeHeapProfile saves the child's heap, to see where its memory goes.

@@ -1,0 +1,152 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	freezer "github.com/freezer-manager/freezer"
+)
+
+// scanCache holds what a scan batch read, so that each row is read once per
+// batch: the devices, products and resent events the batch names are read
+// together before its first job (see preload), freezers on first use. Every
+// write of the batch goes to the database at once and updates the cache, so
+// the cache always equals what the transaction would read. A nil entry
+// records that there is no such row.
+type scanCache struct {
+	devices  map[string]*freezer.Device
+	products map[int64]*freezer.Product
+	freezers map[int64]*freezer.Freezer
+	events   map[eventKey]*freezer.ScanEvent
+}
+
+// eventKey is a scan event's (device, message id), as the database compares them.
+type eventKey struct{ device, msg string }
+
+func newScanCache() *scanCache {
+	return &scanCache{devices: map[string]*freezer.Device{}, products: map[int64]*freezer.Product{},
+		freezers: map[int64]*freezer.Freezer{}, events: map[eventKey]*freezer.ScanEvent{}}
+}
+
+// batchBuckets are the lengths a batch lookup's list is padded to, so that
+// its query is one of a few texts and stays prepared.
+var batchBuckets = [...]int{1, 4, 16, 64, 256}
+
+// batchChunks splits n keys into lookups of at most the largest bucket and
+// returns, for each, its first key, its end and its padded length.
+func batchChunks(n int) (chunks [][3]int) {
+	largest := batchBuckets[len(batchBuckets)-1]
+	for start := 0; start < n; start += largest {
+		end := min(start+largest, n)
+		size := largest
+		for _, b := range batchBuckets {
+			if end-start <= b {
+				size = b
+				break
+			}
+		}
+		chunks = append(chunks, [3]int{start, end, size})
+	}
+	return chunks
+}
+
+// placeholderList returns "?, ?, …" with n marks.
+func placeholderList(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// foldKey returns s as the dialect compares it in keys: MariaDB's PAD SPACE
+// collations ignore trailing spaces, SQLite compares bytes.
+func (db *DB) foldKey(s string) string {
+	if db.dialect == MySQL {
+		return strings.TrimRight(s, " ")
+	}
+	return s
+}
+
+// preload reads the devices, products and earlier events that batch names.
+// A batch that runs without savepoints takes each message id for new
+// (optimistic: resends are rare): the unique index on (device, message id)
+// rejects the insert of a resend, and the batch then runs again with
+// savepoints, which look each one up.
+func (s *scanTx) preload(ctx context.Context, batch []freezer.ScanKey) error {
+	var deviceIDs, msgDevices, msgIDs []any
+	var productIDs []any
+	seenDevice, seenProduct, seenEvent := map[string]bool{}, map[int64]bool{}, map[eventKey]bool{}
+	for _, k := range batch {
+		if k.DeviceID == "" {
+			continue
+		}
+		if dk := s.tx.db.foldKey(k.DeviceID); !seenDevice[dk] {
+			seenDevice[dk] = true
+			deviceIDs = append(deviceIDs, k.DeviceID)
+			s.cache.devices[dk] = nil
+		}
+		if k.MsgID != "" {
+			if ek := s.eventKey(k.DeviceID, k.MsgID); !seenEvent[ek] {
+				seenEvent[ek] = true
+				msgDevices, msgIDs = append(msgDevices, k.DeviceID), append(msgIDs, k.MsgID)
+				s.cache.events[ek] = nil
+			}
+		}
+		if k.ProductID > 0 && !seenProduct[k.ProductID] {
+			seenProduct[k.ProductID] = true
+			productIDs = append(productIDs, k.ProductID)
+			s.cache.products[k.ProductID] = nil
+		}
+	}
+	for _, c := range batchChunks(len(deviceIDs)) {
+		list, err := queryAll(ctx, s.tx, scanDevice, "SELECT "+deviceColumns+" FROM devices WHERE id IN ("+placeholderList(c[2])+")",
+			padArgs(deviceIDs[c[0]:c[1]], c[2])...)
+		if err != nil {
+			return fmt.Errorf("read devices of the batch: %w", err)
+		}
+		for _, d := range list {
+			s.cache.devices[s.tx.db.foldKey(d.ID)] = d
+		}
+	}
+	for _, c := range batchChunks(len(productIDs)) {
+		list, err := queryAll(ctx, s.tx, scanProduct, "SELECT "+productColumns+" FROM products WHERE id IN ("+placeholderList(c[2])+")",
+			padArgs(productIDs[c[0]:c[1]], c[2])...)
+		if err != nil {
+			return fmt.Errorf("read products of the batch: %w", err)
+		}
+		for _, p := range list {
+			s.cache.products[p.ID] = p
+		}
+	}
+	if s.deferInserts {
+		return nil
+	}
+	for _, c := range batchChunks(len(msgIDs)) {
+		var args []any
+		for i := range c[2] {
+			j := min(c[0]+i, c[1]-1) // padded with the last pair
+			args = append(args, msgDevices[j], msgIDs[j])
+		}
+		list, err := queryAll(ctx, s.tx, scanScanEvent, "SELECT "+scanEventColumns+" FROM scan_events WHERE "+
+			strings.TrimSuffix(strings.Repeat("(device_id = ? AND msg_id = ?) OR ", c[2]), " OR "), args...)
+		if err != nil {
+			return fmt.Errorf("read resent scans of the batch: %w", err)
+		}
+		for _, e := range list {
+			s.cache.events[s.eventKey(e.DeviceID, e.MsgID)] = e
+		}
+	}
+	return nil
+}
+
+// padArgs returns args lengthened to n by repeating its last value.
+func padArgs(args []any, n int) []any {
+	padded := make([]any, n)
+	copy(padded, args)
+	for i := len(args); i < n; i++ {
+		padded[i] = args[len(args)-1]
+	}
+	return padded
+}
+
+func (s *scanTx) eventKey(deviceID, msgID string) eventKey {
+	return eventKey{s.tx.db.foldKey(deviceID), s.tx.db.foldKey(msgID)}
+}
