@@ -29,6 +29,9 @@ const DefaultMaxPacketSize = 16 * 1024
 // maxClientWritesPending bounds the messages queued for one client.
 const maxClientWritesPending = 512
 
+// clientReadBufferSize is the read buffer each connected client keeps.
+const clientReadBufferSize = 512
+
 // Config holds the broker's settings.
 type Config struct {
 	TCPAddr       string      // plain MQTT, e.g. ":1883"; "" for none
@@ -84,10 +87,14 @@ func New(cfg Config, auth DeviceAuthenticator, logger *slog.Logger) (*Broker, er
 	server := mqtt.New(&mqtt.Options{
 		InlineClient: true,
 		Capabilities: caps,
-		Logger:       logger.With("component", "mqtt"),
+		// Each client keeps its read buffer while connected; scans, acks
+		// and settings fit in far less than mochi's 2 KiB, and a larger
+		// packet is read through it all the same.
+		ClientNetReadBufferSize: clientReadBufferSize,
+		Logger:                  logger.With("component", "mqtt"),
 	})
 	hook := &authHook{devices: auth, topics: cfg.Topics, discovery: cfg.DiscoveryPrefix, logger: logger,
-		failures: throttle.New(cfg.AuthFailuresPerMinute, time.Minute, nil)}
+		failures: throttle.New(cfg.AuthFailuresPerMinute, time.Minute, nil), trimmer: newBurstTrimmer()}
 	if err := server.AddHook(hook, nil); err != nil {
 		return nil, fmt.Errorf("mqtt: add auth hook: %w", err)
 	}
@@ -150,7 +157,10 @@ func (b *Broker) ListenerAddr(id string) string {
 }
 
 // Close disconnects every client and stops the listeners.
-func (b *Broker) Close() error { return b.server.Close() }
+func (b *Broker) Close() error {
+	b.auth.trimmer.stop()
+	return b.server.Close()
+}
 
 // Disconnect drops a device's connection at once, as when it is revoked.
 func (b *Broker) Disconnect(deviceID string) {
@@ -189,6 +199,8 @@ type authHook struct {
 
 	presenceMu sync.Mutex
 	current    map[string]*mqtt.Client // device id → its live connection
+
+	trimmer *burstTrimmer
 }
 
 func (h *authHook) ID() string { return "freezer-device-auth" }
@@ -310,6 +322,7 @@ func (h *authHook) OnSessionEstablished(cl *mqtt.Client, _ packets.Packet) {
 	}
 	h.current[cl.ID] = cl
 	h.setOnline(cl.ID, true)
+	h.trimmer.connected()
 }
 
 // OnDisconnect marks the device offline, unless a newer connection with the
