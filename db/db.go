@@ -24,6 +24,7 @@ type DB struct {
 	dialect Dialect
 	stmts   stmtCache     // the write statements, prepared once
 	ckpt    *checkpointer // SQLite: checkpoints the log off the writer's path
+	kept    *keptRows     // SQLite: rows scan batches read, for the next batch
 
 	// Now returns the current time; tests replace it with a fixed clock.
 	Now func() time.Time
@@ -67,6 +68,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("open %s database %s: %w", dialect, redactDSN(dsn), err)
 	}
 	if dialect == SQLite {
+		db.kept = &keptRows{}
 		if db.ckpt, err = startCheckpointer(driverDSN); err != nil {
 			db.Close()
 			return nil, err
@@ -122,6 +124,8 @@ type Tx struct {
 	*sql.Tx
 	db  *DB
 	now time.Time
+
+	scanBatch bool // a RunScans batch, which keeps what it read (see keptRows)
 }
 
 // ExecContext runs a statement in the transaction, prepared once.
@@ -276,6 +280,9 @@ func (db *DB) runTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		_ = sqlTx.Rollback()
 		return err
+	}
+	if db.kept != nil && !tx.scanBatch {
+		db.kept.drop() // before the commit: the next batch starts after it
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)

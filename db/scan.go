@@ -43,9 +43,15 @@ func (db *DB) runScans(ctx context.Context, batch []freezer.ScanKey, fn func(ctx
 		_, err := tx.ExecContext(ctx, stmt)
 		return err
 	}
+	var st *scanTx
 	err := db.inTx(ctx, func(tx *Tx) error {
 		clear(errs)
-		st := &scanTx{tx: tx, cache: newScanCache(), deferInserts: !savepoints}
+		tx.scanBatch = true
+		cache, err := db.kept.take(ctx, tx)
+		if err != nil {
+			return err
+		}
+		st = &scanTx{tx: tx, cache: cache, deferInserts: !savepoints}
 		if err := st.preload(ctx, batch); err != nil {
 			return err
 		}
@@ -81,6 +87,9 @@ func (db *DB) runScans(ctx context.Context, batch []freezer.ScanKey, fn func(ctx
 		// The change log of the whole batch in a few statements, committed with it.
 		return recordHistory(ctx, tx, st.history...)
 	})
+	if err == nil {
+		db.kept.put(st.cache)
+	}
 	return errs, err
 }
 

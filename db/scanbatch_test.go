@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/db"
 )
@@ -201,6 +203,76 @@ func TestRunScansBatchReads(t *testing.T) {
 			}
 			if got := w.count(t, `SELECT COUNT(*) FROM scan_events WHERE device_id = ?`, w.dev.ID); got != n {
 				t.Errorf("%d events, want %d", got, n)
+			}
+		})
+	})
+}
+
+// What one batch read is kept for the next only while nothing else wrote.
+func TestRunScansKeptRows(t *testing.T) {
+	findDevice := func(t *testing.T, w *scanWorld) (d *freezer.Device) {
+		t.Helper()
+		w.runBatch(t, w.keys(1), func(ctx context.Context, tx freezer.ScanTx, _ int) (err error) {
+			d, err = tx.FindDevice(ctx, w.dev.ID)
+			return err
+		})
+		return d
+	}
+	findProduct := func(t *testing.T, w *scanWorld) (p *freezer.Product) {
+		t.Helper()
+		w.runBatch(t, w.keys(1), func(ctx context.Context, tx freezer.ScanTx, _ int) (err error) {
+			p, err = tx.FindProduct(ctx, w.p.ID)
+			return err
+		})
+		return p
+	}
+
+	t.Run("A change through the store since the last batch", func(t *testing.T) {
+		eachScanWorld(t, func(t *testing.T, w *scanWorld) {
+			if d := findDevice(t, w); d.Mode != freezer.ModeOut {
+				t.Fatalf("mode %q, want out", d.Mode)
+			}
+			in := freezer.ModeIn
+			if _, err := w.store.UpdateDevice(regCtx(w.alice), w.dev.ID, freezer.DeviceUpdate{Mode: &in}); err != nil {
+				t.Fatal(err)
+			}
+			if d := findDevice(t, w); d.Mode != freezer.ModeIn {
+				t.Errorf("mode %q after the update, want in", d.Mode)
+			}
+		})
+	})
+
+	t.Run("A change by another connection since the last batch", func(t *testing.T) {
+		eachScanWorld(t, func(t *testing.T, w *scanWorld) {
+			findProduct(t, w)
+			if _, err := w.raw.Exec(`UPDATE products SET slot = 3 WHERE id = ?`, w.p.ID); err != nil {
+				t.Fatal(err)
+			}
+			if p := findProduct(t, w); p.Slot != 3 {
+				t.Errorf("slot %d after another connection moved it, want 3", p.Slot)
+			}
+		})
+	})
+
+	t.Run("A batch that failed leaves nothing it changed", func(t *testing.T) {
+		eachScanWorld(t, func(t *testing.T, w *scanWorld) {
+			findProduct(t, w)
+			_, err := w.store.RunScans(context.Background(), w.keys(1), func(ctx context.Context, tx freezer.ScanTx, _ int) error {
+				p, err := tx.FindProduct(ctx, w.p.ID)
+				if err != nil {
+					return err
+				}
+				p.DateOut = tx.Today()
+				if err := tx.MoveProduct(ctx, p); err != nil {
+					return err
+				}
+				return &mysql.MySQLError{Number: 1062, Message: "the batch fails after the move"}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p := findProduct(t, w); !p.Inside() {
+				t.Errorf("product %+v: a rolled-back move was kept", p)
 			}
 		})
 	})

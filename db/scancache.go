@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	freezer "github.com/freezer-manager/freezer"
 )
@@ -23,6 +24,68 @@ type scanCache struct {
 
 // eventKey is a scan event's (device, message id), as the database compares them.
 type eventKey struct{ device, msg string }
+
+// keptRows keeps the devices, products and freezers scan batches read from
+// one batch to the next, on SQLite, where this process's writer connection
+// is the only one that writes to them: any other write transaction of this
+// process drops them before it commits, and so does a batch that finds the
+// database's data_version changed (another process committed). A batch
+// takes them (take), and puts them back only once it committed (put), so a
+// batch that failed leaves nothing of what it changed. Resent events are
+// not kept: a batch looks for those anew.
+type keptRows struct {
+	mu          sync.Mutex
+	cache       *scanCache
+	generation  uint64 // counts drops, so that a batch that began before one puts nothing back
+	taken       uint64 // the generation of the cache taken
+	dataVersion int64
+}
+
+// maxKeptRows bounds the rows kept between batches.
+const maxKeptRows = 20000
+
+// take returns the rows kept for the batch of tx, or a new cache; nil k
+// (MySQL, where other replicas write too) always gives a new one.
+func (k *keptRows) take(ctx context.Context, tx *Tx) (*scanCache, error) {
+	if k == nil {
+		return newScanCache(), nil
+	}
+	var version int64
+	if err := tx.QueryRowContext(ctx, "PRAGMA data_version").Scan(&version); err != nil {
+		return nil, fmt.Errorf("read data_version: %w", err)
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	cache := k.cache
+	k.cache, k.taken = nil, k.generation
+	if cache == nil || version != k.dataVersion {
+		cache = newScanCache()
+	}
+	k.dataVersion = version
+	clear(cache.events)
+	return cache, nil
+}
+
+// put keeps the rows of a batch that committed, unless a drop came since
+// its take.
+func (k *keptRows) put(cache *scanCache) {
+	if k == nil {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.generation == k.taken && len(cache.devices)+len(cache.products)+len(cache.freezers) <= maxKeptRows {
+		k.cache = cache
+	}
+}
+
+// drop forgets the kept rows: another write transaction may change them.
+func (k *keptRows) drop() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.cache = nil
+	k.generation++
+}
 
 func newScanCache() *scanCache {
 	return &scanCache{devices: map[string]*freezer.Device{}, products: map[int64]*freezer.Product{},
@@ -80,8 +143,10 @@ func (s *scanTx) preload(ctx context.Context, batch []freezer.ScanKey) error {
 		}
 		if dk := s.tx.db.foldKey(k.DeviceID); !seenDevice[dk] {
 			seenDevice[dk] = true
-			deviceIDs = append(deviceIDs, k.DeviceID)
-			s.cache.devices[dk] = nil
+			if _, kept := s.cache.devices[dk]; !kept {
+				deviceIDs = append(deviceIDs, k.DeviceID)
+				s.cache.devices[dk] = nil
+			}
 		}
 		if k.MsgID != "" {
 			if ek := s.eventKey(k.DeviceID, k.MsgID); !seenEvent[ek] {
@@ -92,8 +157,10 @@ func (s *scanTx) preload(ctx context.Context, batch []freezer.ScanKey) error {
 		}
 		if k.ProductID > 0 && !seenProduct[k.ProductID] {
 			seenProduct[k.ProductID] = true
-			productIDs = append(productIDs, k.ProductID)
-			s.cache.products[k.ProductID] = nil
+			if _, kept := s.cache.products[k.ProductID]; !kept {
+				productIDs = append(productIDs, k.ProductID)
+				s.cache.products[k.ProductID] = nil
+			}
 		}
 	}
 	for _, c := range batchChunks(len(deviceIDs)) {
