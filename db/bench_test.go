@@ -2,6 +2,8 @@ package db_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/freezer-manager/freezer"
@@ -70,5 +72,71 @@ func BenchmarkTakeOutProduct(b *testing.B) {
 		if got, want := len(inside), 0; got != want {
 			b.Fatalf("products still inside = %d, want %d", got, want)
 		}
+	})
+}
+
+// BenchmarkScanBatch measures the store's part of the scan pipeline: batches
+// of 8 scans from 50 scanners, each taking its own product out or putting
+// it back (what freezer-bench's load does), among 2000 other products. It
+// reports the time per scan.
+func BenchmarkScanBatch(b *testing.B) {
+	benchDialects(b, func(b *testing.B, store *db.DB) {
+		alice := MustRegister(b, store, "alice@example.com")
+		ctx := regCtx(alice)
+		f := MustCreateFreezer(b, store, alice, "Bench", freezer.MaxBoxes)
+		for i := range 2000 {
+			MustCreateProduct(b, ctx, store, newProduct(f, i%f.NumberBoxes+1, 0))
+		}
+		const scanners, perBatch = 50, 8
+		type scanner struct {
+			id      string
+			product int64
+			sent    int
+		}
+		list := make([]*scanner, scanners)
+		for i := range list {
+			d, _ := mustCreateDevice(b, store, alice, nil)
+			list[i] = &scanner{id: d.ID, product: MustCreateProduct(b, ctx, store, newProduct(f, 1, 0)).ID}
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		next := 0
+		for range b.N {
+			batch := make([]*scanner, perBatch)
+			keys := make([]freezer.ScanKey, perBatch)
+			for i := range batch {
+				s := list[next%scanners]
+				next++
+				s.sent++
+				batch[i] = s
+				keys[i] = freezer.ScanKey{DeviceID: s.id, MsgID: fmt.Sprint(s.sent), ProductID: s.product}
+			}
+			errs, err := store.RunScans(context.Background(), keys, func(ctx context.Context, tx freezer.ScanTx, i int) error {
+				if _, err := tx.FindDevice(ctx, keys[i].DeviceID); err != nil {
+					return err
+				}
+				if prev, err := tx.FindScanEvent(ctx, keys[i].DeviceID, keys[i].MsgID); err != nil || prev != nil {
+					return fmt.Errorf("resend %v: %w", prev, err)
+				}
+				p, err := tx.FindProduct(ctx, keys[i].ProductID)
+				if err != nil {
+					return err
+				}
+				p.DateOut = freezer.Date{}
+				if batch[i].sent%2 == 1 {
+					p.DateOut = tx.Today()
+				}
+				if err := tx.MoveProduct(ctx, p); err != nil {
+					return err
+				}
+				e := &freezer.ScanEvent{DeviceID: keys[i].DeviceID, MsgID: keys[i].MsgID, Code: "FZ-I-1", Mode: freezer.ModeOut,
+					Op: freezer.OpOut, Status: freezer.ScanOK, ProductID: &p.ID, Product: p.Name, Location: "F1 B1 S1"}
+				return tx.InsertScanEvent(ctx, e)
+			})
+			if err := errors.Join(append(errs, err)...); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perBatch), "ns/scan")
 	})
 }

@@ -78,6 +78,24 @@ type loadResult struct {
 	Count    int
 	Elapsed  time.Duration
 	P50, P99 time.Duration
+
+	latencies []time.Duration // sorted
+}
+
+// add returns the result of r and then o, as one load.
+func (r loadResult) add(o loadResult) loadResult {
+	return summarize(append(slices.Clone(r.latencies), o.latencies...), r.Elapsed+o.Elapsed)
+}
+
+// summarize makes the result of a load from its scan latencies.
+func summarize(latencies []time.Duration, elapsed time.Duration) loadResult {
+	slices.Sort(latencies)
+	r := loadResult{Count: len(latencies), Elapsed: elapsed, latencies: latencies}
+	if len(latencies) > 0 {
+		r.P50 = latencies[len(latencies)*50/100]
+		r.P99 = latencies[min(len(latencies)-1, len(latencies)*99/100)]
+	}
+	return r
 }
 
 // PerSecond is the throughput of the load.
@@ -129,11 +147,5 @@ func runLoad(scanners []*scanner, d time.Duration, interval time.Duration) (load
 	if err, _ := firstErr.Load().(error); err != nil {
 		return loadResult{}, err
 	}
-	slices.Sort(latencies)
-	r := loadResult{Count: len(latencies), Elapsed: elapsed}
-	if len(latencies) > 0 {
-		r.P50 = latencies[len(latencies)*50/100]
-		r.P99 = latencies[min(len(latencies)-1, len(latencies)*99/100)]
-	}
-	return r, nil
+	return summarize(latencies, elapsed), nil
 }
