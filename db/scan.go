@@ -299,15 +299,11 @@ func (s *scanTx) insertEvents(ctx context.Context, events ...*freezer.ScanEvent)
 }
 
 func (s *scanTx) FindDevice(ctx context.Context, id string) (*freezer.Device, error) {
-	key := s.tx.db.foldKey(id)
-	d, ok := s.cache.devices[key]
-	if !ok {
-		var err error
-		d, err = findDeviceByID(freezer.SystemContext(ctx), s.tx, id)
-		if err != nil && freezer.ErrorCode(err) != freezer.ENOTFOUND {
-			return nil, err
-		}
-		s.cache.devices[key] = d
+	d, err := cached(s.cache.devices, s.tx.db.foldKey(id), func() (*freezer.Device, error) {
+		return findDeviceByID(freezer.SystemContext(ctx), s.tx, id)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if d == nil {
 		return nil, freezer.Errorf(freezer.ENOTFOUND, "Device %q not found.", id)
@@ -331,14 +327,11 @@ func (s *scanTx) SetDeviceScanState(ctx context.Context, id, mode string, moving
 }
 
 func (s *scanTx) FindProduct(ctx context.Context, id int64) (*freezer.Product, error) {
-	p, ok := s.cache.products[id]
-	if !ok {
-		var err error
-		p, err = findProductByID(freezer.SystemContext(ctx), s.tx, id)
-		if err != nil && freezer.ErrorCode(err) != freezer.ENOTFOUND {
-			return nil, err
-		}
-		s.cache.products[id] = p
+	p, err := cached(s.cache.products, id, func() (*freezer.Product, error) {
+		return findProductByID(freezer.SystemContext(ctx), s.tx, id)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if p == nil {
 		return nil, freezer.Errorf(freezer.ENOTFOUND, "Product %d not found.", id)
@@ -362,13 +355,14 @@ func (s *scanTx) FindOldestInsideByBarcode(ctx context.Context, householdID int6
 }
 
 func (s *scanTx) FindFreezer(ctx context.Context, id int64) (*freezer.Freezer, error) {
-	f, ok := s.cache.freezers[id]
-	if !ok {
-		var err error
-		if f, err = findFreezerByID(freezer.SystemContext(ctx), s.tx, id, false); err != nil {
-			return nil, err
-		}
-		s.cache.freezers[id] = f
+	f, err := cached(s.cache.freezers, id, func() (*freezer.Freezer, error) {
+		return findFreezerByID(freezer.SystemContext(ctx), s.tx, id, false)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if f == nil {
+		return nil, freezer.Errorf(freezer.ENOTFOUND, "Freezer %d not found.", id)
 	}
 	found := *f
 	return &found, nil

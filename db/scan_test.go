@@ -69,6 +69,16 @@ func (w *scanWorld) count(t *testing.T, query string, args ...any) int {
 	return n
 }
 
+// takeOut takes product id out today inside a scan job.
+func takeOut(ctx context.Context, tx freezer.ScanTx, id int64) error {
+	p, err := tx.FindProduct(ctx, id)
+	if err != nil {
+		return err
+	}
+	p.DateOut = tx.Today()
+	return tx.MoveProduct(ctx, p)
+}
+
 func event(dev, msgID, code string) *freezer.ScanEvent {
 	return &freezer.ScanEvent{DeviceID: dev, MsgID: msgID, Code: code, Mode: freezer.ModeOut, Status: freezer.ScanOK}
 }
@@ -177,12 +187,7 @@ func TestRunScans(t *testing.T) {
 					return err
 				}
 				if i == 0 {
-					p, err := tx.FindProduct(ctx, w.p.ID)
-					if err != nil {
-						return err
-					}
-					p.DateOut = tx.Today()
-					if err := tx.MoveProduct(ctx, p); err != nil {
+					if err := takeOut(ctx, tx, w.p.ID); err != nil {
 						return err
 					}
 				}

@@ -45,12 +45,7 @@ func TestRunScansBatchReads(t *testing.T) {
 			errs := w.runBatch(t, w.keys(4, "m0", "m1", "m2", "m3"), func(ctx context.Context, tx freezer.ScanTx, i int) error {
 				switch i {
 				case 0:
-					p, err := tx.FindProduct(ctx, w.p.ID)
-					if err != nil {
-						return err
-					}
-					p.DateOut = tx.Today()
-					if err := tx.MoveProduct(ctx, p); err != nil {
+					if err := takeOut(ctx, tx, w.p.ID); err != nil {
 						return err
 					}
 					return tx.InsertScanEvent(ctx, event(w.dev.ID, "m0", "x"))
@@ -90,19 +85,16 @@ func TestRunScansBatchReads(t *testing.T) {
 		eachScanWorld(t, func(t *testing.T, w *scanWorld) {
 			var sawInside bool
 			errs := w.runBatch(t, w.keys(3), func(ctx context.Context, tx freezer.ScanTx, i int) error {
-				p, err := tx.FindProduct(ctx, w.p.ID)
-				if err != nil {
-					return err
-				}
 				switch i {
 				case 1:
-					p.DateOut = tx.Today()
-					if err := tx.MoveProduct(ctx, p); err != nil {
+					if err := takeOut(ctx, tx, w.p.ID); err != nil {
 						return err
 					}
 					return errors.New("the job fails after its move")
 				case 2:
-					sawInside = p.Inside()
+					p, err := tx.FindProduct(ctx, w.p.ID)
+					sawInside = err == nil && p.Inside()
+					return err
 				}
 				return nil
 			})
@@ -258,12 +250,7 @@ func TestRunScansKeptRows(t *testing.T) {
 		eachScanWorld(t, func(t *testing.T, w *scanWorld) {
 			findProduct(t, w)
 			_, err := w.store.RunScans(context.Background(), w.keys(1), func(ctx context.Context, tx freezer.ScanTx, _ int) error {
-				p, err := tx.FindProduct(ctx, w.p.ID)
-				if err != nil {
-					return err
-				}
-				p.DateOut = tx.Today()
-				if err := tx.MoveProduct(ctx, p); err != nil {
+				if err := takeOut(ctx, tx, w.p.ID); err != nil {
 					return err
 				}
 				return &mysql.MySQLError{Number: 1062, Message: "the batch fails after the move"}

@@ -163,25 +163,15 @@ func (s *scanTx) preload(ctx context.Context, batch []freezer.ScanKey) error {
 			}
 		}
 	}
-	for _, c := range batchChunks(len(deviceIDs)) {
-		list, err := queryAll(ctx, s.tx, scanDevice, "SELECT "+deviceColumns+" FROM devices WHERE id IN ("+placeholderList(c[2])+")",
-			padArgs(deviceIDs[c[0]:c[1]], c[2])...)
-		if err != nil {
-			return fmt.Errorf("read devices of the batch: %w", err)
-		}
-		for _, d := range list {
-			s.cache.devices[s.tx.db.foldKey(d.ID)] = d
-		}
+	err := readBatch(ctx, s.tx, deviceIDs, scanDevice, "SELECT "+deviceColumns+" FROM devices WHERE id IN (%s)",
+		func(d *freezer.Device) { s.cache.devices[s.tx.db.foldKey(d.ID)] = d })
+	if err != nil {
+		return fmt.Errorf("read devices of the batch: %w", err)
 	}
-	for _, c := range batchChunks(len(productIDs)) {
-		list, err := queryAll(ctx, s.tx, scanProduct, "SELECT "+productColumns+" FROM products WHERE id IN ("+placeholderList(c[2])+")",
-			padArgs(productIDs[c[0]:c[1]], c[2])...)
-		if err != nil {
-			return fmt.Errorf("read products of the batch: %w", err)
-		}
-		for _, p := range list {
-			s.cache.products[p.ID] = p
-		}
+	err = readBatch(ctx, s.tx, productIDs, scanProduct, "SELECT "+productColumns+" FROM products WHERE id IN (%s)",
+		func(p *freezer.Product) { s.cache.products[p.ID] = p })
+	if err != nil {
+		return fmt.Errorf("read products of the batch: %w", err)
 	}
 	if s.deferInserts {
 		return nil
@@ -202,6 +192,38 @@ func (s *scanTx) preload(ctx context.Context, batch []freezer.ScanKey) error {
 		}
 	}
 	return nil
+}
+
+// readBatch runs query, whose "%s" takes a list of placeholders, for ids in
+// padded chunks, and passes each row it reads to keep.
+func readBatch[T any](ctx context.Context, tx *Tx, ids []any, scan func(rowScanner) (T, error), query string, keep func(T)) error {
+	for _, c := range batchChunks(len(ids)) {
+		list, err := queryAll(ctx, tx, scan, fmt.Sprintf(query, placeholderList(c[2])), padArgs(ids[c[0]:c[1]], c[2])...)
+		if err != nil {
+			return err
+		}
+		for _, row := range list {
+			keep(row)
+		}
+	}
+	return nil
+}
+
+// cached returns the row of key in m, read with read the first time; nil
+// when there is no such row (read returned ENOTFOUND), which is kept too.
+func cached[K comparable, V any](m map[K]*V, key K, read func() (*V, error)) (*V, error) {
+	if v, ok := m[key]; ok {
+		return v, nil
+	}
+	v, err := read()
+	if err != nil {
+		if freezer.ErrorCode(err) != freezer.ENOTFOUND {
+			return nil, err
+		}
+		v = nil
+	}
+	m[key] = v
+	return v, nil
 }
 
 // padArgs returns args lengthened to n by repeating its last value.
