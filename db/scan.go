@@ -180,41 +180,62 @@ func scanScanEvent(row rowScanner) (*freezer.ScanEvent, error) {
 	return &e, nil
 }
 
-// findOneEvent returns the first event of query, or nil when there is none.
-func (s *scanTx) findOneEvent(ctx context.Context, query string, args ...any) (*freezer.ScanEvent, error) {
-	e, err := scanScanEvent(s.tx.QueryRowContext(ctx, "SELECT "+scanEventColumns+" FROM scan_events WHERE "+query, args...))
-	if err == sql.ErrNoRows {
-		return nil, nil
-	}
-	return e, translateError(err)
-}
-
 func (s *scanTx) FindScanEvent(ctx context.Context, deviceID, msgID string) (*freezer.ScanEvent, error) {
 	key := s.eventKey(deviceID, msgID)
 	if e, ok := s.cache.events[key]; ok {
 		return e, nil
 	}
-	e, err := s.findOneEvent(ctx, "device_id = ? AND msg_id = ?", deviceID, msgID)
-	if err == nil {
-		s.cache.events[key] = e
+	e, err := scanScanEvent(s.tx.QueryRowContext(ctx, "SELECT "+scanEventColumns+" FROM scan_events WHERE device_id = ? AND msg_id = ?", deviceID, msgID))
+	if err == sql.ErrNoRows {
+		e, err = nil, nil
 	}
-	return e, err
+	if err != nil {
+		return nil, translateError(err)
+	}
+	s.cache.events[key] = e
+	return e, nil
 }
 
 func (s *scanTx) FindRecentScan(ctx context.Context, deviceID, code string, since time.Time) (*freezer.ScanEvent, error) {
-	if err := s.flushEvents(ctx); err != nil {
-		return nil, err
-	}
-	return s.findOneEvent(ctx, "device_id = ? AND code = ? AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT 1", deviceID, code, since.UTC())
+	return s.findRecentEvent(ctx, deviceID, since, "code = ?", code)
 }
 
 func (s *scanTx) FindLastUndoable(ctx context.Context, deviceID string, since time.Time) (*freezer.ScanEvent, error) {
+	return s.findRecentEvent(ctx, deviceID, since, "status = ? AND op IN (?, ?, ?) AND undone = 0 AND undo_place IS NOT NULL",
+		freezer.ScanOK, freezer.OpOut, freezer.OpIn, freezer.OpMove)
+}
+
+// recentScanRows bounds how many of the latest events SQLite looks through
+// for a device's recent one (undo, a repeated raw line).
+const recentScanRows = 10000
+
+// findRecentEvent returns the device's latest event at or after since that
+// meets cond, or nil. MySQL finds it by the (device_id, created_at) index.
+// SQLite has no such index (one more page to write per scan, in a part of
+// the index of its own per device): it looks through the latest events of
+// all devices since then, at most recentScanRows of them, so that with more
+// events than that in the window (thousands of scans a minute) an older
+// event of the device is not found.
+func (s *scanTx) findRecentEvent(ctx context.Context, deviceID string, since time.Time, cond string, condArgs ...any) (*freezer.ScanEvent, error) {
 	if err := s.flushEvents(ctx); err != nil {
 		return nil, err
 	}
-	return s.findOneEvent(ctx, `device_id = ? AND status = ? AND op IN (?, ?, ?) AND undone = 0 AND undo_place IS NOT NULL
-		AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT 1`,
-		deviceID, freezer.ScanOK, freezer.OpOut, freezer.OpIn, freezer.OpMove, since.UTC())
+	order := " ORDER BY created_at DESC, id DESC"
+	var query string
+	var args []any
+	if s.tx.db.dialect == SQLite {
+		query = fmt.Sprintf("SELECT %[1]s FROM (SELECT %[1]s FROM scan_events INDEXED BY scan_events_created WHERE created_at >= ?%[2]s LIMIT %[3]d) WHERE device_id = ? AND %[4]s%[2]s LIMIT 1",
+			scanEventColumns, order, recentScanRows, cond)
+		args = append([]any{since.UTC(), deviceID}, condArgs...)
+	} else {
+		query = "SELECT " + scanEventColumns + " FROM scan_events WHERE device_id = ? AND created_at >= ? AND " + cond + order + " LIMIT 1"
+		args = append([]any{deviceID, since.UTC()}, condArgs...)
+	}
+	e, err := scanScanEvent(s.tx.QueryRowContext(ctx, query, args...))
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	return e, translateError(err)
 }
 
 func (s *scanTx) MarkUndone(ctx context.Context, eventID int64) error {

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/db"
+	"github.com/freezer-manager/freezer/internal/testdb"
 )
 
 // runBatch runs jobs as one batch whose keys name the scan world's device
@@ -262,5 +264,47 @@ func TestRunScansKeptRows(t *testing.T) {
 				t.Errorf("product %+v: a rolled-back move was kept", p)
 			}
 		})
+	})
+}
+
+// A device's recent events are found among other devices' later ones; on
+// SQLite among the latest 10 000 events at most (db.recentScanRows).
+func TestRecentEventsAmongOtherDevices(t *testing.T) {
+	eachScanWorld(t, func(t *testing.T, w *scanWorld) {
+		place := &freezer.ProductPlace{FreezerID: w.f.ID, Box: 1, Slot: 1}
+		mine := &freezer.ScanEvent{DeviceID: w.dev.ID, MsgID: "mine", Code: "FZ-I-1", Mode: freezer.ModeOut, Op: freezer.OpOut,
+			Status: freezer.ScanOK, ProductID: &w.p.ID, Undo: place}
+		w.mustInScan(t, func(ctx context.Context, tx freezer.ScanTx) error { return tx.InsertScanEvent(ctx, mine) })
+		others := func(from, n int) {
+			keys := make([]freezer.ScanKey, n)
+			w.runBatch(t, keys, func(ctx context.Context, tx freezer.ScanTx, i int) error {
+				return tx.InsertScanEvent(ctx, &freezer.ScanEvent{DeviceID: w.bobsDev.ID, MsgID: fmt.Sprint("bob-", from+i), Code: "FZ-I-1",
+					Mode: freezer.ModeOut, Op: freezer.OpOut, Status: freezer.ScanOK, Undo: place})
+			})
+		}
+		find := func() (undoable, recent *freezer.ScanEvent) {
+			w.mustInScan(t, func(ctx context.Context, tx freezer.ScanTx) (err error) {
+				if undoable, err = tx.FindLastUndoable(ctx, w.dev.ID, testdb.Now.Add(-time.Minute)); err != nil {
+					return err
+				}
+				recent, err = tx.FindRecentScan(ctx, w.dev.ID, "FZ-I-1", testdb.Now.Add(-time.Minute))
+				return err
+			})
+			return undoable, recent
+		}
+
+		others(0, 500)
+		if undoable, recent := find(); undoable == nil || undoable.MsgID != "mine" || recent == nil || recent.MsgID != "mine" {
+			t.Fatalf("after 500 events of another device: undoable %+v, recent %+v; want the device's own", undoable, recent)
+		}
+		others(500, 10000)
+		undoable, recent := find()
+		if w.store.Dialect() == db.SQLite {
+			if undoable != nil || recent != nil {
+				t.Errorf("after 10 500 newer events: undoable %+v, recent %+v; want none on SQLite", undoable, recent)
+			}
+		} else if undoable == nil || recent == nil {
+			t.Errorf("after 10 500 newer events: undoable %+v, recent %+v; want the device's own on MySQL", undoable, recent)
+		}
 	})
 }
