@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -118,18 +119,24 @@ func (h *Hub) receive(m devices.Message) {
 }
 
 // writeLoop commits what is queued in batches: it takes the scans already
-// waiting, never waits for more, so a lone scan is committed at once. It
-// publishes the acks of a batch itself, right after the commit: handed to
-// another goroutine, they waited for the scheduler longer than publishing
-// takes.
+// waiting, never waits for more, so a lone scan is committed at once. Under
+// load (the last batch held more than one scan) it first lets the broker's
+// goroutines run once, which queue the scans that already arrived: fewer,
+// larger commits. It publishes the acks of a batch itself, right after the
+// commit: handed to another goroutine, they waited for the scheduler longer
+// than publishing takes.
 func (h *Hub) writeLoop(ctx context.Context) {
 	batch := make([]*job, 0, h.config.MaxBatch)
 	for {
+		busy := len(batch) > 1
 		select {
 		case <-ctx.Done():
 			return
 		case j := <-h.queue:
 			batch = append(batch[:0], j)
+		}
+		if busy {
+			runtime.Gosched()
 		}
 	fill:
 		for len(batch) < h.config.MaxBatch {
