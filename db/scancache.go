@@ -41,8 +41,8 @@ type keptRows struct {
 	dataVersion int64
 }
 
-// maxKeptRows bounds the rows kept between batches.
-const maxKeptRows = 20000
+// maxKeptRows bounds the rows kept between batches (a few MB at most).
+const maxKeptRows = 4096
 
 // take returns the rows kept for the batch of tx, or a new cache; nil k
 // (MySQL, where other replicas write too) always gives a new one.
