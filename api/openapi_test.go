@@ -322,7 +322,7 @@ func TestDocsPage(t *testing.T) {
 	}
 	page := html.UnescapeString(string(r.body))
 	if !strings.HasPrefix(strings.ToLower(page), "<!doctype html>") {
-		t.Errorf("the page does not start with a doctype: %q", v1Cut(page, 80))
+		t.Errorf("the page does not start with a doctype: %q", truncate(page, 80))
 	}
 	if !strings.Contains(page, `href="`+v1Base+`/openapi.json"`) {
 		t.Errorf("the page does not link to the document")

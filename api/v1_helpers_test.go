@@ -145,14 +145,7 @@ type v1Resp struct {
 }
 
 func (r v1Resp) String() string {
-	return fmt.Sprintf("%s %s %s → %d %s", r.method, r.path, v1Cut(r.sent, 200), r.status, v1Cut(string(r.body), 400))
-}
-
-func v1Cut(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
+	return fmt.Sprintf("%s %s %s → %d %s", r.method, r.path, truncate(r.sent, 200), r.status, truncate(string(r.body), 400))
 }
 
 // do sends a request to a full path. token "" sends no Authorization header.
@@ -703,7 +696,7 @@ func v1CheckSchema(doc map[string]any, schema any, v any, at string) error {
 		}
 	}
 	if len(types) > 0 && !slices.ContainsFunc(types, func(t string) bool { return v1IsType(t, v) }) {
-		return fmt.Errorf("%s: %s is not of type %v", at, v1Cut(fmt.Sprint(v), 80), types)
+		return fmt.Errorf("%s: %s is not of type %v", at, truncate(fmt.Sprint(v), 80), types)
 	}
 	switch val := v.(type) {
 	case map[string]any:

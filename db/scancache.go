@@ -134,33 +134,19 @@ func (db *DB) foldKey(s string) string {
 // rejects the insert of a resend, and the batch then runs again with
 // savepoints, which look each one up.
 func (s *scanTx) preload(ctx context.Context, batch []freezer.ScanKey) error {
-	var deviceIDs, msgDevices, msgIDs []any
-	var productIDs []any
-	seenDevice, seenProduct, seenEvent := map[string]bool{}, map[int64]bool{}, map[eventKey]bool{}
+	var deviceIDs, msgDevices, msgIDs, productIDs []any
 	for _, k := range batch {
 		if k.DeviceID == "" {
 			continue
 		}
-		if dk := s.tx.db.foldKey(k.DeviceID); !seenDevice[dk] {
-			seenDevice[dk] = true
-			if _, kept := s.cache.devices[dk]; !kept {
-				deviceIDs = append(deviceIDs, k.DeviceID)
-				s.cache.devices[dk] = nil
-			}
+		if claim(s.cache.devices, s.tx.db.foldKey(k.DeviceID)) {
+			deviceIDs = append(deviceIDs, k.DeviceID)
 		}
-		if k.MsgID != "" {
-			if ek := s.eventKey(k.DeviceID, k.MsgID); !seenEvent[ek] {
-				seenEvent[ek] = true
-				msgDevices, msgIDs = append(msgDevices, k.DeviceID), append(msgIDs, k.MsgID)
-				s.cache.events[ek] = nil
-			}
+		if k.MsgID != "" && claim(s.cache.events, s.eventKey(k.DeviceID, k.MsgID)) {
+			msgDevices, msgIDs = append(msgDevices, k.DeviceID), append(msgIDs, k.MsgID)
 		}
-		if k.ProductID > 0 && !seenProduct[k.ProductID] {
-			seenProduct[k.ProductID] = true
-			if _, kept := s.cache.products[k.ProductID]; !kept {
-				productIDs = append(productIDs, k.ProductID)
-				s.cache.products[k.ProductID] = nil
-			}
+		if k.ProductID > 0 && claim(s.cache.products, k.ProductID) {
+			productIDs = append(productIDs, k.ProductID)
 		}
 	}
 	err := readBatch(ctx, s.tx, deviceIDs, scanDevice, "SELECT "+deviceColumns+" FROM devices WHERE id IN (%s)",
@@ -207,6 +193,16 @@ func readBatch[T any](ctx context.Context, tx *Tx, ids []any, scan func(rowScann
 		}
 	}
 	return nil
+}
+
+// claim reports whether key is new to m, and records it as a row not read
+// yet (nil: no such row, until a read finds one).
+func claim[K comparable, V any](m map[K]*V, key K) bool {
+	if _, ok := m[key]; ok {
+		return false
+	}
+	m[key] = nil
+	return true
 }
 
 // cached returns the row of key in m, read with read the first time; nil
