@@ -27,11 +27,10 @@ const (
 
 // checkpointer runs SQLite's checkpoints off the writer's path.
 type checkpointer struct {
-	conn   *sql.DB
-	logger *slog.Logger
-	kick   chan struct{}
-	stop   chan struct{}
-	done   chan struct{}
+	conn *sql.DB
+	kick chan struct{}
+	stop chan struct{}
+	done chan struct{}
 
 	closeOnce sync.Once
 	closeErr  error
@@ -43,7 +42,7 @@ func startCheckpointer(driverDSN string) (*checkpointer, error) {
 		return nil, fmt.Errorf("open sqlite checkpointer: %w", err)
 	}
 	conn.SetMaxOpenConns(1)
-	c := &checkpointer{conn: conn, logger: slog.Default(), kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	c := &checkpointer{conn: conn, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go c.loop()
 	return c, nil
 }
@@ -70,7 +69,7 @@ func (c *checkpointer) loop() {
 		case <-time.After(checkpointDelay):
 		}
 		if err := c.checkpoint(context.Background()); err != nil {
-			c.logger.Warn("sqlite checkpoint", "err", err)
+			slog.Warn("sqlite checkpoint", "err", err)
 		}
 	}
 }

@@ -46,6 +46,23 @@ func (s *scanner) connect(addr string) error {
 	return nil
 }
 
+// connectAll connects every scanner to the broker at addr.
+func connectAll(scanners []*scanner, addr string) error {
+	for _, s := range scanners {
+		if err := s.connect(addr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// disconnectAll closes every scanner's connection.
+func disconnectAll(scanners []*scanner) {
+	for _, s := range scanners {
+		s.client.Disconnect(0)
+	}
+}
+
 // scan sends one scan and waits for its ack; it returns the round trip.
 func (s *scanner) scan() (time.Duration, error) {
 	s.seq++

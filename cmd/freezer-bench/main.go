@@ -125,16 +125,12 @@ func measure(s settings) ([]row, error) {
 	// alone, as against the ceiling.
 	scanners := fx.scanners[:s.Devices]
 	idle := fx.scanners[s.Devices : s.Devices+s.IdleDevices]
-	for _, sc := range append(scanners, idle...) {
-		if err := sc.connect(sys.addrs.MQTT); err != nil {
-			return nil, err
-		}
+	if err := connectAll(append(scanners, idle...), sys.addrs.MQTT); err != nil {
+		return nil, err
 	}
 	time.Sleep(2 * time.Second) // freezerd trims its memory a second after a burst of connections
 	rssDevices, _ := sys.rssMB()
-	for _, sc := range idle {
-		sc.client.Disconnect(0)
-	}
+	disconnectAll(idle)
 	time.Sleep(2 * time.Second) // freezerd records each device offline
 	// The ceiling: the same scanners, by other connections, against a
 	// broker that acks without a database.
@@ -146,17 +142,15 @@ func measure(s settings) ([]row, error) {
 	echoScanners := make([]*scanner, len(scanners))
 	for i, sc := range scanners {
 		echoScanners[i] = &scanner{id: sc.id, password: sc.password, productID: sc.productID}
-		if err := echoScanners[i].connect(echo.addrs.MQTT); err != nil {
-			return nil, err
-		}
+	}
+	if err := connectAll(echoScanners, echo.addrs.MQTT); err != nil {
+		return nil, err
 	}
 	pipeline, ceiling, pipelineCPU, ceilingCPU, err := pipelineAndCeiling(sys, echo, scanners, echoScanners, s.Duration)
 	if err != nil {
 		return nil, err
 	}
-	for _, sc := range echoScanners {
-		sc.client.Disconnect(0)
-	}
+	disconnectAll(echoScanners)
 	echo.stop()
 	steady, err := openLoop(scanners, s.Duration, 1000)
 	if err != nil {
@@ -176,9 +170,7 @@ func measure(s settings) ([]row, error) {
 		return nil, err
 	}
 	rssREST, _ := sys.rssMB()
-	for _, sc := range scanners {
-		sc.client.Disconnect(0)
-	}
+	disconnectAll(scanners)
 	sys.stop()
 
 	ratio := pipeline.PerSecond() / ceiling.PerSecond()
@@ -286,12 +278,10 @@ func measureMySQL(s settings) (loadResult, error) {
 	}
 	defer sys.stop()
 	scanners := fx.scanners[:s.Devices]
-	for _, sc := range scanners {
-		if err := sc.connect(sys.addrs.MQTT); err != nil {
-			return loadResult{}, err
-		}
-		defer sc.client.Disconnect(0)
+	if err := connectAll(scanners, sys.addrs.MQTT); err != nil {
+		return loadResult{}, err
 	}
+	defer disconnectAll(scanners)
 	return closedLoop(scanners, s.Duration)
 }
 
