@@ -187,24 +187,6 @@ func resolveTypes(doc *freezer.HouseholdExport, types []*freezer.ProductType) (m
 	return ids, nil
 }
 
-// loadProductTypes returns every product type, ordered by id.
-func loadProductTypes(ctx context.Context, q querier) ([]*freezer.ProductType, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, name_en, name_fr FROM product_types ORDER BY id`)
-	if err != nil {
-		return nil, translateError(err)
-	}
-	defer rows.Close()
-	var list []*freezer.ProductType
-	for rows.Next() {
-		var t freezer.ProductType
-		if err := rows.Scan(&t.ID, &t.NameEN, &t.NameFR); err != nil {
-			return nil, translateError(err)
-		}
-		list = append(list, &t)
-	}
-	return list, translateError(rows.Err())
-}
-
 // utcPtr returns a copy of *t in UTC, or nil.
 func utcPtr(t *time.Time) *time.Time {
 	if t == nil {

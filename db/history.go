@@ -31,25 +31,20 @@ func (db *DB) FindEvents(ctx context.Context, filter freezer.EventFilter) ([]*fr
 	if filter.BeforeID > 0 {
 		where, args = append(where, "id < ?"), append(args, filter.BeforeID)
 	}
-	rows, err := db.read.QueryContext(ctx, "SELECT "+historyColumns+" FROM history WHERE "+strings.Join(where, " AND ")+
+	return queryAll(ctx, db.read, scanHistoryEvent, "SELECT "+historyColumns+" FROM history WHERE "+strings.Join(where, " AND ")+
 		" ORDER BY id DESC"+limitClause(0, filter.Limit), args...)
-	if err != nil {
-		return nil, translateError(err)
+}
+
+func scanHistoryEvent(row rowScanner) (*freezer.HistoryEvent, error) {
+	var e freezer.HistoryEvent
+	var productID sql.NullInt64
+	if err := row.Scan(&e.ID, &e.HouseholdID, &productID, &e.Actor, &e.Action, &e.Summary, &e.CreatedAt); err != nil {
+		return nil, err
 	}
-	defer rows.Close()
-	var list []*freezer.HistoryEvent
-	for rows.Next() {
-		var e freezer.HistoryEvent
-		var productID sql.NullInt64
-		if err := rows.Scan(&e.ID, &e.HouseholdID, &productID, &e.Actor, &e.Action, &e.Summary, &e.CreatedAt); err != nil {
-			return nil, translateError(err)
-		}
-		if productID.Valid {
-			e.ProductID = &productID.Int64
-		}
-		list = append(list, &e)
+	if productID.Valid {
+		e.ProductID = &productID.Int64
 	}
-	return list, translateError(rows.Err())
+	return &e, nil
 }
 
 // maxSummaryLength bounds a history summary, in characters: two product

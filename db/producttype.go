@@ -12,20 +12,22 @@ var _ freezer.ProductTypeService = (*DB)(nil)
 
 // FindProductTypes returns every product type, ordered by id.
 func (db *DB) FindProductTypes(ctx context.Context) ([]*freezer.ProductType, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, name_en, name_fr FROM product_types ORDER BY id`)
-	if err != nil {
-		return nil, translateError(err)
+	return loadProductTypes(ctx, db.read)
+}
+
+// loadProductTypes returns every product type, ordered by id.
+func loadProductTypes(ctx context.Context, q querier) ([]*freezer.ProductType, error) {
+	return queryAll(ctx, q, scanProductType, `SELECT `+productTypeColumns+` FROM product_types ORDER BY id`)
+}
+
+const productTypeColumns = "id, name_en, name_fr"
+
+func scanProductType(row rowScanner) (*freezer.ProductType, error) {
+	var t freezer.ProductType
+	if err := row.Scan(&t.ID, &t.NameEN, &t.NameFR); err != nil {
+		return nil, err
 	}
-	defer rows.Close()
-	var list []*freezer.ProductType
-	for rows.Next() {
-		var t freezer.ProductType
-		if err := rows.Scan(&t.ID, &t.NameEN, &t.NameFR); err != nil {
-			return nil, translateError(err)
-		}
-		list = append(list, &t)
-	}
-	return list, translateError(rows.Err())
+	return &t, nil
 }
 
 // FindProductTypeByID returns one product type (ENOTFOUND).
@@ -34,12 +36,11 @@ func (db *DB) FindProductTypeByID(ctx context.Context, id int64) (*freezer.Produ
 }
 
 func findProductTypeByID(ctx context.Context, q querier, id int64) (*freezer.ProductType, error) {
-	var t freezer.ProductType
-	err := q.QueryRowContext(ctx, `SELECT id, name_en, name_fr FROM product_types WHERE id = ?`, id).Scan(&t.ID, &t.NameEN, &t.NameFR)
+	t, err := scanProductType(q.QueryRowContext(ctx, `SELECT `+productTypeColumns+` FROM product_types WHERE id = ?`, id))
 	if err != nil {
 		return nil, notFound(err, "Product type %d not found.", id)
 	}
-	return &t, nil
+	return t, nil
 }
 
 // CreateProductType adds a type; t.ID may be preset to keep an imported id.
