@@ -4,7 +4,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,29 +11,12 @@ import (
 	"github.com/freezer-manager/freezer/internal/testdb"
 )
 
-// clock is a time source that the test advances.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: testdb.Now} } // 12:00:00, the start of a minute window
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// newClock returns a clock the test advances, at 12:00:00: the start of a minute window.
+func newClock() *testdb.Clock { return testdb.NewClock(testdb.Now) }
 
 // limitedHarness serves a SQLite store with the clock clk, the rate limit
 // limit (nil: the default, 100 a minute and 24000 a day) and trusted proxies.
-func limitedHarness(t *testing.T, clk *clock, limit *api.RateLimit, trusted ...string) *harness {
+func limitedHarness(t *testing.T, clk *testdb.Clock, limit *api.RateLimit, trusted ...string) *harness {
 	t.Helper()
 	var nets []*net.IPNet
 	for _, cidr := range trusted {

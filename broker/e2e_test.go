@@ -28,31 +28,13 @@ var topics = devices.Topics{Root: devices.DefaultRoot}
 // sys acts as the server itself.
 var sys = freezer.SystemContext(context.Background())
 
-// clock is the settable clock that the hub and the store share.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // env is a running broker and hub on a real database, with one household.
 type env struct {
 	store     *db.DB
 	raw       *sql.DB // the same database around the store, for counting scan events
 	broker    *broker.Broker
 	hub       *hub.Hub
-	clock     *clock
+	clock     *testdb.Clock
 	household int64
 	user      *freezer.User
 	freezer   *freezer.Freezer
@@ -60,7 +42,7 @@ type env struct {
 
 func newEnv(t *testing.T, store *db.DB) *env {
 	t.Helper()
-	clk := &clock{now: testdb.Now}
+	clk := testdb.NewClock(testdb.Now)
 	store.Now = clk.Now // before any goroutine uses the store
 	reg, err := store.RegisterUser(sys, freezer.Registration{Email: fmt.Sprintf("u%d@example.com", time.Now().UnixNano()), Password: "password1"})
 	if err != nil {

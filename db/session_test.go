@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,28 +14,11 @@ import (
 	"github.com/freezer-manager/freezer/internal/testdb"
 )
 
-// movableClock is a store clock that a test moves forward.
-type movableClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func useMovableClock(store *db.DB) *movableClock {
-	c := &movableClock{now: testdb.Now}
+// useMovableClock gives store a clock that the test moves forward.
+func useMovableClock(store *db.DB) *testdb.Clock {
+	c := testdb.NewClock(testdb.Now)
 	store.Now = c.Now
 	return c
-}
-
-func (c *movableClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *movableClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // MustCreateSession signs r in and returns the session and its secret.

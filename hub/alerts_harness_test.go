@@ -25,26 +25,6 @@ import (
 
 var testTopics = devices.Topics{Root: devices.DefaultRoot}
 
-// testClock is a settable clock shared by the store and the job.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t
-	c.mu.Unlock()
-}
-
-func (c *testClock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
-
 // busMsg is one message published on a testBus.
 type busMsg struct {
 	Topic   string
@@ -161,7 +141,7 @@ func topicMatches(filter, topic string) bool {
 type alertEnv struct {
 	dsn     string
 	store   *db.DB
-	clock   *testClock
+	clock   *testdb.Clock
 	user    *freezer.RegisteredUser
 	ctx     context.Context // acts as the user
 	freezer *freezer.Freezer
@@ -172,7 +152,7 @@ var sysCtx = freezer.SystemContext(context.Background())
 // newAlertEnv opens a migrated database at dsn whose clock starts at now.
 func newAlertEnv(t *testing.T, dsn string, now time.Time) *alertEnv {
 	t.Helper()
-	e := &alertEnv{dsn: dsn, clock: &testClock{now: now}}
+	e := &alertEnv{dsn: dsn, clock: testdb.NewClock(now)}
 	e.store = e.open(t)
 	r, err := e.store.RegisterUser(sysCtx, freezer.Registration{Email: "ann@example.com", Password: "correct horse battery"})
 	if err != nil {

@@ -22,24 +22,6 @@ import (
 
 var topics = devices.Topics{Root: devices.DefaultRoot}
 
-// clock is a settable clock shared by the hub and the store.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // published is one message the hub sent.
 type published struct {
 	topic   string
@@ -132,7 +114,7 @@ func (b *fakeBus) all() []published {
 type fixture struct {
 	store   *db.DB
 	raw     *sql.DB
-	clock   *clock
+	clock   *testdb.Clock
 	bus     *fakeBus
 	hub     *hub.Hub
 	house   int64
@@ -147,7 +129,7 @@ func eachDB(t *testing.T, fn func(t *testing.T, fx *fixture)) {
 	t.Helper()
 	testdb.Dialects(t, func(t *testing.T, dsn string) {
 		store := testdb.MustOpen(t, dsn)
-		clk := &clock{now: testdb.Now}
+		clk := testdb.NewClock(testdb.Now)
 		store.Now = clk.Now // set before any goroutine uses the store
 		dialect, driverDSN, err := db.ParseDSN(dsn)
 		if err != nil {
