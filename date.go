@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -64,7 +65,22 @@ func (d Date) String() string {
 	if d.IsZero() {
 		return ""
 	}
-	return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
+	b := make([]byte, 0, len(DateLayout))
+	b = appendPadded(b, d.Year, 4)
+	b = appendPadded(append(b, '-'), int(d.Month), 2)
+	b = appendPadded(append(b, '-'), d.Day, 2)
+	return string(b)
+}
+
+// appendPadded appends n in decimal, with leading zeros up to width digits.
+func appendPadded(b []byte, n, width int) []byte {
+	for limit := 10; width > 1; width-- {
+		if n < limit && n >= 0 {
+			b = append(b, '0')
+		}
+		limit *= 10
+	}
+	return strconv.AppendInt(b, int64(n), 10)
 }
 
 // Compare returns -1, 0 or +1 as d is before, equal to or after o.

@@ -129,6 +129,8 @@ func TestDateString(t *testing.T) {
 		{desc: "zero date is empty", in: freezer.Date{}, want: ""},
 		{desc: "padded month and day", in: freezer.Date{Year: 2018, Month: time.March, Day: 4}, want: "2018-03-04"},
 		{desc: "padded year", in: freezer.Date{Year: 987, Month: time.December, Day: 25}, want: "0987-12-25"},
+		{desc: "one-digit year", in: freezer.Date{Year: 5, Month: time.October, Day: 31}, want: "0005-10-31"},
+		{desc: "five-digit year", in: freezer.Date{Year: 12345, Month: time.January, Day: 10}, want: "12345-01-10"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
