@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
-
 	"github.com/freezer-manager/freezer/devices"
 	"github.com/freezer-manager/freezer/labels"
 )
@@ -19,8 +17,7 @@ import (
 type scanner struct {
 	id, password string
 	productID    int64
-	client       paho.Client
-	acks         chan devices.Ack
+	conn         *mqttConn
 	seq          int
 }
 
@@ -28,21 +25,15 @@ var topics = devices.Topics{Root: devices.DefaultRoot}
 
 // connect opens the scanner's MQTT connection and subscribes to its acks.
 func (s *scanner) connect(addr string) error {
-	s.acks = make(chan devices.Ack, 16)
-	opts := paho.NewClientOptions().AddBroker("tcp://" + addr).SetClientID(s.id).SetUsername(s.id).SetPassword(s.password).
-		SetAutoReconnect(false).SetConnectTimeout(30 * time.Second).SetOrderMatters(false)
-	s.client = paho.NewClient(opts)
-	if tok := s.client.Connect(); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
-		return fmt.Errorf("connect %s: %v", s.id, tok.Error())
+	conn, err := dialMQTT(addr, s.id, s.password)
+	if err != nil {
+		return err
 	}
-	tok := s.client.Subscribe(topics.Ack(s.id), 1, func(_ paho.Client, m paho.Message) {
-		if a, err := devices.DecodeAck(m.Payload()); err == nil {
-			s.acks <- a
-		}
-	})
-	if !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
-		return fmt.Errorf("subscribe %s: %v", s.id, tok.Error())
+	if err := conn.subscribe(topics.Ack(s.id)); err != nil {
+		conn.close()
+		return fmt.Errorf("scanner %s: %w", s.id, err)
 	}
+	s.conn = conn
 	return nil
 }
 
@@ -59,7 +50,7 @@ func connectAll(scanners []*scanner, addr string) error {
 // disconnectAll closes every scanner's connection.
 func disconnectAll(scanners []*scanner) {
 	for _, s := range scanners {
-		s.client.Disconnect(0)
+		s.conn.close()
 	}
 }
 
@@ -73,20 +64,22 @@ func (s *scanner) scan() (time.Duration, error) {
 	id := fmt.Sprintf("%s-%d", s.id, s.seq)
 	payload, _ := json.Marshal(devices.ScanMessage{ID: id, Code: labels.ProductCode(s.productID), Mode: mode})
 	start := time.Now()
-	s.client.Publish(topics.Scan(s.id), 1, false, payload)
-	deadline := time.After(30 * time.Second)
+	if err := s.conn.publish(topics.Scan(s.id), payload); err != nil {
+		return 0, fmt.Errorf("scan %s: %w", id, err)
+	}
 	for {
-		select {
-		case a := <-s.acks:
-			if a.ID == id {
-				if a.Status != "ok" && a.Status != "already" {
-					return 0, fmt.Errorf("scan %s: ack %+v", id, a)
-				}
-				return time.Since(start), nil
-			}
-		case <-deadline:
-			return 0, fmt.Errorf("scan %s: no ack within 30s", id)
+		payload, err := s.conn.nextPublish(30 * time.Second)
+		if err != nil {
+			return 0, fmt.Errorf("scan %s: no ack: %w", id, err)
 		}
+		a, err := devices.DecodeAck(payload)
+		if err != nil || a.ID != id {
+			continue
+		}
+		if a.Status != "ok" && a.Status != "already" {
+			return 0, fmt.Errorf("scan %s: ack %+v", id, a)
+		}
+		return time.Since(start), nil
 	}
 }
 
