@@ -20,7 +20,11 @@ import (
 // log starts over only once all of it was copied.
 const (
 	// checkpointDelay gathers the commits of a moment into one checkpoint.
-	checkpointDelay = 100 * time.Millisecond
+	// It is short because a checkpoint's fsync holds up the writer's log
+	// writes for as long as it flushes: at 1000 scans/s, p99 was 9-22 ms
+	// with 100 ms, 54 ms with 1 s, 8-10 ms with 25 ms on the development
+	// machine.
+	checkpointDelay = 25 * time.Millisecond
 	// walRestartPages is the log size at which the writer checkpoints.
 	walRestartPages = 4000
 )
