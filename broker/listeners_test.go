@@ -19,6 +19,7 @@ import (
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/broker"
 	"github.com/freezer-manager/freezer/devices"
+	"github.com/freezer-manager/freezer/internal/testnet"
 )
 
 // oneDevice lets in the scanner "scanner-tls" with the password "secret".
@@ -54,21 +55,11 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // TestTLSAndWebSocketListeners: a device reaches the broker over TLS and
 // over WebSocket, authenticates, and receives what is published to it.
 func TestTLSAndWebSocketListeners(t *testing.T) {
 	cert, pool := selfSigned(t)
-	b, err := broker.New(broker.Config{TLSAddr: "127.0.0.1:0", WebSocketAddr: freeAddr(t),
+	b, err := broker.New(broker.Config{TLSAddr: "127.0.0.1:0", WebSocketAddr: testnet.FreeAddr(t),
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}, oneDevice{}, nil)
 	if err != nil {
 		t.Fatal(err)

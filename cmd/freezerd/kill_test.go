@@ -19,6 +19,7 @@ import (
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/db"
 	"github.com/freezer-manager/freezer/devices"
+	"github.com/freezer-manager/freezer/internal/testnet"
 	"github.com/freezer-manager/freezer/labels"
 )
 
@@ -64,7 +65,7 @@ func TestKilledDuringScanStream(t *testing.T) {
 	}
 	store.Close()
 
-	mqttAddr, httpAddr := freeLoopback(t), freeLoopback(t)
+	mqttAddr, httpAddr := testnet.FreeAddr(t), testnet.FreeAddr(t)
 	start := func() *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "serve", "--db", dsn, "--http-addr", httpAddr, "--mqtt-addr", mqttAddr, "--log-level", "error")
 		cmd.Env = append(os.Environ(), "FREEZERD_TEST_MAIN=1")
@@ -186,15 +187,4 @@ func TestKilledDuringScanStream(t *testing.T) {
 			t.Errorf("device %s: %d scan events for %d ids, want %d, once each", d.id, events, ids, perDevice)
 		}
 	}
-}
-
-// freeLoopback returns a loopback address with a port free right now.
-func freeLoopback(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/freezer-manager/freezer/internal/testnet"
 )
 
 // EnvRequireMosquitto set to "1" turns a missing mosquitto binary into a failure.
@@ -33,9 +35,10 @@ func StartMosquitto(tb testing.TB) string {
 		}
 		tb.Skip("mosquitto not installed (Debian package mosquitto): external-broker test skipped")
 	}
-	port := freePort(tb)
+	addr := testnet.FreeAddr(tb)
+	_, port, _ := net.SplitHostPort(addr)
 	conf := filepath.Join(tb.TempDir(), "mosquitto.conf")
-	content := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nmax_queued_messages 100000\n", port)
+	content := fmt.Sprintf("listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nmax_queued_messages 100000\n", port)
 	if err := os.WriteFile(conf, []byte(content), 0o600); err != nil {
 		tb.Fatal(err)
 	}
@@ -47,7 +50,6 @@ func StartMosquitto(tb testing.TB) string {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	})
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
@@ -60,14 +62,4 @@ func StartMosquitto(tb testing.TB) string {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-func freePort(tb testing.TB) int {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
