@@ -320,17 +320,9 @@ func (s *scanTx) insertEvents(ctx context.Context, events ...*freezer.ScanEvent)
 }
 
 func (s *scanTx) FindDevice(ctx context.Context, id string) (*freezer.Device, error) {
-	d, err := cached(s.cache.devices, s.tx.db.foldKey(id), func() (*freezer.Device, error) {
+	return cached(s.cache.devices, s.tx.db.foldKey(id), func() (*freezer.Device, error) {
 		return findDeviceByID(freezer.SystemContext(ctx), s.tx, id)
-	})
-	if err != nil {
-		return nil, err
-	}
-	if d == nil {
-		return nil, freezer.Errorf(freezer.ENOTFOUND, "Device %q not found.", id)
-	}
-	found := *d
-	return &found, nil
+	}, func() error { return freezer.Errorf(freezer.ENOTFOUND, "Device %q not found.", id) })
 }
 
 func (s *scanTx) SetDeviceScanState(ctx context.Context, id, mode string, movingProductID int64) error {
@@ -350,16 +342,12 @@ func (s *scanTx) SetDeviceScanState(ctx context.Context, id, mode string, moving
 func (s *scanTx) FindProduct(ctx context.Context, id int64) (*freezer.Product, error) {
 	p, err := cached(s.cache.products, id, func() (*freezer.Product, error) {
 		return findProductByID(freezer.SystemContext(ctx), s.tx, id)
-	})
+	}, func() error { return freezer.Errorf(freezer.ENOTFOUND, "Product %d not found.", id) })
 	if err != nil {
 		return nil, err
 	}
-	if p == nil {
-		return nil, freezer.Errorf(freezer.ENOTFOUND, "Product %d not found.", id)
-	}
 	s.remember(p)
-	found := *p
-	return &found, nil
+	return p, nil
 }
 
 func (s *scanTx) FindOldestInsideByBarcode(ctx context.Context, householdID int64, barcode string, preferFreezer int64) (*freezer.Product, error) {
@@ -376,17 +364,9 @@ func (s *scanTx) FindOldestInsideByBarcode(ctx context.Context, householdID int6
 }
 
 func (s *scanTx) FindFreezer(ctx context.Context, id int64) (*freezer.Freezer, error) {
-	f, err := cached(s.cache.freezers, id, func() (*freezer.Freezer, error) {
+	return cached(s.cache.freezers, id, func() (*freezer.Freezer, error) {
 		return findFreezerByID(freezer.SystemContext(ctx), s.tx, id, false)
-	})
-	if err != nil {
-		return nil, err
-	}
-	if f == nil {
-		return nil, freezer.Errorf(freezer.ENOTFOUND, "Freezer %d not found.", id)
-	}
-	found := *f
-	return &found, nil
+	}, func() error { return freezer.Errorf(freezer.ENOTFOUND, "Freezer %d not found.", id) })
 }
 
 func (s *scanTx) NextFreeSlot(ctx context.Context, freezerID int64, box int) (int, error) {

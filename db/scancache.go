@@ -205,21 +205,26 @@ func claim[K comparable, V any](m map[K]*V, key K) bool {
 	return true
 }
 
-// cached returns the row of key in m, read with read the first time; nil
-// when there is no such row (read returned ENOTFOUND), which is kept too.
-func cached[K comparable, V any](m map[K]*V, key K, read func() (*V, error)) (*V, error) {
-	if v, ok := m[key]; ok {
-		return v, nil
-	}
-	v, err := read()
-	if err != nil {
-		if freezer.ErrorCode(err) != freezer.ENOTFOUND {
-			return nil, err
+// cached returns a copy of the row of key in m, read with read the first
+// time, or the error notFound makes when there is no such row (read
+// returned ENOTFOUND, which is kept too).
+func cached[K comparable, V any](m map[K]*V, key K, read func() (*V, error), notFound func() error) (*V, error) {
+	v, ok := m[key]
+	if !ok {
+		var err error
+		if v, err = read(); err != nil {
+			if freezer.ErrorCode(err) != freezer.ENOTFOUND {
+				return nil, err
+			}
+			v = nil
 		}
-		v = nil
+		m[key] = v
 	}
-	m[key] = v
-	return v, nil
+	if v == nil {
+		return nil, notFound()
+	}
+	found := *v
+	return &found, nil
 }
 
 // padArgs returns args lengthened to n by repeating its last value.
