@@ -612,8 +612,10 @@ func TestIgnoresOtherTopics(t *testing.T) {
 		if done.Load() != 4 {
 			t.Errorf("%d of 4 messages acknowledged", done.Load())
 		}
-		// A scan afterwards is the first thing published.
+		// A scan afterwards is the first thing published. Its mode goes out
+		// right after its ack, which scanOne returns as soon as it sees.
 		a := fx.scanOne(t, fx.dev.ID, scanPayload("x", "FZ-C-IN", ""))
+		waitFor(t, "the mode message", func() bool { return fx.bus.count(topics.SetMode(fx.dev.ID)) > 0 })
 		if a.Status != freezer.ScanOK || len(fx.bus.all()) != 2 { // its ack and its mode
 			t.Errorf("ack %+v, published %+v", a, fx.bus.all())
 		}
