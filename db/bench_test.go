@@ -140,3 +140,64 @@ func BenchmarkScanBatch(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perBatch), "ns/scan")
 	})
 }
+
+// BenchmarkProductHistory measures reading one product's change log, newest
+// first, in a household whose log holds 100 000 scans of 1000 products.
+func BenchmarkProductHistory(b *testing.B) {
+	benchDialects(b, func(b *testing.B, store *db.DB) {
+		alice := MustRegister(b, store, "alice@example.com")
+		ctx := regCtx(alice)
+		f := MustCreateFreezer(b, store, alice, "Bench", freezer.MaxBoxes)
+		const products, scans = 1000, 100_000
+		ids := make([]int64, products)
+		for i := range ids {
+			ids[i] = MustCreateProduct(b, ctx, store, newProduct(f, i%f.NumberBoxes+1, 0)).ID
+		}
+		device, _ := mustCreateDevice(b, store, alice, nil)
+		mustScanRoundRobin(b, store, device.ID, ids, scans)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := range b.N {
+			id := ids[i*7919%products]
+			list, err := store.FindEvents(ctx, freezer.EventFilter{ProductID: &id, Limit: 50})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(list) != 50 {
+				b.Fatalf("product %d: %d history entries, want 50", id, len(list))
+			}
+		}
+	})
+}
+
+// mustScanRoundRobin takes out and puts back the products in turn, n scans
+// of deviceID in all, in batches as the hub commits them.
+func mustScanRoundRobin(tb testing.TB, store *db.DB, deviceID string, ids []int64, n int) {
+	tb.Helper()
+	const perBatch = 256
+	for done := 0; done < n; done += perBatch {
+		keys := make([]freezer.ScanKey, min(perBatch, n-done))
+		for i := range keys {
+			keys[i] = freezer.ScanKey{DeviceID: deviceID, MsgID: fmt.Sprint(done + i), ProductID: ids[(done+i)%len(ids)]}
+		}
+		errs, err := store.RunScans(context.Background(), keys, func(ctx context.Context, tx freezer.ScanTx, i int) error {
+			p, err := tx.FindProduct(ctx, keys[i].ProductID)
+			if err != nil {
+				return err
+			}
+			if p.DateOut.IsZero() {
+				p.DateOut = tx.Today()
+			} else {
+				p.DateOut = freezer.Date{}
+			}
+			if err := tx.MoveProduct(ctx, p); err != nil {
+				return err
+			}
+			return tx.InsertScanEvent(ctx, &freezer.ScanEvent{DeviceID: deviceID, MsgID: keys[i].MsgID, Code: "FZ-I-1",
+				Mode: freezer.ModeOut, Op: freezer.OpOut, Status: freezer.ScanOK, ProductID: &p.ID, Product: p.Name})
+		})
+		if err := errors.Join(append(errs, err)...); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
