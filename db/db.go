@@ -126,13 +126,36 @@ type Tx struct {
 	now time.Time
 
 	scanBatch bool // a RunScans batch, which keeps what it read (see keptRows)
+
+	// The transaction's own handles of the prepared statements it ran, by
+	// statement: a batch runs the same few statements many times, and each
+	// handle database/sql makes costs allocations.
+	stmts map[*sql.Stmt]*sql.Stmt
+}
+
+// stmt returns the transaction's handle of the prepared statement of query,
+// or nil when it is not prepared.
+func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	prepared := tx.db.stmts.get(query)
+	if prepared == nil {
+		return nil
+	}
+	if own, ok := tx.stmts[prepared]; ok {
+		return own
+	}
+	own := tx.StmtContext(ctx, prepared)
+	if tx.stmts == nil {
+		tx.stmts = make(map[*sql.Stmt]*sql.Stmt)
+	}
+	tx.stmts[prepared] = own
+	return own
 }
 
 // ExecContext runs a statement in the transaction, prepared once.
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	ctx = tx.statementContext(ctx)
-	if stmt := tx.db.stmts.get(query); stmt != nil {
-		return tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	if stmt := tx.stmt(ctx, query); stmt != nil {
+		return stmt.ExecContext(ctx, args...)
 	}
 	return tx.Tx.ExecContext(ctx, query, args...)
 }
@@ -140,8 +163,8 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 // QueryContext runs a query in the transaction, prepared once.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	ctx = tx.statementContext(ctx)
-	if stmt := tx.db.stmts.get(query); stmt != nil {
-		return tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+	if stmt := tx.stmt(ctx, query); stmt != nil {
+		return stmt.QueryContext(ctx, args...)
 	}
 	return tx.Tx.QueryContext(ctx, query, args...)
 }
@@ -149,8 +172,8 @@ func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql
 // QueryRowContext runs a one-row query in the transaction, prepared once.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	ctx = tx.statementContext(ctx)
-	if stmt := tx.db.stmts.get(query); stmt != nil {
-		return tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+	if stmt := tx.stmt(ctx, query); stmt != nil {
+		return stmt.QueryRowContext(ctx, args...)
 	}
 	return tx.Tx.QueryRowContext(ctx, query, args...)
 }
