@@ -185,15 +185,21 @@ func (s *scanTx) FindScanEvent(ctx context.Context, deviceID, msgID string) (*fr
 	if e, ok := s.cache.events[key]; ok {
 		return e, nil
 	}
-	e, err := scanScanEvent(s.tx.QueryRowContext(ctx, "SELECT "+scanEventColumns+" FROM scan_events WHERE device_id = ? AND msg_id = ?", deviceID, msgID))
-	if err == sql.ErrNoRows {
-		e, err = nil, nil
-	}
+	e, err := s.queryEvent(ctx, "SELECT "+scanEventColumns+" FROM scan_events WHERE device_id = ? AND msg_id = ?", deviceID, msgID)
 	if err != nil {
-		return nil, translateError(err)
+		return nil, err
 	}
 	s.cache.events[key] = e
 	return e, nil
+}
+
+// queryEvent returns the event query selects, or nil when it selects none.
+func (s *scanTx) queryEvent(ctx context.Context, query string, args ...any) (*freezer.ScanEvent, error) {
+	e, err := scanScanEvent(s.tx.QueryRowContext(ctx, query, args...))
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	return e, translateError(err)
 }
 
 func (s *scanTx) FindRecentScan(ctx context.Context, deviceID, code string, since time.Time) (*freezer.ScanEvent, error) {
@@ -231,11 +237,7 @@ func (s *scanTx) findRecentEvent(ctx context.Context, deviceID string, since tim
 		query = "SELECT " + scanEventColumns + " FROM scan_events WHERE device_id = ? AND created_at >= ? AND " + cond + order + " LIMIT 1"
 		args = append([]any{deviceID, since.UTC()}, condArgs...)
 	}
-	e, err := scanScanEvent(s.tx.QueryRowContext(ctx, query, args...))
-	if err == sql.ErrNoRows {
-		return nil, nil
-	}
-	return e, translateError(err)
+	return s.queryEvent(ctx, query, args...)
 }
 
 func (s *scanTx) MarkUndone(ctx context.Context, eventID int64) error {
