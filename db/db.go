@@ -128,26 +128,26 @@ type Tx struct {
 	scanBatch bool // a RunScans batch, which keeps what it read (see keptRows)
 
 	// The transaction's own handles of the prepared statements it ran, by
-	// statement: a batch runs the same few statements many times, and each
+	// query: a batch runs the same few statements many times, and each
 	// handle database/sql makes costs allocations.
-	stmts map[*sql.Stmt]*sql.Stmt
+	stmts map[string]*sql.Stmt
 }
 
 // stmt returns the transaction's handle of the prepared statement of query,
 // or nil when it is not prepared.
 func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if own, ok := tx.stmts[query]; ok {
+		return own
+	}
 	prepared := tx.db.stmts.get(query)
 	if prepared == nil {
 		return nil
 	}
-	if own, ok := tx.stmts[prepared]; ok {
-		return own
-	}
 	own := tx.StmtContext(ctx, prepared)
 	if tx.stmts == nil {
-		tx.stmts = make(map[*sql.Stmt]*sql.Stmt)
+		tx.stmts = make(map[string]*sql.Stmt)
 	}
-	tx.stmts[prepared] = own
+	tx.stmts[query] = own
 	return own
 }
 
