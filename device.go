@@ -156,8 +156,6 @@ func PlaceOf(p *Product) ProductPlace {
 // transaction that also records its ScanEvent. It acts as the server itself:
 // the caller checks that a device touches only its own household.
 type ScanTx interface {
-	// Today returns the current calendar day.
-	Today() Date
 	// FindScanEvent returns the event of (deviceID, msgID), or nil.
 	FindScanEvent(ctx context.Context, deviceID, msgID string) (*ScanEvent, error)
 	// FindRecentScan returns the device's latest event for code at or after since, or nil.
@@ -182,11 +180,17 @@ type ScanTx interface {
 	FindOldestInsideByBarcode(ctx context.Context, householdID int64, barcode string, preferFreezer int64) (*Product, error)
 	// FindFreezer returns a freezer of any household (ENOTFOUND).
 	FindFreezer(ctx context.Context, id int64) (*Freezer, error)
-	// NextFreeSlot returns the smallest free slot of a box.
-	NextFreeSlot(ctx context.Context, freezerID int64, box int) (int, error)
-	// MoveProduct stores p's new place and date_out, bumping its version
-	// (ECONFLICT when another product is inside at that slot).
-	MoveProduct(ctx context.Context, p *Product) error
+	// TakeOut, PutBack, Move and Restore are the operations of
+	// ProductLife for a scan, on the store's today, acting as the system:
+	// each applies its rule and writes the product under the version it
+	// read. Refused (see ErrorReason: ReasonAlreadyOut, …), they return
+	// the product as stored, or nil when there is none.
+	TakeOut(ctx context.Context, id int64) (*Product, error)
+	PutBack(ctx context.Context, id int64) (*Product, error)
+	Move(ctx context.Context, id int64, to Destination) (*Product, error)
+	// Restore puts a product back at the place an undone scan found it
+	// (its slot must be free).
+	Restore(ctx context.Context, id int64, place ProductPlace) (*Product, error)
 }
 
 // ScanKey names what one scan of a batch is likely to read first, so that

@@ -20,6 +20,11 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Field names the input at fault ("box", "date_in", …), when one is:
+	// clients point at it, and the legacy API picks its error text by it.
+	Field string
+	// Reason tells which rule of a product's life refused (ReasonAlreadyOut, …), when one did.
+	Reason string
 }
 
 // Error implements the error interface.
@@ -54,4 +59,29 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Internal error."
+}
+
+// fieldError returns an EINVALID *Error about field.
+func fieldError(field, format string, args ...any) *Error {
+	e := Errorf(EINVALID, format, args...)
+	e.Field = field
+	return e
+}
+
+// ErrorField returns the Field of the *Error inside err, or "".
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}
+
+// ErrorReason returns the Reason of the *Error inside err, or "".
+func ErrorReason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
 }

@@ -141,11 +141,11 @@ func (doc *HouseholdExport) Validate(today Date) error {
 		if !p.DateOut.IsZero() {
 			continue // a taken-out product may stay in a box the freezer no longer has
 		}
-		if err := ValidateBox(p.Box, f.NumberBoxes); err != nil {
+		if err := CheckBox(&Freezer{ID: f.ID, NumberBoxes: f.NumberBoxes, ArchivedAt: f.ArchivedAt}, p.Box); err != nil {
+			if f.ArchivedAt != nil {
+				return Errorf(EINVALID, "%sdate_out is required: freezer %d is archived.", at, f.ID)
+			}
 			return prefixError(at, err)
-		}
-		if f.ArchivedAt != nil {
-			return Errorf(EINVALID, "%sdate_out is required: freezer %d is archived.", at, f.ID)
 		}
 		key := place{p.FreezerID, p.Box, p.Slot}
 		if j, taken := inside[key]; taken {

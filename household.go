@@ -73,10 +73,10 @@ type HouseholdService interface {
 
 func validateName(field, name string) error {
 	if strings.TrimSpace(name) == "" {
-		return Errorf(EINVALID, "%s is required.", field)
+		return fieldError(field, "%s is required.", field)
 	}
 	if strings.ContainsAny(name, "\r\n\t") {
-		return Errorf(EINVALID, "%s must be on one line.", field)
+		return fieldError(field, "%s must be on one line.", field)
 	}
 	return validateText(field, name, MaxNameLength)
 }

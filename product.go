@@ -1,14 +1,19 @@
 package freezer
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"math"
 	"time"
 )
 
-// MaxPeriodMonths and MaxQuantity bound a product's period and quantity.
+// MaxPeriodMonths, MaxQuantity and MaxSlot bound a product's period,
+// quantity and slot number.
 const (
 	MaxPeriodMonths = 1200
 	MaxQuantity     = 10000
+	MaxSlot         = math.MaxInt32
 )
 
 // Product is one item stored in a freezer slot. It stays in the database
@@ -48,64 +53,63 @@ func (p *Product) DueSoon(today Date, dueSoonDays int) bool {
 	return p.Inside() && IsDueSoon(p.DateIn, p.PeriodMonths, today, dueSoonDays)
 }
 
-// Validate checks the product's own fields against today. The place (box
-// within the freezer, free slot) needs the database and is checked there.
+// Validate checks the product's own fields against today, in the order the
+// legacy API reports them after its own format checks: name, description,
+// place, type, dates, period, quantity, barcode. The place (box within the
+// freezer, free slot) needs the database and is checked there, first.
 func (p *Product) Validate(today Date) error {
-	if p.FreezerID <= 0 {
-		return Errorf(EINVALID, "freezer_id is required.")
-	}
-	if p.Box < 1 {
-		return Errorf(EINVALID, "box must be 1 or more.")
-	}
-	if p.Slot < 0 {
-		return Errorf(EINVALID, "slot must be 1 or more.")
-	}
 	if err := validateName("name", p.Name); err != nil {
 		return err
 	}
 	if err := validateText("description", p.Description, MaxDescriptionLength); err != nil {
 		return err
 	}
+	if p.FreezerID <= 0 {
+		return fieldError("freezer_id", "freezer_id is required.")
+	}
+	if p.Box < 1 || p.Box > MaxBoxes {
+		return fieldError("box", "box must be between 1 and %d.", MaxBoxes)
+	}
+	if p.Slot < 0 || p.Slot > MaxSlot {
+		return fieldError("slot", "slot must be between 1 and %d.", MaxSlot)
+	}
 	if p.TypeID <= 0 {
-		return Errorf(EINVALID, "type_id is required.")
+		return fieldError("type_id", "type_id is required.")
 	}
-	if p.Quantity < 0 || p.Quantity > MaxQuantity {
-		return Errorf(EINVALID, "quantity must be between 0 and %d.", MaxQuantity)
-	}
-	if p.PeriodMonths < 0 || p.PeriodMonths > MaxPeriodMonths {
-		return Errorf(EINVALID, "period_months must be between 0 and %d.", MaxPeriodMonths)
-	}
-	if err := ValidateBarcode(p.Barcode); err != nil {
+	if err := ValidateDates(p.DateIn, p.DateOut, today); err != nil {
 		return err
 	}
-	return ValidateDates(p.DateIn, p.DateOut, today)
+	if p.PeriodMonths < 0 || p.PeriodMonths > MaxPeriodMonths {
+		return fieldError("period_months", "period_months must be between 0 and %d.", MaxPeriodMonths)
+	}
+	if p.Quantity < 0 || p.Quantity > MaxQuantity {
+		return fieldError("quantity", "quantity must be between 0 and %d.", MaxQuantity)
+	}
+	return ValidateBarcode(p.Barcode)
 }
 
 // ValidateDates checks that dateIn is set and not in the future, and that
 // dateOut, when set, is neither before dateIn nor in the future.
 func ValidateDates(dateIn, dateOut, today Date) error {
 	if dateIn.IsZero() {
-		return Errorf(EINVALID, "date_in is required.")
+		return fieldError("date_in", "date_in is required.")
 	}
 	if dateIn.After(today) {
-		return Errorf(EINVALID, "date_in cannot be in the future.")
+		return fieldError("date_in", "date_in cannot be in the future (today is %s).", today)
 	}
 	if dateOut.IsZero() {
 		return nil
 	}
-	if dateOut.Before(dateIn) {
-		return Errorf(EINVALID, "date_out cannot be before date_in.")
-	}
-	if dateOut.After(today) {
-		return Errorf(EINVALID, "date_out cannot be in the future.")
-	}
-	return nil
+	return validateDateOut(dateIn, dateOut, today)
 }
 
-// ValidateBox returns EINVALID unless 1 ≤ box ≤ numberBoxes.
-func ValidateBox(box, numberBoxes int) error {
-	if box < 1 || box > numberBoxes {
-		return Errorf(EINVALID, "box must be between 1 and %d.", numberBoxes)
+// validateDateOut checks that dateOut is neither before dateIn nor in the future.
+func validateDateOut(dateIn, dateOut, today Date) error {
+	if dateOut.Before(dateIn) {
+		return fieldError("date_out", "date_out cannot be before date_in (%s).", dateIn)
+	}
+	if dateOut.After(today) {
+		return fieldError("date_out", "date_out cannot be in the future (today is %s).", today)
 	}
 	return nil
 }
@@ -116,13 +120,13 @@ func ValidateBarcode(code string) error {
 		return nil
 	}
 	if n := len(code); n != 8 && n != 12 && n != 13 {
-		return Errorf(EINVALID, "barcode must have 8, 12 or 13 digits.")
+		return fieldError("barcode", "barcode must have 8, 12 or 13 digits.")
 	}
 	sum := 0
 	for i := len(code) - 1; i >= 0; i-- {
 		c := code[i]
 		if c < '0' || c > '9' {
-			return Errorf(EINVALID, "barcode must have only digits.")
+			return fieldError("barcode", "barcode must have only digits.")
 		}
 		weight := 1
 		if (len(code)-1-i)%2 == 1 {
@@ -131,7 +135,7 @@ func ValidateBarcode(code string) error {
 		sum += int(c-'0') * weight
 	}
 	if sum%10 != 0 {
-		return Errorf(EINVALID, "barcode check digit is wrong.")
+		return fieldError("barcode", "barcode check digit is wrong.")
 	}
 	return nil
 }
@@ -187,7 +191,11 @@ func (p *Product) Stage(today Date, dueSoonDays int) string {
 }
 
 // ProductUpdate holds the fields to change; nil keeps the current value.
-// DateOut set to a zero Date puts the product back in; set to a day, takes it out.
+// DateOut set to a day takes a product inside out on that day (TakeOut's
+// rule), or corrects the day of one already out; set to the zero Date (JSON
+// null), it puts a product that is out back in (PutBack's rule: at the slot
+// given, else its own or the next free one). A change of freezer, box or
+// slot follows CheckBox and ChooseSlot.
 type ProductUpdate struct {
 	Name         *string `json:"name"`
 	Description  *string `json:"description"`
@@ -204,8 +212,47 @@ type ProductUpdate struct {
 	Version int64 `json:"version"`
 }
 
-// Apply copies the set fields of upd onto p.
-func (upd ProductUpdate) Apply(p *Product) {
+// UnmarshalJSON reads an update strictly (no unknown member); "date_out":
+// null asks to put the product back in, where a plain pointer would read it
+// as "keep".
+func (upd *ProductUpdate) UnmarshalJSON(b []byte) error {
+	type plain ProductUpdate
+	var fields struct {
+		plain
+		DateOut json.RawMessage `json:"date_out"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&fields); err != nil {
+		return err
+	}
+	*upd = ProductUpdate(fields.plain)
+	if fields.DateOut != nil {
+		var d Date
+		if err := d.UnmarshalJSON(fields.DateOut); err != nil {
+			return err
+		}
+		upd.DateOut = &d
+	}
+	return nil
+}
+
+// Placement tells what an update asks of its product's place.
+type Placement struct {
+	// Check: the place changed, or the product goes back inside, so
+	// CheckBox and ChooseSlot apply to it.
+	Check bool
+	// Fallback: a taken slot gives the next free one (a put-back that
+	// names no place).
+	Fallback bool
+}
+
+// Apply copies the set fields of upd onto p and tells how its place must be
+// checked. A date_out on a product inside takes it out on that day; on one
+// out, corrects that day; the zero Date puts one that is out back in (and is
+// nothing for one inside). The dates themselves are checked by Validate.
+func (upd ProductUpdate) Apply(p *Product) Placement {
+	before := PlaceOf(p)
 	setIf(&p.Name, upd.Name)
 	setIf(&p.Description, upd.Description)
 	setIf(&p.TypeID, upd.TypeID)
@@ -217,6 +264,10 @@ func (upd ProductUpdate) Apply(p *Product) {
 	setIf(&p.FreezerID, upd.FreezerID)
 	setIf(&p.Box, upd.Box)
 	setIf(&p.Slot, upd.Slot)
+	moved := p.FreezerID != before.FreezerID || p.Box != before.Box || p.Slot != before.Slot
+	putBack := p.Inside() && !before.DateOut.IsZero()
+	named := upd.FreezerID != nil || upd.Box != nil || upd.Slot != nil
+	return Placement{Check: moved || putBack, Fallback: putBack && !named}
 }
 
 func setIf[T any](dst *T, src *T) {
@@ -238,10 +289,12 @@ type ProductService interface {
 	// imported id (system only).
 	CreateProduct(ctx context.Context, p *Product) error
 	// UpdateProduct changes, moves, takes out or puts back a product, all
-	// at once (EINVALID, ENOTFOUND, ECONFLICT).
+	// at once, by the rules of ProductUpdate (EINVALID, ENOTFOUND, ECONFLICT).
 	UpdateProduct(ctx context.Context, id int64, upd ProductUpdate) (*Product, error)
 	// DeleteProduct removes a product record (ENOTFOUND).
 	DeleteProduct(ctx context.Context, id int64) error
+	ProductLife
+	Calendar
 }
 
 // ValidateProductName returns EINVALID for an empty, multi-line or overlong name.

@@ -22,16 +22,3 @@ func IsDueSoon(dateIn Date, periodMonths int, today Date, dueSoonDays int) bool 
 	useBy := UseBy(dateIn, periodMonths)
 	return !today.After(useBy) && !today.Before(useBy.AddDays(-dueSoonDays))
 }
-
-// NextFreeSlot returns the smallest slot number ≥ 1 that is not in taken.
-func NextFreeSlot(taken []int) int {
-	seen := make(map[int]bool, len(taken))
-	for _, s := range taken {
-		seen[s] = true
-	}
-	for slot := 1; ; slot++ {
-		if !seen[slot] {
-			return slot
-		}
-	}
-}

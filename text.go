@@ -12,14 +12,14 @@ const MaxDescriptionLength = 16000
 // newlines and tabs, and text longer than max characters.
 func validateText(field, s string, max int) error {
 	if !utf8.ValidString(s) {
-		return Errorf(EINVALID, "%s is not valid UTF-8.", field)
+		return fieldError(field, "%s is not valid UTF-8.", field)
 	}
 	if utf8.RuneCountInString(s) > max {
-		return Errorf(EINVALID, "%s is longer than %d characters.", field, max)
+		return fieldError(field, "%s is longer than %d characters.", field, max)
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' {
-			return Errorf(EINVALID, "%s contains a control character.", field)
+			return fieldError(field, "%s contains a control character.", field)
 		}
 	}
 	return nil

@@ -138,10 +138,12 @@ func TestValidateDates(t *testing.T) {
 	}
 }
 
-func TestValidateBox(t *testing.T) {
+func TestCheckBox(t *testing.T) {
+	archived := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		desc        string
 		box, number int
+		archived    *time.Time
 		code        string
 	}{
 		{desc: "first box", box: 1, number: 5},
@@ -152,10 +154,15 @@ func TestValidateBox(t *testing.T) {
 		{desc: "negative box", box: -1, number: 5, code: freezer.EINVALID},
 		{desc: "box above number", box: 6, number: 5, code: freezer.EINVALID},
 		{desc: "freezer with no box", box: 1, number: 0, code: freezer.EINVALID},
+		{desc: "archived freezer", box: 1, number: 5, archived: &archived, code: freezer.ECONFLICT},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			checkErr(t, freezer.ValidateBox(tt.box, tt.number), tt.code, "")
+			err := freezer.CheckBox(&freezer.Freezer{ID: 1, NumberBoxes: tt.number, ArchivedAt: tt.archived}, tt.box)
+			checkErr(t, err, tt.code, "")
+			if err != nil && freezer.ErrorReason(err) != freezer.ReasonBoxUnavailable {
+				t.Errorf("reason = %q, want %q", freezer.ErrorReason(err), freezer.ReasonBoxUnavailable)
+			}
 		})
 	}
 }

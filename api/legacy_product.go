@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"math"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -75,40 +76,42 @@ func (s *Server) legacyGetProducts(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// placeIsFree reports whether a product may be at (freezerID, box, slot):
-// the freezer is the caller's, the box exists, and, when inside is true
-// (a product inside, or one that moves), the freezer is in use and no
-// product other than exceptID is inside at that slot.
-func (s *Server) placeIsFree(ctx context.Context, freezerID int64, box, slot int, exceptID int64, inside bool) (bool, error) {
-	f, err := s.services.Freezers.FindFreezerByID(ctx, freezerID)
-	if freezer.ErrorCode(err) == freezer.ENOTFOUND {
-		return false, nil
-	} else if err != nil {
-		return false, err
+// The legacy API reports the first failed check in the contract's order:
+// place, type, date, period, quantity. The store checks a product in that
+// order, and names the field at fault; a field this API cannot read is sent
+// as a value that the store refuses for that same field, so that an
+// unreadable field does not hide an earlier failure.
+var (
+	unreadableDate   = freezer.Date{Year: 9999, Month: 12, Day: 31} // "in the future"
+	unreadableNumber = int64(-1)                                    // out of every range
+)
+
+// legacyNumber reads body[key] as a number of at most max, or unreadableNumber.
+func legacyNumber(body legacyBody, key string, max int64) int64 {
+	n, ok := body.number(key)
+	if !ok || n > max {
+		return unreadableNumber
 	}
-	if freezer.ValidateBox(box, f.NumberBoxes) != nil || slot < 1 {
-		return false, nil
-	}
-	if !inside {
-		return true, nil
-	}
-	if f.ArchivedAt != nil {
-		return false, nil
-	}
-	taken, err := s.services.Products.FindProducts(ctx, freezer.ProductFilter{FreezerID: &freezerID, Box: &box, Slot: &slot, Inside: &inside})
-	if err != nil {
-		return false, err
-	}
-	return len(taken) == 0 || (len(taken) == 1 && taken[0].ID == exceptID), nil
+	return n
 }
 
-// typeExists reports whether a product type id exists.
-func (s *Server) typeExists(ctx context.Context, id int64) (bool, error) {
-	_, err := s.services.Types.FindProductTypeByID(ctx, id)
-	if freezer.ErrorCode(err) == freezer.ENOTFOUND {
-		return false, nil
+// legacyDate reads body[key] as a date, or unreadableDate.
+func legacyDate(body legacyBody, key string) freezer.Date {
+	d, ok := body.date(key)
+	if !ok {
+		return unreadableDate
 	}
-	return err == nil, err
+	return d
+}
+
+// legacySlot reads prod_num: 0, which the original refused, is unreadable
+// here too (the store reads it as "the next free slot").
+func legacySlot(body legacyBody) int {
+	n := legacyNumber(body, "prod_num", freezer.MaxSlot+1)
+	if n == 0 {
+		n = unreadableNumber
+	}
+	return int(n)
 }
 
 func (s *Server) legacyAddProduct(c echo.Context) error {
@@ -128,61 +131,33 @@ func (s *Server) legacyAddProduct(c echo.Context) error {
 	if p.Description, ok = body.text("text_descr"); !ok || freezer.ValidateDescription(p.Description) != nil {
 		return errLegacy(http.StatusBadRequest, legacyBadFormat)
 	}
-
-	freezerID, ok1 := body.number("freezer_id")
-	box, ok2 := body.number("box_num")
-	slot, ok3 := body.number("prod_num")
-	if !ok1 || !ok2 || !ok3 {
-		return errLegacy(http.StatusBadRequest, legacyBadProductEmplacement)
-	}
-	p.FreezerID, p.Box, p.Slot = freezerID, int(box), int(slot)
-	if free, err := s.placeIsFree(ctx, p.FreezerID, p.Box, p.Slot, 0, true); err != nil {
-		return legacyInternal(err)
-	} else if !free {
-		return errLegacy(http.StatusBadRequest, legacyBadProductEmplacement)
-	}
-
-	if p.TypeID, ok = body.number("type_id"); !ok {
-		return errLegacy(http.StatusBadRequest, legacyBadProductType)
-	}
-	if exists, err := s.typeExists(ctx, p.TypeID); err != nil {
-		return legacyInternal(err)
-	} else if !exists {
-		return errLegacy(http.StatusBadRequest, legacyBadProductType)
-	}
-
-	today := freezer.Today(s.config.Now(), nil)
-	if p.DateIn, ok = body.date("date_in"); !ok || p.DateIn.After(today) {
-		return errLegacy(http.StatusBadRequest, legacyBadProductDate)
-	}
-	if err := legacyBoundedNumber(body, "period", freezer.MaxPeriodMonths, legacyBadProductPeriod, &p.PeriodMonths); err != nil {
-		return err
-	}
-	if err := legacyBoundedNumber(body, "quantity", freezer.MaxQuantity, legacyBadProductQuantity, &p.Quantity); err != nil {
-		return err
-	}
+	p.FreezerID = max(legacyNumber(body, "freezer_id", math.MaxInt64), 0)
+	p.Box = int(legacyNumber(body, "box_num", freezer.MaxBoxes+1))
+	p.Slot = legacySlot(body)
+	p.TypeID = max(legacyNumber(body, "type_id", math.MaxInt64), 0)
+	p.DateIn = legacyDate(body, "date_in")
+	p.PeriodMonths = int(legacyNumber(body, "period", freezer.MaxPeriodMonths))
+	p.Quantity = int(legacyNumber(body, "quantity", freezer.MaxQuantity))
 	if err := s.services.Products.CreateProduct(ctx, p); err != nil {
 		return legacyProductFailure(err)
 	}
 	return c.NoContent(http.StatusOK)
 }
 
-// legacyBoundedNumber reads body[key] into *dst, answering details when it
-// is not a number in 0..max.
-func legacyBoundedNumber(body legacyBody, key string, max int, details string, dst *int) error {
-	n, ok := body.number(key)
-	if !ok || n > int64(max) {
-		return errLegacy(http.StatusBadRequest, details)
-	}
-	*dst = int(n)
-	return nil
-}
-
-// legacyProductFailure maps a failed product change: a slot taken in the
-// meantime is an emplacement error, other client errors a format error.
+// legacyProductFailure maps a failed product change to the error text of
+// the field at fault.
 func legacyProductFailure(err error) error {
-	if freezer.ErrorCode(err) == freezer.ECONFLICT {
+	switch freezer.ErrorField(err) {
+	case "freezer_id", "box", "slot":
 		return errLegacy(http.StatusBadRequest, legacyBadProductEmplacement)
+	case "type_id":
+		return errLegacy(http.StatusBadRequest, legacyBadProductType)
+	case "date_in", "date_out":
+		return errLegacy(http.StatusBadRequest, legacyBadProductDate)
+	case "period_months":
+		return errLegacy(http.StatusBadRequest, legacyBadProductPeriod)
+	case "quantity":
+		return errLegacy(http.StatusBadRequest, legacyBadProductQuantity)
 	}
 	return legacyFailure(err, legacyBadFormat)
 }
@@ -207,7 +182,7 @@ func (s *Server) legacyUpdateProduct(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	upd, err := s.legacyProductUpdate(ctx, body, p)
+	upd, err := legacyProductUpdate(body, p)
 	if err != nil {
 		return err
 	}
@@ -235,9 +210,9 @@ func (s *Server) legacyFindProductAt(ctx context.Context, freezerID int64, box, 
 }
 
 // legacyProductUpdate turns an update_product body into a ProductUpdate of
-// p, checking its fields in the original order; "" keeps a value.
-func (s *Server) legacyProductUpdate(ctx context.Context, body legacyBody, p *freezer.Product) (freezer.ProductUpdate, error) {
-	var upd freezer.ProductUpdate
+// p; "" keeps a value. The store checks it (see legacyProductFailure).
+func legacyProductUpdate(body legacyBody, p *freezer.Product) (freezer.ProductUpdate, error) {
+	upd := freezer.ProductUpdate{Version: p.Version}
 	badFormat := errLegacy(http.StatusBadRequest, legacyBadFormat)
 	if !body.isEmpty("product_name") {
 		name, ok := body.text("product_name")
@@ -253,95 +228,45 @@ func (s *Server) legacyProductUpdate(ctx context.Context, body legacyBody, p *fr
 		}
 		upd.Description = &descr
 	}
-
-	// The new state, to check the place it ends up in.
-	next := *p
-	emplacement := errLegacy(http.StatusBadRequest, legacyBadProductEmplacement)
-	for _, field := range []struct {
-		key string
-		set func(n int64)
-	}{
-		{"freezer_id", func(n int64) { next.FreezerID = n; upd.FreezerID = &next.FreezerID }},
-		{"box_num", func(n int64) { next.Box = int(n); upd.Box = &next.Box }},
-		{"prod_num", func(n int64) { next.Slot = int(n); upd.Slot = &next.Slot }},
-	} {
-		if body.isEmpty(field.key) {
-			continue
+	number := func(key string, max int64) *int64 {
+		if body.isEmpty(key) {
+			return nil
 		}
-		n, ok := body.number(field.key)
-		if !ok {
-			return upd, emplacement
-		}
-		field.set(n)
+		n := legacyNumber(body, key, max)
+		return &n
 	}
-
-	if !body.isEmpty("type_id") {
-		id, ok := body.number("type_id")
-		if !ok {
-			return upd, errLegacy(http.StatusBadRequest, legacyBadProductType)
+	integer := func(key string, max int64) *int {
+		if n := number(key, max); n != nil {
+			i := int(*n)
+			return &i
 		}
-		if exists, err := s.typeExists(ctx, id); err != nil {
-			return upd, legacyInternal(err)
-		} else if !exists {
-			return upd, errLegacy(http.StatusBadRequest, legacyBadProductType)
-		}
-		upd.TypeID = &id
+		return nil
 	}
-
-	badDate := errLegacy(http.StatusBadRequest, legacyBadProductDate)
-	today := freezer.Today(s.config.Now(), nil)
+	upd.FreezerID = number("freezer_id", math.MaxInt64)
+	upd.Box = integer("box_num", freezer.MaxBoxes+1)
+	if !body.isEmpty("prod_num") {
+		slot := legacySlot(body)
+		upd.Slot = &slot
+	}
+	upd.TypeID = number("type_id", math.MaxInt64)
 	if !body.isEmpty("date_in") {
-		d, ok := body.date("date_in")
-		if !ok || d.After(today) {
-			return upd, badDate
-		}
-		next.DateIn, upd.DateIn = d, &d
+		d := legacyDate(body, "date_in")
+		upd.DateIn = &d
 	}
 	switch {
 	case body.isEmpty("date_out"):
 	case body.isNull("date_out"):
-		next.DateOut = freezer.Date{}
-		upd.DateOut = &next.DateOut
+		// Back in at its own place, as the original did: a taken slot is
+		// an emplacement error, not a move to another slot.
+		upd.DateOut = &freezer.Date{}
+		if upd.Slot == nil {
+			upd.Slot = &p.Slot
+		}
 	default:
-		d, ok := body.date("date_out")
-		if !ok {
-			return upd, badDate
-		}
-		next.DateOut, upd.DateOut = d, &d
+		d := legacyDate(body, "date_out")
+		upd.DateOut = &d
 	}
-	if freezer.ValidateDates(next.DateIn, next.DateOut, today) != nil {
-		return upd, badDate
-	}
-
-	// A product that moves, or goes back inside, needs a valid and free
-	// place: a move onto a place held by a product inside is refused even
-	// for a product taken out (or taken out by this request), as the contract says.
-	moved := next.FreezerID != p.FreezerID || next.Box != p.Box || next.Slot != p.Slot
-	if moved || (next.Inside() && !p.Inside()) {
-		if free, err := s.placeIsFree(ctx, next.FreezerID, next.Box, next.Slot, p.ID, next.Inside() || moved); err != nil {
-			return upd, legacyInternal(err)
-		} else if !free {
-			return upd, emplacement
-		}
-	}
-
-	for _, field := range []struct {
-		key, details string
-		max          int
-		dst          **int
-	}{
-		{"period", legacyBadProductPeriod, freezer.MaxPeriodMonths, &upd.PeriodMonths},
-		{"quantity", legacyBadProductQuantity, freezer.MaxQuantity, &upd.Quantity},
-	} {
-		if body.isEmpty(field.key) {
-			continue
-		}
-		var v int
-		if err := legacyBoundedNumber(body, field.key, field.max, field.details, &v); err != nil {
-			return upd, err
-		}
-		*field.dst = &v
-	}
-	upd.Version = p.Version
+	upd.PeriodMonths = integer("period", freezer.MaxPeriodMonths)
+	upd.Quantity = integer("quantity", freezer.MaxQuantity)
 	return upd, nil
 }

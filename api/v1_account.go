@@ -12,6 +12,9 @@ import (
 type meResponse struct {
 	User       *freezer.User        `json:"user"`
 	Households []*freezer.Household `json:"households"`
+	// Today is the server's calendar day (--tz), the "today" of every date
+	// rule: the dashboard's default and latest day.
+	Today freezer.Date `json:"today"`
 }
 
 func (s *Server) v1MeRoutes() []route {
@@ -25,7 +28,7 @@ func (s *Server) v1Me(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, meResponse{User: currentUser(c), Households: nonNil(households)})
+	return c.JSON(http.StatusOK, meResponse{User: currentUser(c), Households: nonNil(households), Today: s.services.Products.Today()})
 }
 
 // nonNil turns a nil list into an empty one, so that JSON shows [] not null.

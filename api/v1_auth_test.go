@@ -156,6 +156,10 @@ var v1AuthPrepare = map[string]func(t *testing.T, e *v1Env, fx v1Fixture) any{
 	"PATCH /freezers/{id}":     func(*testing.T, *v1Env, v1Fixture) any { return map[string]any{"name": "Renamed"} },
 	"PATCH /products/{id}":     func(*testing.T, *v1Env, v1Fixture) any { return map[string]any{"name": "Renamed"} },
 	"POST /products/{id}/move": func(*testing.T, *v1Env, v1Fixture) any { return map[string]any{"box": 2} },
+	"POST /products/{id}/put-back": func(t *testing.T, e *v1Env, fx v1Fixture) any {
+		e.post(t, fx.owner, v1Path("/products/%s/take-out", fx.params["id"]), nil).want(t, http.StatusOK)
+		return nil
+	},
 	"POST /products/{id}/print": func(t *testing.T, e *v1Env, fx v1Fixture) any {
 		e.setPrinter(t, fx.owner, fmt.Sprint(fx.owner.Household)) // the fixture's products are there
 		return nil

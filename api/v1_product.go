@@ -34,27 +34,6 @@ type productRequest struct {
 	LabelCode string `json:"label_code"`
 }
 
-// takeOutRequest takes a product out on date (default today).
-type takeOutRequest struct {
-	Date    freezer.Date `json:"date"`
-	Version int64        `json:"version"`
-}
-
-// putBackRequest puts a product back in, at slot (default: its own, else the next free one).
-type putBackRequest struct {
-	Slot    int   `json:"slot"`
-	Version int64 `json:"version"`
-}
-
-// moveRequest moves a product to another box (and freezer); without slot it
-// takes the next free slot there.
-type moveRequest struct {
-	FreezerID int64 `json:"freezer_id"`
-	Box       int   `json:"box"`
-	Slot      int   `json:"slot"`
-	Version   int64 `json:"version"`
-}
-
 func (s *Server) v1ProductRoutes() []route {
 	return []route{
 		{Method: http.MethodGet, Path: "/products", Summary: "Products of the caller's households", Handler: s.v1ListProducts,
@@ -75,12 +54,12 @@ func (s *Server) v1ProductRoutes() []route {
 		{Method: http.MethodGet, Path: "/products/:id", Summary: "One product", Handler: s.v1GetProduct, Response: productView{}},
 		{Method: http.MethodPatch, Path: "/products/:id", Summary: "Change a product; with version, 409 when someone changed it first", Handler: s.v1UpdateProduct,
 			Request: freezer.ProductUpdate{}, Response: productView{}},
-		{Method: http.MethodPost, Path: "/products/:id/take-out", Summary: "Take a product out", Handler: s.v1TakeOut,
-			Request: takeOutRequest{}, Response: productView{}},
-		{Method: http.MethodPost, Path: "/products/:id/put-back", Summary: "Put a taken-out product back in", Handler: s.v1PutBack,
-			Request: putBackRequest{}, Response: productView{}},
-		{Method: http.MethodPost, Path: "/products/:id/move", Summary: "Move a product to another box", Handler: s.v1Move,
-			Request: moveRequest{}, Response: productView{}},
+		{Method: http.MethodPost, Path: "/products/:id/take-out", Summary: "Take a product out; 409 when it is already out", Handler: s.v1TakeOut,
+			Request: freezer.TakeOutRequest{}, Response: productView{}},
+		{Method: http.MethodPost, Path: "/products/:id/put-back", Summary: "Put a taken-out product back in; 409 when it is inside", Handler: s.v1PutBack,
+			Request: freezer.PutBackRequest{}, Response: productView{}},
+		{Method: http.MethodPost, Path: "/products/:id/move", Summary: "Move a product to another box (a product out goes back in)", Handler: s.v1Move,
+			Request: freezer.MoveRequest{}, Response: productView{}},
 		{Method: http.MethodDelete, Path: "/products/:id", Summary: "Delete a product record (its history of scans stays)", Handler: s.v1DeleteProduct},
 	}
 }
@@ -96,7 +75,7 @@ func (s *Server) newViewer(ctx context.Context) (*viewer, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &viewer{today: freezer.Today(s.config.Now(), nil), window: make(map[int64]int, len(households))}
+	v := &viewer{today: s.services.Products.Today(), window: make(map[int64]int, len(households))}
 	for _, h := range households {
 		v.window[h.ID] = h.DueSoonDays
 	}
@@ -217,7 +196,7 @@ func (s *Server) v1CreateProduct(c echo.Context) error {
 	p := &freezer.Product{FreezerID: req.FreezerID, Box: req.Box, Slot: req.Slot, Name: req.Name, Description: req.Description,
 		TypeID: req.TypeID, Quantity: req.Quantity, Barcode: req.Barcode, DateIn: req.DateIn, PeriodMonths: req.PeriodMonths}
 	if p.DateIn.IsZero() {
-		p.DateIn = freezer.Today(s.config.Now(), nil)
+		p.DateIn = s.services.Products.Today()
 	}
 	if err := s.createProduct(ctxOf(c), p, req.LabelCode); err != nil { // v1_labels.go: blank labels, auto-print
 		return err
@@ -237,13 +216,18 @@ func (s *Server) v1GetProduct(c echo.Context) error {
 	return s.respondProduct(c, http.StatusOK, p)
 }
 
-// updateProduct applies upd to the product of the path and answers with it.
-func (s *Server) updateProduct(c echo.Context, upd freezer.ProductUpdate) error {
+// changeProduct runs one operation on the product of the path, with the
+// request body read into req, and answers with the product.
+func changeProduct[R any](s *Server, c echo.Context, bind func(echo.Context, any) error, op func(ctx context.Context, id int64, req R) (*freezer.Product, error)) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	p, err := s.services.Products.UpdateProduct(ctxOf(c), id, upd)
+	var req R
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	p, err := op(ctxOf(c), id, req)
 	if err != nil {
 		return err
 	}
@@ -251,54 +235,19 @@ func (s *Server) updateProduct(c echo.Context, upd freezer.ProductUpdate) error 
 }
 
 func (s *Server) v1UpdateProduct(c echo.Context) error {
-	var upd freezer.ProductUpdate
-	if err := s.bind(c, &upd); err != nil {
-		return err
-	}
-	return s.updateProduct(c, upd)
+	return changeProduct(s, c, s.bind, s.services.Products.UpdateProduct)
 }
 
 func (s *Server) v1TakeOut(c echo.Context) error {
-	var req takeOutRequest
-	if err := s.bindOptional(c, &req); err != nil {
-		return err
-	}
-	if req.Date.IsZero() {
-		req.Date = freezer.Today(s.config.Now(), nil)
-	}
-	return s.updateProduct(c, freezer.ProductUpdate{DateOut: &req.Date, Version: req.Version})
+	return changeProduct(s, c, s.bindOptional, s.services.Products.TakeOutProduct)
 }
 
 func (s *Server) v1PutBack(c echo.Context) error {
-	var req putBackRequest
-	if err := s.bindOptional(c, &req); err != nil {
-		return err
-	}
-	upd := freezer.ProductUpdate{DateOut: &freezer.Date{}, Version: req.Version}
-	if req.Slot != 0 {
-		upd.Slot = &req.Slot
-	}
-	err := s.updateProduct(c, upd)
-	if freezer.ErrorCode(err) == freezer.ECONFLICT && req.Slot == 0 {
-		// Its slot was taken meanwhile: the next free one of its box. The
-		// version, if any, still applies: a stale one is 409 again.
-		next := 0
-		upd.Slot = &next
-		return s.updateProduct(c, upd)
-	}
-	return err
+	return changeProduct(s, c, s.bindOptional, s.services.Products.PutBackProduct)
 }
 
 func (s *Server) v1Move(c echo.Context) error {
-	var req moveRequest
-	if err := s.bind(c, &req); err != nil {
-		return err
-	}
-	upd := freezer.ProductUpdate{Box: &req.Box, Slot: &req.Slot, Version: req.Version}
-	if req.FreezerID != 0 {
-		upd.FreezerID = &req.FreezerID
-	}
-	return s.updateProduct(c, upd)
+	return changeProduct(s, c, s.bind, s.services.Products.MoveProduct)
 }
 
 func (s *Server) v1DeleteProduct(c echo.Context) error {

@@ -17,7 +17,10 @@ func TestV1Me(t *testing.T) {
 	v1Dialects(t, func(t *testing.T, e *v1Env) {
 		u := e.user(t)
 		me := e.get(t, u, "/me").want(t, http.StatusOK).obj(t)
-		v1Keys(t, "GET /me", me, "user", "households")
+		v1Keys(t, "GET /me", me, "user", "households", "today")
+		if got, want := v1Str(t, me, "today"), v1Today.String(); got != want {
+			t.Errorf("GET /me today = %q, want the store's day %q", got, want)
+		}
 		user := v1Obj(t, me, "user")
 		v1Keys(t, "GET /me user", user, v1KeysUser...)
 		if got, want := v1Int(t, user, "id"), u.ID; got != want {
@@ -395,6 +398,8 @@ func TestV1ProductLifecycle(t *testing.T) {
 			const box = 3 // of f, for the products put back in place
 			id := e.mkProductID(t, u, v1ProductBody(f2, 1, "Traveller", "slot", 1))
 			path := v1Path("/products/%d", id)
+			e.post(t, u, path+"/take-out", map[string]any{"date": v1DaysAgo(-1)}).wantErr(t, http.StatusBadRequest, freezer.EINVALID, "date_out")
+			e.post(t, u, path+"/take-out", map[string]any{"date": v1DaysAgo(11)}).wantErr(t, http.StatusBadRequest, freezer.EINVALID, "date_out")
 			p := e.post(t, u, path+"/take-out", nil).want(t, http.StatusOK).obj(t)
 			if got, want := v1Str(t, p, "date_out"), v1Today.String(); got != want {
 				t.Errorf("date_out = %q, want today %q", got, want)
@@ -405,13 +410,14 @@ func TestV1ProductLifecycle(t *testing.T) {
 			if got, want := v1Int(t, p, "version"), int64(2); got != want {
 				t.Errorf("version = %d, want %d", got, want)
 			}
-			p = e.post(t, u, path+"/take-out", map[string]any{"date": v1DaysAgo(2), "version": 2}).want(t, http.StatusOK).obj(t)
+			// Out already: 409 naming the day it went out, nothing written.
+			e.post(t, u, path+"/take-out", map[string]any{"date": v1DaysAgo(2), "version": 2}).wantErr(t, http.StatusConflict, freezer.ECONFLICT, v1Today.String())
+			e.post(t, u, path+"/take-out", map[string]any{"version": 1}).wantErr(t, http.StatusConflict, freezer.ECONFLICT)
+			// Its day is corrected by an edit.
+			p = e.patch(t, u, path, map[string]any{"date_out": v1DaysAgo(2), "version": 2}).want(t, http.StatusOK).obj(t)
 			if got, want := v1Str(t, p, "date_out"), v1DaysAgo(2); got != want {
 				t.Errorf("date_out = %q, want %q", got, want)
 			}
-			e.post(t, u, path+"/take-out", map[string]any{"date": v1DaysAgo(-1)}).wantErr(t, http.StatusBadRequest, freezer.EINVALID, "date_out")
-			e.post(t, u, path+"/take-out", map[string]any{"date": v1DaysAgo(11)}).wantErr(t, http.StatusBadRequest, freezer.EINVALID, "date_out")
-			e.post(t, u, path+"/take-out", map[string]any{"version": 1}).wantErr(t, http.StatusConflict, freezer.ECONFLICT)
 
 			// Its slot is taken meanwhile: it goes back to the next free one.
 			other := e.mkProduct(t, u, v1ProductBody(f2, 1, "Squatter"))
@@ -443,6 +449,16 @@ func TestV1ProductLifecycle(t *testing.T) {
 			p = e.post(t, u, v1Path("/products/%d/put-back", id3), map[string]any{"version": 2}).want(t, http.StatusOK).obj(t)
 			if got := v1Int(t, p, "slot"); got == 8 {
 				t.Errorf("put back with a version into a taken slot: slot %d", got)
+			}
+			e.post(t, u, v1Path("/products/%d/put-back", id3), nil).wantErr(t, http.StatusConflict, freezer.ECONFLICT, "already inside")
+
+			// PATCH "date_out": null puts a product back in by the same rule.
+			id4 := e.mkProductID(t, u, v1ProductBody(f, box, "Patched", "slot", 9))
+			e.post(t, u, v1Path("/products/%d/take-out", id4), nil).want(t, http.StatusOK)
+			e.mkProduct(t, u, v1ProductBody(f, box, "Squatter 9", "slot", 9))
+			p = e.patch(t, u, v1Path("/products/%d", id4), map[string]any{"date_out": nil}).want(t, http.StatusOK).obj(t)
+			if p["date_out"] != nil || v1Int(t, p, "slot") == 9 || v1Int(t, p, "version") != 3 {
+				t.Errorf("PATCH date_out null: %v, want inside in another slot than 9, version 3", p)
 			}
 		})
 

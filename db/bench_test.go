@@ -122,11 +122,12 @@ func BenchmarkScanBatch(b *testing.B) {
 				if err != nil {
 					return err
 				}
-				p.DateOut = freezer.Date{}
 				if batch[i].sent%2 == 1 {
-					p.DateOut = tx.Today()
+					p, err = tx.TakeOut(ctx, p.ID)
+				} else {
+					p, err = tx.PutBack(ctx, p.ID)
 				}
-				if err := tx.MoveProduct(ctx, p); err != nil {
+				if err != nil {
 					return err
 				}
 				e := &freezer.ScanEvent{DeviceID: keys[i].DeviceID, MsgID: keys[i].MsgID, Code: "FZ-I-1", Mode: freezer.ModeOut,
@@ -185,12 +186,12 @@ func mustScanRoundRobin(tb testing.TB, store *db.DB, deviceID string, ids []int6
 			if err != nil {
 				return err
 			}
-			if p.DateOut.IsZero() {
-				p.DateOut = tx.Today()
+			if p.Inside() {
+				p, err = tx.TakeOut(ctx, p.ID)
 			} else {
-				p.DateOut = freezer.Date{}
+				p, err = tx.PutBack(ctx, p.ID)
 			}
-			if err := tx.MoveProduct(ctx, p); err != nil {
+			if err != nil {
 				return err
 			}
 			return tx.InsertScanEvent(ctx, &freezer.ScanEvent{DeviceID: deviceID, MsgID: keys[i].MsgID, Code: "FZ-I-1",

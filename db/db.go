@@ -108,6 +108,9 @@ func (db *DB) Close() error {
 // today returns the calendar day of now in the configured time zone.
 func (db *DB) today() freezer.Date { return freezer.Today(db.Now(), db.Location) }
 
+// today returns the calendar day of the transaction's time in the store's time zone.
+func (tx *Tx) today() freezer.Date { return freezer.Today(tx.now, tx.db.Location) }
+
 // querier is what both *sql.DB and *sql.Tx offer; helpers take one so that
 // they run inside a transaction or on the read pool alike.
 type querier interface {
@@ -291,7 +294,14 @@ func (db *DB) runTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if db.dialect == SQLite {
 		txCtx = context.WithoutCancel(ctx)
 	}
-	sqlTx, err := db.write.BeginTx(txCtx, nil)
+	// MySQL's write transactions read committed rows: a transaction that
+	// waited for a freezer's lock then sees the places taken meanwhile,
+	// where REPEATABLE READ would show the snapshot of its first read.
+	var opts *sql.TxOptions
+	if db.dialect == MySQL {
+		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	sqlTx, err := db.write.BeginTx(txCtx, opts)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}

@@ -241,12 +241,12 @@ func TestHistoryScans(t *testing.T) {
 			return errs[0]
 		}
 		takeOut := func(ctx context.Context, tx freezer.ScanTx, q *freezer.Product) error {
-			q.DateOut = tx.Today()
-			return tx.MoveProduct(ctx, q)
+			_, err := tx.TakeOut(ctx, q.ID)
+			return err
 		}
 		putBack := func(ctx context.Context, tx freezer.ScanTx, q *freezer.Product) error {
-			q.DateOut = freezer.Date{}
-			return tx.MoveProduct(ctx, q)
+			_, err := tx.PutBack(ctx, q.ID)
+			return err
 		}
 		nothing := func(context.Context, freezer.ScanTx, *freezer.Product) error { return nil }
 

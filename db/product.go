@@ -154,16 +154,21 @@ func findProducts(ctx context.Context, q querier, filter freezer.ProductFilter) 
 		" ORDER BY "+order+limitClause(filter.Offset, filter.Limit), args...)
 }
 
-// CreateProduct stores a product in a free slot of one of the actor's freezers.
+// CreateProduct stores a product in a free slot of one of the actor's
+// freezers. It checks, in the legacy API's order: the place, the type, then
+// the product's own fields.
 func (db *DB) CreateProduct(ctx context.Context, p *freezer.Product) error {
 	if p.ID != 0 && !isSystem(ctx) {
 		return freezer.Errorf(freezer.EINVALID, "A new product cannot choose its id.")
 	}
-	if err := p.Validate(db.today()); err != nil {
-		return err
-	}
 	return db.inTx(ctx, func(tx *Tx) error {
-		if err := placeProduct(ctx, tx, p, true); err != nil {
+		if err := newProductTx(tx).placeIn(ctx, p, false, p.Inside()); err != nil {
+			return err
+		}
+		if err := checkType(ctx, tx, p.TypeID); err != nil {
+			return err
+		}
+		if err := p.Validate(tx.today()); err != nil {
 			return err
 		}
 		if err := assignProductID(ctx, tx, p); err != nil { // see labels.go: ids shared with blank labels
@@ -176,7 +181,10 @@ func (db *DB) CreateProduct(ctx context.Context, p *freezer.Product) error {
 			nullID(p.ID), p.HouseholdID, p.FreezerID, p.Box, p.Slot, p.Name, p.Description, p.TypeID,
 			p.Quantity, nullString(p.Barcode), p.DateIn, p.DateOut, p.PeriodMonths, p.Version, p.CreatedAt, p.UpdatedAt)
 		if err != nil {
-			return translateError(err)
+			if err = translateError(err); freezer.ErrorCode(err) == freezer.ECONFLICT && freezer.ErrorReason(err) == "" && p.ID == 0 {
+				return freezer.ErrSlotTaken(p.Slot)
+			}
+			return err
 		}
 		if err := assignID(res, &p.ID); err != nil {
 			return err
@@ -186,91 +194,41 @@ func (db *DB) CreateProduct(ctx context.Context, p *freezer.Product) error {
 	})
 }
 
-// placeProduct checks p's freezer, box and type inside tx, sets its
-// household from the freezer, and picks the next free slot when Slot is 0.
-// The freezer row is locked (MySQL) so that placements in one freezer
-// serialise; the unique index settles any remaining race.
-func placeProduct(ctx context.Context, tx *Tx, p *freezer.Product, checkType bool) error {
-	f, err := findFreezerByID(ctx, tx, p.FreezerID, true)
-	if err != nil {
-		return err
-	}
-	if f.ArchivedAt != nil && p.Inside() {
-		return freezer.Errorf(freezer.ECONFLICT, "Freezer %d is archived.", f.ID)
-	}
-	if err := freezer.ValidateBox(p.Box, f.NumberBoxes); err != nil {
-		return err
-	}
-	if checkType {
-		if _, err := findProductTypeByID(ctx, tx, p.TypeID); err != nil {
-			return freezer.Errorf(freezer.EINVALID, "type_id %d does not exist.", p.TypeID)
-		}
-	}
-	p.HouseholdID = f.HouseholdID
-	if p.Slot == 0 {
-		slot, err := nextFreeSlot(ctx, tx, p.FreezerID, p.Box)
-		if err != nil {
-			return err
-		}
-		p.Slot = slot
-	}
-	return nil
-}
-
-func nextFreeSlot(ctx context.Context, q querier, freezerID int64, box int) (int, error) {
-	rows, err := q.QueryContext(ctx, `SELECT slot FROM products WHERE freezer_id = ? AND box = ? AND date_out IS NULL`, freezerID, box)
-	if err != nil {
-		return 0, translateError(err)
-	}
-	defer rows.Close()
-	var taken []int
-	for rows.Next() {
-		var s int
-		if err := rows.Scan(&s); err != nil {
-			return 0, translateError(err)
-		}
-		taken = append(taken, s)
-	}
-	return freezer.NextFreeSlot(taken), translateError(rows.Err())
-}
+// Today returns the store's calendar day: now in its time zone.
+func (db *DB) Today() freezer.Date { return db.today() }
 
 // UpdateProduct applies upd to a product in one transaction: edit, move,
-// take out (DateOut set) or put back (DateOut zero).
+// take out or put back, by the rules of freezer.ProductUpdate.
 func (db *DB) UpdateProduct(ctx context.Context, id int64, upd freezer.ProductUpdate) (*freezer.Product, error) {
+	return db.changeProduct(ctx, func(l *productTx) (*freezer.Product, *freezer.Product, error) { return l.update(ctx, id, upd) })
+}
+
+// TakeOutProduct takes a product out by freezer.(*Product).TakeOut's rule.
+func (db *DB) TakeOutProduct(ctx context.Context, id int64, req freezer.TakeOutRequest) (*freezer.Product, error) {
+	return db.changeProduct(ctx, func(l *productTx) (*freezer.Product, *freezer.Product, error) { return l.takeOut(ctx, id, req) })
+}
+
+// PutBackProduct puts a product back in by freezer.(*Product).PutBack's rule.
+func (db *DB) PutBackProduct(ctx context.Context, id int64, req freezer.PutBackRequest) (*freezer.Product, error) {
+	return db.changeProduct(ctx, func(l *productTx) (*freezer.Product, *freezer.Product, error) { return l.putBack(ctx, id, req) })
+}
+
+// MoveProduct moves a product by freezer.(*Product).MoveTo's rule.
+func (db *DB) MoveProduct(ctx context.Context, id int64, req freezer.MoveRequest) (*freezer.Product, error) {
+	return db.changeProduct(ctx, func(l *productTx) (*freezer.Product, *freezer.Product, error) { return l.move(ctx, id, req) })
+}
+
+// changeProduct runs one product operation in a transaction and logs the change.
+func (db *DB) changeProduct(ctx context.Context, op func(l *productTx) (before, after *freezer.Product, err error)) (*freezer.Product, error) {
 	var p *freezer.Product
-	err := db.inTx(ctx, func(tx *Tx) (err error) {
-		if p, err = findProductByID(ctx, tx, id); err != nil {
-			return err
-		}
-		if upd.Version != 0 && upd.Version != p.Version {
-			return freezer.Errorf(freezer.ECONFLICT, "Product %d was changed by someone else (version %d, not %d): reload it.", id, p.Version, upd.Version)
-		}
-		before := *p
-		oldVersion, oldType, oldPlace := p.Version, p.TypeID, freezer.PlaceOf(p)
-		upd.Apply(p)
-		if err := p.Validate(tx.db.today()); err != nil {
-			return err
-		}
-		// A taken-out product left in a box that no longer exists may still be edited.
-		if freezer.PlaceOf(p) != oldPlace || p.Inside() || p.TypeID != oldType {
-			if err := placeProduct(ctx, tx, p, p.TypeID != oldType); err != nil {
-				return err
-			}
-		}
-		p.Version, p.UpdatedAt = oldVersion+1, tx.now
-		res, err := tx.ExecContext(ctx, `UPDATE products SET household_id = ?, freezer_id = ?, box = ?, slot = ?, name = ?, description = ?,
-			type_id = ?, quantity = ?, barcode = ?, date_in = ?, date_out = ?, period_months = ?, version = ?, updated_at = ?
-			WHERE id = ? AND version = ?`,
-			p.HouseholdID, p.FreezerID, p.Box, p.Slot, p.Name, p.Description, p.TypeID, p.Quantity, nullString(p.Barcode),
-			p.DateIn, p.DateOut, p.PeriodMonths, p.Version, p.UpdatedAt, id, oldVersion)
+	err := db.inTx(ctx, func(tx *Tx) error {
+		before, after, err := op(newProductTx(tx))
 		if err != nil {
-			return translateError(err)
+			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return freezer.Errorf(freezer.ECONFLICT, "Product %d was changed by someone else: reload it.", id)
-		}
-		action, summary := freezer.DescribeChange(&before, p)
-		return recordHistory(ctx, tx, productEvent(ctx, p, action, summary))
+		p = after
+		action, summary := freezer.DescribeChange(before, after)
+		return recordHistory(ctx, tx, productEvent(ctx, after, action, summary))
 	})
 	if err != nil {
 		return nil, err

@@ -114,7 +114,7 @@ func TestCreateProduct(t *testing.T) {
 			second.Name = "Second"
 			err := store.CreateProduct(ctx, second)
 			assertCode(t, err, freezer.ECONFLICT)
-			if got, want := freezer.ErrorMessage(err), "That slot already holds a product."; got != want {
+			if got, want := freezer.ErrorMessage(err), "Slot 5 of this box is taken."; got != want {
 				t.Errorf("message = %q, want %q", got, want)
 			}
 			list, err := store.FindProducts(ctx, freezer.ProductFilter{FreezerID: &f.ID})
@@ -646,9 +646,9 @@ func TestUpdateProduct(t *testing.T) {
 			if got, want := other.Slot, 1; got != want {
 				t.Fatalf("new product slot = %d, want %d", got, want)
 			}
-			_, err := store.UpdateProduct(ctx, p.ID, freezer.ProductUpdate{DateOut: &freezer.Date{}})
+			_, err := store.UpdateProduct(ctx, p.ID, freezer.ProductUpdate{DateOut: &freezer.Date{}, Slot: ptr(1)})
 			assertCode(t, err, freezer.ECONFLICT)
-			if got, want := freezer.ErrorMessage(err), "That slot already holds a product."; got != want {
+			if got, want := freezer.ErrorMessage(err), "Slot 1 of this box is taken."; got != want {
 				t.Errorf("message = %q, want %q", got, want)
 			}
 			found := MustFindProduct(t, ctx, store, p.ID)

@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -118,7 +119,7 @@ func TestCreateProductRace(t *testing.T) {
 	})
 
 	t.Run("ErrConflictPutBack", func(t *testing.T) {
-		// Several products taken out of one slot are put back at once: one wins.
+		// Several products taken out of one slot are put back into it at once: one wins.
 		testdb.EachDB(t, func(t *testing.T, store *db.DB) {
 			alice := MustRegister(t, store, "alice@example.com")
 			ctx := regCtx(alice)
@@ -130,7 +131,7 @@ func TestCreateProductRace(t *testing.T) {
 				ids[i] = p.ID
 			}
 			errs := race(func(i int) error {
-				_, err := store.UpdateProduct(ctx, ids[i], freezer.ProductUpdate{DateOut: &freezer.Date{}})
+				_, err := store.UpdateProduct(ctx, ids[i], freezer.ProductUpdate{DateOut: &freezer.Date{}, Slot: ptr(1)})
 				return err
 			})
 			var ok, conflicts int
@@ -156,6 +157,40 @@ func TestCreateProductRace(t *testing.T) {
 			}
 			if got, want := len(list), 1; got != want {
 				t.Errorf("products inside = %d, want %d", got, want)
+			}
+		})
+	})
+
+	t.Run("PutBackFallsBackToFreeSlots", func(t *testing.T) {
+		// Several products taken out of one slot are put back at once without
+		// a slot: each gets a slot of its own.
+		testdb.EachDB(t, func(t *testing.T, store *db.DB) {
+			alice := MustRegister(t, store, "alice@example.com")
+			ctx := regCtx(alice)
+			f := MustCreateFreezer(t, store, alice, "Kitchen", 1)
+			ids := make([]int64, racers)
+			for i := range ids {
+				p := MustCreateProduct(t, ctx, store, newProduct(f, 1, 1))
+				MustTakeOut(t, ctx, store, p.ID, today)
+				ids[i] = p.ID
+			}
+			errs := race(func(i int) error {
+				_, err := store.PutBackProduct(ctx, ids[i], freezer.PutBackRequest{})
+				return err
+			})
+			if err := errors.Join(errs...); err != nil {
+				t.Fatal(err)
+			}
+			list, err := store.FindProducts(ctx, freezer.ProductFilter{FreezerID: &f.ID, Inside: ptr(true)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			slots := map[int]bool{}
+			for _, p := range list {
+				slots[p.Slot] = true
+			}
+			if len(list) != racers || len(slots) != racers {
+				t.Errorf("%d products inside in %d slots, want %d in as many", len(list), len(slots), racers)
 			}
 		})
 	})

@@ -155,8 +155,6 @@ func (s *scanTx) logScan(e *freezer.ScanEvent) {
 	s.changed = nil
 }
 
-func (s *scanTx) Today() freezer.Date { return freezer.Today(s.tx.now, s.tx.db.Location) }
-
 const scanEventColumns = `id, device_id, msg_id, code, mode, op, status, product_id, message, product_name, location, undo_place, undone, created_at`
 
 func scanScanEvent(row rowScanner) (*freezer.ScanEvent, error) {
@@ -371,30 +369,36 @@ func (s *scanTx) FindFreezer(ctx context.Context, id int64) (*freezer.Freezer, e
 	}, func() error { return freezer.Errorf(freezer.ENOTFOUND, "Freezer %d not found.", id) })
 }
 
-func (s *scanTx) NextFreeSlot(ctx context.Context, freezerID int64, box int) (int, error) {
-	return nextFreeSlot(ctx, s.tx, freezerID, box)
+// life returns the product operations on the batch's transaction, sharing its cache.
+func (s *scanTx) life() *productTx {
+	return &productTx{tx: s.tx, products: s.cache.products, freezers: s.cache.freezers}
 }
 
-func (s *scanTx) MoveProduct(ctx context.Context, p *freezer.Product) error {
-	p.Version++
-	p.UpdatedAt = s.tx.now
-	// A scan that takes a product out or puts it back in its slot sets
-	// date_out alone: SQLite then checks no foreign key and leaves the slot
-	// columns alone (about a tenth of the store's time per scan).
-	var err error
-	if old := s.cache.products[p.ID]; old != nil && old.FreezerID == p.FreezerID && old.Box == p.Box && old.Slot == p.Slot {
-		_, err = s.tx.ExecContext(ctx, `UPDATE products SET date_out = ?, version = ?, updated_at = ? WHERE id = ?`,
-			p.DateOut, p.Version, p.UpdatedAt, p.ID)
-	} else {
-		_, err = s.tx.ExecContext(ctx, `UPDATE products SET freezer_id = ?, box = ?, slot = ?, date_out = ?, version = ?, updated_at = ? WHERE id = ?`,
-			p.FreezerID, p.Box, p.Slot, p.DateOut, p.Version, p.UpdatedAt, p.ID)
-	}
+func (s *scanTx) TakeOut(ctx context.Context, id int64) (*freezer.Product, error) {
+	return s.done(s.life().takeOut(freezer.SystemContext(ctx), id, freezer.TakeOutRequest{}))
+}
+
+func (s *scanTx) PutBack(ctx context.Context, id int64) (*freezer.Product, error) {
+	return s.done(s.life().putBack(freezer.SystemContext(ctx), id, freezer.PutBackRequest{}))
+}
+
+func (s *scanTx) Move(ctx context.Context, id int64, to freezer.Destination) (*freezer.Product, error) {
+	return s.done(s.life().move(freezer.SystemContext(ctx), id, freezer.MoveRequest{Destination: to}))
+}
+
+func (s *scanTx) Restore(ctx context.Context, id int64, place freezer.ProductPlace) (*freezer.Product, error) {
+	return s.done(s.life().restore(freezer.SystemContext(ctx), id, place))
+}
+
+// done returns the outcome of a product operation of the current job: the
+// product as stored when it was refused, else as changed, which the job's
+// change-log entry then describes.
+func (s *scanTx) done(before, after *freezer.Product, err error) (*freezer.Product, error) {
 	if err != nil {
-		p.Version-- // not stored: the caller may try another slot
-		return translateError(err)
+		return before, err
 	}
-	stored := *p
-	s.changed = &stored
-	s.cache.products[p.ID] = &stored
-	return nil
+	s.remember(before)
+	changed := *after
+	s.changed = &changed
+	return after, nil
 }

@@ -71,12 +71,8 @@ func (w *scanWorld) count(t *testing.T, query string, args ...any) int {
 
 // takeOut takes product id out today inside a scan job.
 func takeOut(ctx context.Context, tx freezer.ScanTx, id int64) error {
-	p, err := tx.FindProduct(ctx, id)
-	if err != nil {
-		return err
-	}
-	p.DateOut = tx.Today()
-	return tx.MoveProduct(ctx, p)
+	_, err := tx.TakeOut(ctx, id)
+	return err
 }
 
 func event(dev, msgID, code string) *freezer.ScanEvent {
@@ -117,16 +113,11 @@ func TestRunScans(t *testing.T) {
 					return nil
 				}
 				// Take p out, then try to put it back in r's slot.
-				p, err := tx.FindProduct(ctx, w.p.ID)
-				if err != nil {
+				if _, err := tx.TakeOut(ctx, w.p.ID); err != nil {
 					return err
 				}
-				p.DateOut = tx.Today()
-				if err := tx.MoveProduct(ctx, p); err != nil {
-					return err
-				}
-				p.DateOut, p.Slot = freezer.Date{}, r.Slot
-				return tx.MoveProduct(ctx, p)
+				_, err := tx.Restore(ctx, w.p.ID, freezer.ProductPlace{FreezerID: w.f.ID, Box: r.Box, Slot: r.Slot})
+				return err
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -520,15 +511,10 @@ func TestScanTxProducts(t *testing.T) {
 	eachScanWorld(t, func(t *testing.T, w *scanWorld) {
 		bobsProduct := MustCreateProduct(t, regCtx(w.bob), w.store, newProduct(w.bobs, 1, 1))
 		var got *freezer.Product
-		var day freezer.Date
 		w.mustInScan(t, func(ctx context.Context, tx freezer.ScanTx) (err error) {
-			day = tx.Today()
 			got, err = tx.FindProduct(ctx, bobsProduct.ID)
 			return err
 		})
-		if day != today {
-			t.Errorf("Today = %v, want %v", day, today)
-		}
 		if got.ID != bobsProduct.ID || got.HouseholdID != w.bob.Household.ID {
 			t.Errorf("FindProduct of another household: %+v", got)
 		}
@@ -562,7 +548,7 @@ func TestScanTxProducts(t *testing.T) {
 	})
 }
 
-func TestScanTxMoveProduct(t *testing.T) {
+func TestScanTxProductLife(t *testing.T) {
 	eachScanWorld(t, func(t *testing.T, w *scanWorld) {
 		q := MustCreateProduct(t, regCtx(w.alice), w.store, newProduct(w.f, 1, 3))
 		MustCreateProduct(t, regCtx(w.alice), w.store, newProduct(w.f, 2, 1))
@@ -570,76 +556,64 @@ func TestScanTxMoveProduct(t *testing.T) {
 		MustTakeOut(t, regCtx(w.alice), w.store, gone.ID, today)
 		clock := testdb.Now.Add(time.Hour)
 		w.store.Now = func() time.Time { return clock }
-
-		slot := func(f int64, box int) int {
-			var n int
-			w.mustInScan(t, func(ctx context.Context, tx freezer.ScanTx) (err error) {
-				n, err = tx.NextFreeSlot(ctx, f, box)
-				return err
+		op := func(do func(ctx context.Context, tx freezer.ScanTx) (*freezer.Product, error)) (got *freezer.Product, err error) {
+			t.Helper()
+			w.mustInScan(t, func(ctx context.Context, tx freezer.ScanTx) error {
+				got, err = do(ctx, tx)
+				return nil
 			})
-			return n
-		}
-		// Box 1 holds slots 1 and 3 (2 is out): 2 is free.
-		if got := slot(w.f.ID, 1); got != 2 {
-			t.Errorf("next free slot of box 1 = %d, want 2", got)
-		}
-		if got := slot(w.f.ID, 2); got != 2 {
-			t.Errorf("next free slot of box 2 = %d, want 2", got)
-		}
-		if got := slot(w.f.ID, 3); got != 1 {
-			t.Errorf("next free slot of an empty box = %d, want 1", got)
+			return got, err
 		}
 
-		// Move p to box 3; take q out.
-		w.mustInScan(t, func(ctx context.Context, tx freezer.ScanTx) error {
-			p, err := tx.FindProduct(ctx, w.p.ID)
-			if err != nil {
-				return err
-			}
-			p.Box, p.Slot = 3, 1
-			if err := tx.MoveProduct(ctx, p); err != nil {
-				return err
-			}
-			qq, err := tx.FindProduct(ctx, q.ID)
-			if err != nil {
-				return err
-			}
-			qq.DateOut = tx.Today()
-			return tx.MoveProduct(ctx, qq)
+		// Move p to box 3 (its next free slot, 1); take q out.
+		got, err := op(func(ctx context.Context, tx freezer.ScanTx) (*freezer.Product, error) {
+			return tx.Move(ctx, w.p.ID, freezer.Destination{FreezerID: w.f.ID, Box: 3})
 		})
-		got := MustFindProduct(t, systemCtx(), w.store, w.p.ID)
-		if got.Box != 3 || got.Slot != 1 || !got.Inside() || got.Version != w.p.Version+1 || !got.UpdatedAt.Equal(clock) {
-			t.Errorf("moved product %+v", got)
+		if err != nil || got.Box != 3 || got.Slot != 1 || !got.Inside() || got.Version != w.p.Version+1 || !got.UpdatedAt.Equal(clock) {
+			t.Errorf("Move = %+v, %v", got, err)
+		}
+		if got, err := op(func(ctx context.Context, tx freezer.ScanTx) (*freezer.Product, error) { return tx.TakeOut(ctx, q.ID) }); err != nil || got.DateOut != today {
+			t.Errorf("TakeOut = %+v, %v", got, err)
 		}
 		if got := MustFindProduct(t, systemCtx(), w.store, q.ID); got.Inside() || got.DateOut != today || got.Version != q.Version+1 {
 			t.Errorf("taken out product %+v", got)
 		}
-		if got := slot(w.f.ID, 1); got != 1 {
-			t.Errorf("box 1 after both left: next free slot %d, want 1", got)
+
+		// Taken out again: already, with the product as stored; nothing written.
+		got, err = op(func(ctx context.Context, tx freezer.ScanTx) (*freezer.Product, error) { return tx.TakeOut(ctx, q.ID) })
+		if freezer.ErrorReason(err) != freezer.ReasonAlreadyOut || got == nil || got.DateOut != today {
+			t.Errorf("TakeOut of a product out = %+v, %v", got, err)
+		}
+		if got := MustFindProduct(t, systemCtx(), w.store, q.ID); got.Version != q.Version+1 {
+			t.Errorf("already out, yet written: version %d", got.Version)
 		}
 
-		// Into a taken slot: ECONFLICT, nothing changes.
-		err := w.inScan(t, func(ctx context.Context, tx freezer.ScanTx) error {
-			qq, err := tx.FindProduct(ctx, q.ID)
-			if err != nil {
-				return err
-			}
-			qq.Box, qq.Slot, qq.DateOut = 3, 1, freezer.Date{}
-			return tx.MoveProduct(ctx, qq)
-		})
-		assertCode(t, err, freezer.ECONFLICT)
-		if got := MustFindProduct(t, systemCtx(), w.store, q.ID); got.Inside() || got.Box != 1 {
-			t.Errorf("conflicting move changed the product: %+v", got)
+		// Put back while its slot is free: its own slot.
+		if got, err := op(func(ctx context.Context, tx freezer.ScanTx) (*freezer.Product, error) { return tx.PutBack(ctx, q.ID) }); err != nil || got.Slot != 3 || !got.Inside() {
+			t.Errorf("PutBack = %+v, %v", got, err)
 		}
-		// A product that is out takes no slot: q may be recorded out at p's place.
-		w.mustInScan(t, func(ctx context.Context, tx freezer.ScanTx) error {
-			qq, err := tx.FindProduct(ctx, q.ID)
-			if err != nil {
-				return err
-			}
-			qq.Box, qq.Slot = 3, 1
-			return tx.MoveProduct(ctx, qq)
+		if _, err := op(func(ctx context.Context, tx freezer.ScanTx) (*freezer.Product, error) { return tx.PutBack(ctx, q.ID) }); freezer.ErrorReason(err) != freezer.ReasonAlreadyInside {
+			t.Errorf("PutBack of a product inside: %v", err)
+		}
+
+		// Restore into a taken slot: slot taken, nothing changes.
+		_, err = op(func(ctx context.Context, tx freezer.ScanTx) (*freezer.Product, error) {
+			return tx.Restore(ctx, q.ID, freezer.ProductPlace{FreezerID: w.f.ID, Box: 3, Slot: 1})
 		})
+		if freezer.ErrorReason(err) != freezer.ReasonSlotTaken {
+			t.Errorf("Restore into a taken slot: %v", err)
+		}
+		if got := MustFindProduct(t, systemCtx(), w.store, q.ID); !got.Inside() || got.Box != 1 || got.Slot != 3 {
+			t.Errorf("conflicting restore changed the product: %+v", got)
+		}
+
+		// Gone's slot (2) is held by nobody; put back after another product took it: next free.
+		MustCreateProduct(t, regCtx(w.alice), w.store, newProduct(w.f, 1, 2))
+		if got, err := op(func(ctx context.Context, tx freezer.ScanTx) (*freezer.Product, error) {
+			return tx.PutBack(ctx, gone.ID)
+		}); err != nil || got.Box != 1 || got.Slot != 1 {
+			t.Errorf("PutBack into a taken slot = %+v, %v; want the next free slot, 1", got, err)
+		}
 	})
 }
 

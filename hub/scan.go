@@ -191,67 +191,50 @@ func (o *operation) describe(p *freezer.Product) {
 	o.event.Location = freezer.PlaceOf(p).Location()
 }
 
+// outcome records what a product operation of the store answered. A
+// refusal by a rule of the product's life is the scan's outcome, not a
+// failure of the batch.
+func (o *operation) outcome(p *freezer.Product, err error, op, done string) error {
+	if p != nil {
+		o.describe(p)
+	}
+	switch reason := freezer.ErrorReason(err); {
+	case err == nil:
+		return o.result(freezer.ScanOK, op, done)
+	case reason == freezer.ReasonAlreadyOut:
+		return o.result(freezer.ScanAlready, op, "already taken out on "+p.DateOut.String())
+	case reason == freezer.ReasonAlreadyInside:
+		return o.result(freezer.ScanAlready, op, "already inside")
+	case reason == freezer.ReasonBoxUnavailable && op == freezer.OpUndo:
+		return o.result(freezer.ScanError, op, "its box is no longer in use")
+	case reason == freezer.ReasonBoxUnavailable:
+		return o.result(freezer.ScanError, op, "its box is no longer in use: move it with a box label")
+	case reason == freezer.ReasonSlotTaken:
+		return o.result(freezer.ScanError, op, "its slot is taken now")
+	case freezer.ErrorCode(err) == freezer.ENOTFOUND:
+		return o.result(freezer.ScanUnknown, op, "no such product")
+	}
+	return err
+}
+
 func (o *operation) takeOut(ctx context.Context, p *freezer.Product) error {
-	o.describe(p)
-	if !p.Inside() {
-		return o.result(freezer.ScanAlready, freezer.OpOut, "already taken out on "+p.DateOut.String())
-	}
 	undo := freezer.PlaceOf(p)
-	p.DateOut = o.tx.Today()
-	if p.DateOut.Before(p.DateIn) {
-		p.DateOut = p.DateIn
+	p, err := o.tx.TakeOut(ctx, p.ID)
+	if err == nil {
+		o.event.Undo = &undo
 	}
-	if err := o.tx.MoveProduct(ctx, p); err != nil {
-		return err
-	}
-	o.event.Undo = &undo
-	return o.result(freezer.ScanOK, freezer.OpOut, "taken out")
+	return o.outcome(p, err, freezer.OpOut, "taken out")
 }
 
 // putBack returns a product to its slot, or to the next free slot of its
 // box when its slot was taken meanwhile.
 func (o *operation) putBack(ctx context.Context, p *freezer.Product) error {
-	if p.Inside() {
-		o.describe(p)
-		return o.result(freezer.ScanAlready, freezer.OpIn, "already inside")
-	}
-	if retired, err := o.boxRetired(ctx, p.FreezerID, p.Box); err != nil || retired {
-		if retired {
-			o.describe(p)
-			err = o.result(freezer.ScanError, freezer.OpIn, "its box is no longer in use: move it with a box label")
-		}
-		return err
-	}
 	undo := freezer.PlaceOf(p)
-	p.DateOut = freezer.Date{}
-	if err := o.place(ctx, p); err != nil {
-		return err
+	p, err := o.tx.PutBack(ctx, p.ID)
+	if err == nil {
+		o.event.Undo = &undo
 	}
-	o.describe(p)
-	o.event.Undo = &undo
-	return o.result(freezer.ScanOK, freezer.OpIn, "put back")
-}
-
-// boxRetired reports whether a box may no longer hold products inside: its
-// freezer is archived, or was given fewer boxes since.
-func (o *operation) boxRetired(ctx context.Context, freezerID int64, box int) (bool, error) {
-	f, err := o.tx.FindFreezer(ctx, freezerID)
-	if err != nil {
-		return false, err
-	}
-	return f.ArchivedAt != nil || freezer.ValidateBox(box, f.NumberBoxes) != nil, nil
-}
-
-// place stores p inside at its slot, or at the next free slot of its box.
-func (o *operation) place(ctx context.Context, p *freezer.Product) error {
-	err := o.tx.MoveProduct(ctx, p)
-	if freezer.ErrorCode(err) != freezer.ECONFLICT {
-		return err
-	}
-	if p.Slot, err = o.tx.NextFreeSlot(ctx, p.FreezerID, p.Box); err != nil {
-		return err
-	}
-	return o.tx.MoveProduct(ctx, p)
+	return o.outcome(p, err, freezer.OpIn, "put back")
 }
 
 func (o *operation) moveToBox(ctx context.Context, freezerID int64, box int) error {
@@ -264,7 +247,7 @@ func (o *operation) moveToBox(ctx context.Context, freezerID int64, box int) err
 	if f.HouseholdID != o.dev.HouseholdID {
 		return o.result(freezer.ScanDenied, freezer.OpMove, "not a freezer of this household")
 	}
-	if freezer.ValidateBox(box, f.NumberBoxes) != nil || f.ArchivedAt != nil {
+	if freezer.CheckBox(f, box) != nil {
 		return o.result(freezer.ScanUnknown, freezer.OpMove, "no such box")
 	}
 	if o.event.Mode != freezer.ModeMove || o.dev.MovingProductID == 0 {
@@ -275,22 +258,15 @@ func (o *operation) moveToBox(ctx context.Context, freezerID int64, box int) err
 		return err
 	}
 	undo := freezer.PlaceOf(p)
-	p.FreezerID, p.Box, p.DateOut = f.ID, box, freezer.Date{}
-	if p.Slot, err = o.tx.NextFreeSlot(ctx, f.ID, box); err != nil {
-		return err
-	}
-	if undo.FreezerID == p.FreezerID && undo.Box == box && undo.DateOut.IsZero() {
-		p.Slot = undo.Slot // already in that box: stays where it is
-	}
-	if err := o.tx.MoveProduct(ctx, p); err != nil {
-		return err
+	p, err = o.tx.Move(ctx, p.ID, freezer.Destination{FreezerID: f.ID, Box: box})
+	if err != nil {
+		return o.outcome(p, err, freezer.OpMove, "")
 	}
 	if err := o.tx.SetDeviceScanState(ctx, o.dev.ID, o.dev.Mode, 0); err != nil {
 		return err
 	}
-	o.describe(p)
 	o.event.Undo = &undo
-	return o.result(freezer.ScanOK, freezer.OpMove, "moved")
+	return o.outcome(p, nil, freezer.OpMove, "moved")
 }
 
 func (o *operation) command(ctx context.Context, command string) error {
@@ -318,29 +294,14 @@ func (o *operation) undo(ctx context.Context) error {
 	if p == nil || err != nil {
 		return err
 	}
-	before := *last.Undo
-	if before.DateOut.IsZero() {
-		if retired, err := o.boxRetired(ctx, before.FreezerID, before.Box); err != nil || retired {
-			if retired {
-				o.describe(p)
-				err = o.result(freezer.ScanError, freezer.OpUndo, "its box is no longer in use")
-			}
-			return err
-		}
-	}
-	p.FreezerID, p.Box, p.Slot, p.DateOut = before.FreezerID, before.Box, before.Slot, before.DateOut
-	err = o.tx.MoveProduct(ctx, p)
-	if freezer.ErrorCode(err) == freezer.ECONFLICT {
-		o.describe(p)
-		return o.result(freezer.ScanError, freezer.OpUndo, "its slot is taken now")
-	} else if err != nil {
-		return err
+	p, err = o.tx.Restore(ctx, p.ID, *last.Undo)
+	if err != nil {
+		return o.outcome(p, err, freezer.OpUndo, "")
 	}
 	if err := o.tx.MarkUndone(ctx, last.ID); err != nil {
 		return err
 	}
-	o.describe(p)
-	return o.result(freezer.ScanOK, freezer.OpUndo, "undid "+last.Op)
+	return o.outcome(p, nil, freezer.OpUndo, "undid "+last.Op)
 }
 
 // truncate shortens s to at most n characters, keeping UTF-8 valid.

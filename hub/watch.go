@@ -129,8 +129,26 @@ func (s watchedProducts) CreateProduct(ctx context.Context, p *freezer.Product) 
 }
 
 func (s watchedProducts) UpdateProduct(ctx context.Context, id int64, upd freezer.ProductUpdate) (*freezer.Product, error) {
+	return s.changed(ctx, id, func() (*freezer.Product, error) { return s.ProductService.UpdateProduct(ctx, id, upd) })
+}
+
+func (s watchedProducts) TakeOutProduct(ctx context.Context, id int64, req freezer.TakeOutRequest) (*freezer.Product, error) {
+	return s.changed(ctx, id, func() (*freezer.Product, error) { return s.ProductService.TakeOutProduct(ctx, id, req) })
+}
+
+func (s watchedProducts) PutBackProduct(ctx context.Context, id int64, req freezer.PutBackRequest) (*freezer.Product, error) {
+	return s.changed(ctx, id, func() (*freezer.Product, error) { return s.ProductService.PutBackProduct(ctx, id, req) })
+}
+
+func (s watchedProducts) MoveProduct(ctx context.Context, id int64, req freezer.MoveRequest) (*freezer.Product, error) {
+	return s.changed(ctx, id, func() (*freezer.Product, error) { return s.ProductService.MoveProduct(ctx, id, req) })
+}
+
+// changed runs a change of product id and reports its household, and the
+// one it left if it moved to another.
+func (s watchedProducts) changed(ctx context.Context, id int64, change func() (*freezer.Product, error)) (*freezer.Product, error) {
 	before, _ := s.ProductService.FindProductByID(ctx, id)
-	p, err := s.ProductService.UpdateProduct(ctx, id, upd)
+	p, err := change()
 	if err == nil {
 		s.w.Changed(p.HouseholdID)
 		if before != nil && before.HouseholdID != p.HouseholdID {

@@ -25,14 +25,17 @@ func loadLocation(name string) (*time.Location, error) {
 }
 
 // configureTime makes --tz the time zone of "today" everywhere: product
-// dates, stages and the alert schedule.
+// dates, stages and the alert schedule, all on one clock.
 func (m *Server) configureTime() error {
 	loc, err := loadLocation(m.Config.TZ)
 	if err != nil {
 		return err
 	}
+	if m.Config.Now == nil {
+		m.Config.Now = time.Now
+	}
 	m.location = loc
-	m.DB.Location = loc
+	m.DB.Location, m.DB.Now = loc, m.Config.Now
 	return nil
 }
 
@@ -40,7 +43,7 @@ func (m *Server) configureTime() error {
 // discovery up to date on bus.
 func (m *Server) openPublisher(bus devices.Bus) error {
 	m.Publisher = hub.NewPublisher(hub.PublisherConfig{Topics: devices.Topics{Root: m.Config.MQTTRoot},
-		Location: m.location, Version: Version()}, m.DB, bus, m.Logger)
+		Location: m.location, Now: m.Config.Now, Version: Version()}, m.DB, bus, m.Logger)
 	return m.Publisher.Start()
 }
 
@@ -55,7 +58,7 @@ func (m *Server) openAlerts() error {
 	}
 	var err error
 	m.Alerts, err = hub.NewAlerts(hub.AlertConfig{Topics: devices.Topics{Root: m.Config.MQTTRoot},
-		Schedule: m.Config.AlertSchedule, Location: m.location}, m.DB, bus, m.Publisher, m.Logger)
+		Schedule: m.Config.AlertSchedule, Location: m.location, Now: m.Config.Now}, m.DB, bus, m.Publisher, m.Logger)
 	if err != nil {
 		return usageError{fmt.Errorf("--alert-schedule: %w", errors.Unwrap(err))}
 	}

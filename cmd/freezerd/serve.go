@@ -43,6 +43,9 @@ type ServeConfig struct {
 	AuthFailures    int    // failed MQTT sign-ins or API tokens per IP and minute before refusing it
 	AlertSchedule   string // cron spec of the alert job, or "off"
 	TZ              string // time zone of "today" and of the schedule
+	// Now is the one clock of dates, schedules and rate limits (default
+	// time.Now); tests set it.
+	Now func() time.Time
 }
 
 func (c *ServeConfig) register(fs *flag.FlagSet) {
@@ -116,7 +119,7 @@ func (m *Server) Open(ctx context.Context) (err error) {
 		return err
 	}
 	m.HTTP = api.NewServer(api.Config{Version: Version(), MQTTTopics: devices.Topics{Root: m.Config.MQTTRoot},
-		MQTTPublicURL: m.Config.MQTTPublicURL, MQTTPort: m.brokerPort(), TrustedProxies: proxies, TokenFailuresPerMinute: m.Config.AuthFailures,
+		Now: m.Config.Now, MQTTPublicURL: m.Config.MQTTPublicURL, MQTTPort: m.brokerPort(), TrustedProxies: proxies, TokenFailuresPerMinute: m.Config.AuthFailures,
 		LegacyRateLimit: &api.RateLimit{PerMinute: m.Config.LegacyPerMinute, PerDay: m.Config.LegacyPerDay}}, services, m.Logger)
 	if err := m.HTTP.Listen(m.Config.HTTPAddr); err != nil {
 		return err
@@ -141,7 +144,7 @@ func (m *Server) openMQTT() error {
 		if err := m.openPublisher(m.External); err != nil {
 			return err
 		}
-		m.Hub = hub.New(hub.Config{Topics: topics, OnScan: m.Publisher.ScanAnswered}, m.DB, m.External, m.Logger)
+		m.Hub = hub.New(hub.Config{Topics: topics, Now: m.Config.Now, OnScan: m.Publisher.ScanAnswered}, m.DB, m.External, m.Logger)
 		return m.Hub.Start()
 	}
 	if c.MQTTAddr == "" && c.MQTTWSAddr == "" && c.MQTTTLSAddr == "" {
@@ -166,7 +169,7 @@ func (m *Server) openMQTT() error {
 	if err := m.openPublisher(m.Broker); err != nil {
 		return err
 	}
-	m.Hub = hub.New(hub.Config{Topics: topics, OnScan: m.Publisher.ScanAnswered}, m.DB, m.Broker, m.Logger)
+	m.Hub = hub.New(hub.Config{Topics: topics, Now: m.Config.Now, OnScan: m.Publisher.ScanAnswered}, m.DB, m.Broker, m.Logger)
 	return m.Hub.Start()
 }
 

@@ -196,10 +196,8 @@
   function freezerOf(id) { return state.freezers.find(function (f) { return f.id === id; }); }
   function freezerName(id) { const f = freezerOf(id); return f ? f.name : '#' + id; }
 
-  function today() {
-    const d = new Date();
-    return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0');
-  }
+  // The server's day (its --tz), not the browser's: one calendar for every rule.
+  function today() { return state.me.today; }
 
   function fillSelect(select, options, keepFirst) {
     const first = keepFirst ? select.options[0] : null;
@@ -292,6 +290,7 @@
     const params = new URLSearchParams({ state: $('#filter-state').value, limit: '500' });
     if ($('#filter-freezer').value) params.set('freezer_id', $('#filter-freezer').value);
     if ($('#filter-q').value.trim()) params.set('q', $('#filter-q').value.trim());
+    state.me = await api('GET', 'me'); // a new day may have begun since the page opened
     state.products = await listAll('products?' + params);
     renderProducts();
   }

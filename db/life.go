@@ -1,0 +1,275 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	freezer "github.com/freezer-manager/freezer"
+)
+
+// productTx applies the root package's rules of a product's life inside one
+// write transaction, on the store's calendar. Every write carries the
+// version its operation read: a product written meanwhile by another
+// transaction (another replica, a REST call beside a scan) is read again,
+// locked, and the rule applied to what is stored now, so that of two
+// concurrent operations exactly one wins and the other sees its outcome.
+type productTx struct {
+	tx *Tx
+	// The rows as the transaction last read or wrote them (a scan batch
+	// shares its cache); a nil entry records that there is no such row.
+	products map[int64]*freezer.Product
+	freezers map[int64]*freezer.Freezer
+}
+
+func newProductTx(tx *Tx) *productTx {
+	return &productTx{tx: tx, products: map[int64]*freezer.Product{}, freezers: map[int64]*freezer.Freezer{}}
+}
+
+// errRowChanged reports a version-conditioned write that found another version.
+var errRowChanged = errors.New("the product changed since it was read")
+
+// lockClause makes a read in a transaction current and locks its rows on
+// MySQL, whose plain reads see the transaction's snapshot; SQLite's single
+// writer always reads current rows.
+func (l *productTx) lockClause() string {
+	if l.tx.db.dialect == MySQL {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// read returns a copy of product id as the actor may see it: as this
+// transaction has it, or, when fresh or unknown, read and locked now.
+func (l *productTx) read(ctx context.Context, id int64, fresh bool) (*freezer.Product, error) {
+	if p, ok := l.products[id]; ok && !fresh {
+		if p == nil {
+			return nil, freezer.Errorf(freezer.ENOTFOUND, "Product %d not found.", id)
+		}
+		found := *p
+		return &found, nil
+	}
+	cond, args, err := householdScope(ctx, "household_id")
+	if err != nil {
+		return nil, err
+	}
+	p, err := scanProduct(l.tx.QueryRowContext(ctx, "SELECT "+productColumns+" FROM products WHERE id = ? AND "+cond+l.lockClause(),
+		append([]any{id}, args...)...))
+	if err != nil {
+		return nil, notFound(err, "Product %d not found.", id)
+	}
+	stored := *p
+	l.products[id] = &stored
+	return p, nil
+}
+
+// apply runs change on product id and writes the result under the version
+// read. A version given by the caller (not 0) must be the stored one.
+// Refused or not, it returns the product as stored (nil when not found).
+func (l *productTx) apply(ctx context.Context, id, version int64, change func(p *freezer.Product) error) (*freezer.Product, *freezer.Product, error) {
+	for fresh := false; ; fresh = true {
+		p, err := l.read(ctx, id, fresh)
+		if err != nil {
+			return nil, nil, err
+		}
+		if version != 0 && version != p.Version {
+			return p, nil, freezer.ErrStale(id, p.Version, version)
+		}
+		before := *p
+		if err := change(p); err != nil {
+			return &before, nil, err
+		}
+		err = l.write(ctx, &before, p)
+		if errors.Is(err, errRowChanged) && !fresh {
+			continue
+		} else if errors.Is(err, errRowChanged) {
+			return &before, nil, freezer.ErrStale(id, before.Version, before.Version)
+		} else if err != nil {
+			return &before, nil, err
+		}
+		return &before, p, nil
+	}
+}
+
+// write stores p, changed from before, under before's version
+// (errRowChanged when another version is stored).
+func (l *productTx) write(ctx context.Context, before, p *freezer.Product) error {
+	p.Version, p.UpdatedAt = before.Version+1, l.tx.now
+	// A change of date_out alone (most scans) writes that column alone:
+	// SQLite then checks no foreign key and leaves the slot index alone.
+	onlyDateOut := *before
+	onlyDateOut.DateOut, onlyDateOut.Version, onlyDateOut.UpdatedAt = p.DateOut, p.Version, p.UpdatedAt
+	var res sql.Result
+	var err error
+	if onlyDateOut == *p {
+		res, err = l.tx.ExecContext(ctx, `UPDATE products SET date_out = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?`,
+			p.DateOut, p.Version, p.UpdatedAt, p.ID, before.Version)
+	} else {
+		res, err = l.tx.ExecContext(ctx, `UPDATE products SET household_id = ?, freezer_id = ?, box = ?, slot = ?, name = ?, description = ?,
+			type_id = ?, quantity = ?, barcode = ?, date_in = ?, date_out = ?, period_months = ?, version = ?, updated_at = ?
+			WHERE id = ? AND version = ?`,
+			p.HouseholdID, p.FreezerID, p.Box, p.Slot, p.Name, p.Description, p.TypeID, p.Quantity, nullString(p.Barcode),
+			p.DateIn, p.DateOut, p.PeriodMonths, p.Version, p.UpdatedAt, p.ID, before.Version)
+	}
+	if err != nil {
+		if err = translateError(err); freezer.ErrorCode(err) == freezer.ECONFLICT && p.Inside() {
+			return freezer.ErrSlotTaken(p.Slot) // the unique index on the places of products inside
+		}
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return translateError(err)
+	} else if n != 1 {
+		return errRowChanged
+	}
+	stored := *p
+	l.products[p.ID] = &stored
+	return nil
+}
+
+// freezer returns a freezer the actor may see; lock reads it anew and locks
+// it on MySQL, so that placements in one freezer serialise.
+func (l *productTx) freezer(ctx context.Context, id int64, lock bool) (*freezer.Freezer, error) {
+	if id <= 0 {
+		e := freezer.Errorf(freezer.EINVALID, "freezer_id is required.")
+		e.Field = "freezer_id"
+		return nil, e
+	}
+	if f, ok := l.freezers[id]; ok && f != nil && !lock {
+		return f, nil
+	}
+	f, err := findFreezerByID(ctx, l.tx, id, lock)
+	if freezer.ErrorCode(err) == freezer.ENOTFOUND {
+		e := freezer.Errorf(freezer.ENOTFOUND, "Freezer %d not found.", id)
+		e.Field = "freezer_id"
+		return nil, e
+	} else if err != nil {
+		return nil, err
+	}
+	l.freezers[id] = f
+	return f, nil
+}
+
+// place checks that p may be inside, or be moved, at its freezer, box and
+// slot (CheckBox), and chooses its slot (ChooseSlot: Slot 0 for the next
+// free one; fallback for the next free one when Slot is taken). It sets the
+// product's household from the freezer.
+func (l *productTx) place(ctx context.Context, p *freezer.Product, fallback bool) error {
+	return l.placeIn(ctx, p, fallback, true)
+}
+
+// placeIn is place; a product recorded out (not moved: created out, as
+// history) holds no slot, and may be recorded in an archived freezer.
+func (l *productTx) placeIn(ctx context.Context, p *freezer.Product, fallback, holdsSlot bool) error {
+	f, err := l.freezer(ctx, p.FreezerID, true)
+	if err != nil {
+		return err
+	}
+	if err := freezer.CheckBox(f, p.Box); err != nil && (holdsSlot || freezer.ErrorField(err) == "box") {
+		return err
+	}
+	p.HouseholdID = f.HouseholdID
+	if !holdsSlot && p.Slot != 0 {
+		return nil
+	}
+	taken, err := l.takenSlots(ctx, p.FreezerID, p.Box, p.ID)
+	if err != nil {
+		return err
+	}
+	p.Slot, err = freezer.ChooseSlot(p.Slot, taken, fallback)
+	return err
+}
+
+// takenSlots returns the slots of a box held by products inside other than
+// exceptID. Its caller holds the freezer's lock, which every placement in
+// the freezer takes first, and reads committed rows (see runTx).
+func (l *productTx) takenSlots(ctx context.Context, freezerID int64, box int, exceptID int64) ([]int, error) {
+	rows, err := l.tx.QueryContext(ctx, `SELECT slot FROM products WHERE freezer_id = ? AND box = ? AND date_out IS NULL AND id <> ?`,
+		freezerID, box, exceptID)
+	if err != nil {
+		return nil, translateError(err)
+	}
+	defer rows.Close()
+	var taken []int
+	for rows.Next() {
+		var s int
+		if err := rows.Scan(&s); err != nil {
+			return nil, translateError(err)
+		}
+		taken = append(taken, s)
+	}
+	return taken, translateError(rows.Err())
+}
+
+// takeOut applies freezer.(*Product).TakeOut.
+func (l *productTx) takeOut(ctx context.Context, id int64, req freezer.TakeOutRequest) (*freezer.Product, *freezer.Product, error) {
+	today := l.tx.today()
+	return l.apply(ctx, id, req.Version, func(p *freezer.Product) error { return p.TakeOut(req.Date, today) })
+}
+
+// putBack applies freezer.(*Product).PutBack at the slot asked, else at its
+// own or the next free one.
+func (l *productTx) putBack(ctx context.Context, id int64, req freezer.PutBackRequest) (*freezer.Product, *freezer.Product, error) {
+	return l.apply(ctx, id, req.Version, func(p *freezer.Product) error {
+		if err := p.PutBack(); err != nil {
+			return err
+		}
+		if req.Slot != 0 {
+			p.Slot = req.Slot
+		}
+		return l.place(ctx, p, req.Slot == 0)
+	})
+}
+
+// move applies freezer.(*Product).MoveTo.
+func (l *productTx) move(ctx context.Context, id int64, req freezer.MoveRequest) (*freezer.Product, *freezer.Product, error) {
+	return l.apply(ctx, id, req.Version, func(p *freezer.Product) error {
+		p.MoveTo(req.Destination)
+		return l.place(ctx, p, false)
+	})
+}
+
+// update applies a ProductUpdate: the place first, then the type, then the
+// product's own fields (Validate), the order in which the legacy API
+// reports them.
+func (l *productTx) update(ctx context.Context, id int64, upd freezer.ProductUpdate) (*freezer.Product, *freezer.Product, error) {
+	today := l.tx.today()
+	return l.apply(ctx, id, upd.Version, func(p *freezer.Product) error {
+		oldType := p.TypeID
+		if placement := upd.Apply(p); placement.Check {
+			if err := l.place(ctx, p, placement.Fallback); err != nil {
+				return err
+			}
+		}
+		if p.TypeID != oldType {
+			if err := checkType(ctx, l.tx, p.TypeID); err != nil {
+				return err
+			}
+		}
+		return p.Validate(today)
+	})
+}
+
+// restore puts a product back where an undone scan found it: the place
+// rules apply to a place inside, and its slot must still be free.
+func (l *productTx) restore(ctx context.Context, id int64, place freezer.ProductPlace) (*freezer.Product, *freezer.Product, error) {
+	return l.apply(ctx, id, 0, func(p *freezer.Product) error {
+		p.FreezerID, p.Box, p.Slot, p.DateOut = place.FreezerID, place.Box, place.Slot, place.DateOut
+		if !p.Inside() {
+			return nil
+		}
+		return l.place(ctx, p, false)
+	})
+}
+
+// checkType returns EINVALID (field type_id) unless product type id exists.
+func checkType(ctx context.Context, q querier, id int64) error {
+	if _, err := findProductTypeByID(ctx, q, id); freezer.ErrorCode(err) == freezer.ENOTFOUND {
+		e := freezer.Errorf(freezer.EINVALID, "type_id %d does not exist.", id)
+		e.Field = "type_id"
+		return e
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
