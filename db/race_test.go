@@ -194,4 +194,36 @@ func TestCreateProductRace(t *testing.T) {
 			}
 		})
 	})
+
+	t.Run("TakeOutOnce", func(t *testing.T) {
+		// One product taken out by several callers at once: one wins, the
+		// others are told it is already out, and it is written once.
+		testdb.EachDB(t, func(t *testing.T, store *db.DB) {
+			alice := MustRegister(t, store, "alice@example.com")
+			ctx := regCtx(alice)
+			f := MustCreateFreezer(t, store, alice, "Kitchen", 1)
+			p := MustCreateProduct(t, ctx, store, newProduct(f, 1, 1))
+			errs := race(func(int) error {
+				_, err := store.TakeOutProduct(ctx, p.ID, freezer.TakeOutRequest{})
+				return err
+			})
+			var ok, already int
+			for i, err := range errs {
+				switch {
+				case err == nil:
+					ok++
+				case freezer.ErrorReason(err) == freezer.ReasonAlreadyOut:
+					already++
+				default:
+					t.Errorf("goroutine %d: unexpected error %v", i, err)
+				}
+			}
+			if ok != 1 || already != racers-1 {
+				t.Errorf("%d taken out, %d already out; want 1 and %d", ok, already, racers-1)
+			}
+			if got := MustFindProduct(t, ctx, store, p.ID); got.Version != 2 {
+				t.Errorf("version = %d, want 2", got.Version)
+			}
+		})
+	})
 }
