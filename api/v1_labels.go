@@ -86,8 +86,8 @@ func (s *Server) createProduct(ctx context.Context, p *freezer.Product, labelCod
 			return err
 		}
 	} else {
-		code := labels.Parse(labelCode)
-		if code.Kind != labels.KindProduct {
+		code := freezer.ParseCode(labelCode)
+		if code.Kind != freezer.CodeProduct {
 			return freezer.Errorf(freezer.EINVALID, "label_code must be the code of a blank product label, such as FZ-I-000123.")
 		}
 		if s.services.Labels == nil {

@@ -171,7 +171,7 @@ func TestV1ProductLabel(t *testing.T) {
 		u := e.user(t, "fr")
 		f := e.freezer(t, u, "Congélateur", 4)
 		p := e.product(t, u, f, 3, "Crème brûlée à la pistache, façon grand-mère")
-		code := labels.ProductCode(p.ID)
+		code := freezer.ProductCode(p.ID)
 		for _, size := range labels.Sizes() {
 			r := e.do(t, u, http.MethodGet, fmt.Sprintf("/products/%d/label.png?size=%s", p.ID, size.Name), nil).want(t, http.StatusOK)
 			lblWantType(t, r, "image/png")
@@ -219,13 +219,13 @@ func TestV1Sheets(t *testing.T) {
 		lblWantType(t, r, "application/pdf")
 		sheet := labels.Sheet{Cols: 2, Rows: 3, MarginMM: labels.DefaultSheet.MarginMM, Guides: true}
 		for i, got := range labeltest.DecodeSheet(t, r.body, sheet, 7) {
-			if want := labels.BoxCode(f, i+1); got.Text != want {
+			if want := freezer.BoxCode(f, i+1); got.Text != want {
 				t.Errorf("box label %d reads %q, want %q", i, got.Text, want)
 			}
 		}
 		r = e.do(t, u, http.MethodGet, "/labels/commands.pdf?lang=fr", nil).want(t, http.StatusOK)
 		for i, got := range labeltest.DecodeSheet(t, r.body, labels.CommandSheet, 4) {
-			if want := labels.CommandCode(labels.Commands[i]); got.Text != want {
+			if want := freezer.CommandCode(labels.Commands[i]); got.Text != want {
 				t.Errorf("command card %d reads %q, want %q", i, got.Text, want)
 			}
 		}
@@ -248,10 +248,10 @@ func TestV1BlankLabels(t *testing.T) {
 			t.Errorf("X-Reserved-Ids = %q, want %q", got, want)
 		}
 		results := labeltest.DecodeSheet(t, r.body, labels.DefaultSheet, 5)
-		var codes []labels.Code
+		var codes []freezer.Code
 		for i, res := range results {
-			c := labels.Parse(res.Text)
-			if c.Kind != labels.KindProduct || c.ProductID != first.ID+1+int64(i) {
+			c := freezer.ParseCode(res.Text)
+			if c.Kind != freezer.CodeProduct || c.ProductID != first.ID+1+int64(i) {
 				t.Fatalf("blank label %d reads %q", i, res.Text)
 			}
 			codes = append(codes, c)
@@ -267,7 +267,7 @@ func TestV1BlankLabels(t *testing.T) {
 		}
 		body := map[string]any{"freezer_id": f, "box": 1, "name": "Again", "type_id": 1, "label_code": results[1].Text}
 		e.do(t, u, http.MethodPost, "/products", body).want(t, http.StatusConflict)
-		for _, bad := range []string{labels.ProductCode(first.ID), "FZ-B-1-1", "not a code", labels.ProductCode(codes[4].ProductID + 100)} {
+		for _, bad := range []string{freezer.ProductCode(first.ID), "FZ-B-1-1", "not a code", freezer.ProductCode(codes[4].ProductID + 100)} {
 			body["label_code"] = bad
 			e.do(t, u, http.MethodPost, "/products", body).want(t, http.StatusBadRequest)
 		}
@@ -381,7 +381,7 @@ func TestV1AutoPrint(t *testing.T) {
 		e.spool.Wait()
 		jobs := e.jobs(t, u, "")
 		if len(jobs) != 1 || jobs[0].Status != freezer.PrintDone || jobs[0].ProductID == nil || *jobs[0].ProductID != p.ID ||
-			jobs[0].Code != labels.ProductCode(p.ID) || jobs[0].Printer != "directory" || jobs[0].Attempts != 1 {
+			jobs[0].Code != freezer.ProductCode(p.ID) || jobs[0].Printer != "directory" || jobs[0].Attempts != 1 {
 			t.Fatalf("jobs after an auto-print = %+v", jobs)
 		}
 		file := filepath.Join(e.dir, fmt.Sprintf("household-%d", u.household), "cuisine", fmt.Sprintf("%s-%d.png", jobs[0].Code, jobs[0].ID))
@@ -389,7 +389,7 @@ func TestV1AutoPrint(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := labeltest.MustDecodePNG(t, data); got.Text != labels.ProductCode(p.ID) {
+		if got := labeltest.MustDecodePNG(t, data); got.Text != freezer.ProductCode(p.ID) {
 			t.Errorf("the printed label reads %q", got.Text)
 		}
 
@@ -419,7 +419,7 @@ func TestV1AutoPrint(t *testing.T) {
 		if j.Status != freezer.PrintDone || j.Attempts != 2 || j.Error != "" {
 			t.Errorf("retried job = %+v", j)
 		}
-		if zpl := <-got; !strings.Contains(zpl, "^FDQA,"+labels.ProductCode(q.ID)+"^FS") || !strings.Contains(zpl, "Piperade") {
+		if zpl := <-got; !strings.Contains(zpl, "^FDQA,"+freezer.ProductCode(q.ID)+"^FS") || !strings.Contains(zpl, "Piperade") {
 			t.Errorf("the printer received:\n%s", zpl)
 		}
 		// auto_print off: nothing more is printed.
@@ -464,7 +464,7 @@ func TestV1PrintProduct(t *testing.T) {
 			t.Errorf("webhook got auth %q and %+v", auth, posted)
 		}
 		mu.Unlock()
-		if got := labeltest.MustDecodePNG(t, png); got.Text != labels.ProductCode(p.ID) {
+		if got := labeltest.MustDecodePNG(t, png); got.Text != freezer.ProductCode(p.ID) {
 			t.Errorf("the posted PNG reads %q", got.Text)
 		}
 
@@ -487,7 +487,7 @@ func TestV1PrintProduct(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := labeltest.DecodePDFPage(t, pdf, 300); got.Text != labels.ProductCode(p.ID) {
+		if got := labeltest.DecodePDFPage(t, pdf, 300); got.Text != freezer.ProductCode(p.ID) {
 			t.Errorf("the CUPS job reads %q", got.Text)
 		}
 		e.do(t, e.user(t, "en"), http.MethodPost, fmt.Sprintf("/products/%d/print", p.ID), nil).want(t, http.StatusNotFound)

@@ -11,7 +11,6 @@ import (
 
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/devices"
-	"github.com/freezer-manager/freezer/labels"
 )
 
 // refused is the SUBACK code of a refused subscription.
@@ -67,7 +66,7 @@ func TestRevokedDevice(t *testing.T) {
 		p := e.product(t, 1)
 		d, password := e.newDevice(t, nil)
 		cl := e.connect(t, d, password)
-		checkAck(t, "before revocation", cl.scan(t, "1", labels.ProductCode(p.ID), freezer.ModeOut), freezer.ScanOK, freezer.OpOut)
+		checkAck(t, "before revocation", cl.scan(t, "1", freezer.ProductCode(p.ID), freezer.ModeOut), freezer.ScanOK, freezer.OpOut)
 		bystander := e.scanner(t, nil)
 
 		if err := e.store.DeleteDevice(sys, d.ID); err != nil {
@@ -80,7 +79,7 @@ func TestRevokedDevice(t *testing.T) {
 			t.Fatal("revoked device reconnected")
 		}
 		// Others are not affected.
-		checkAck(t, "other device", bystander.scan(t, "2", labels.ProductCode(p.ID), freezer.ModeIn), freezer.ScanOK, freezer.OpIn)
+		checkAck(t, "other device", bystander.scan(t, "2", freezer.ProductCode(p.ID), freezer.ModeIn), freezer.ScanOK, freezer.OpIn)
 	})
 }
 
@@ -92,7 +91,7 @@ func TestCannotPublishAsAnotherDevice(t *testing.T) {
 		a := e.scanner(t, nil)
 		b := e.scanner(t, nil)
 
-		payload := fmt.Appendf(nil, `{"id":"forged-1","code":%q}`, labels.ProductCode(p.ID))
+		payload := fmt.Appendf(nil, `{"id":"forged-1","code":%q}`, freezer.ProductCode(p.ID))
 		a.c.Publish(topics.Scan(b.dev.ID), 1, false, payload) // no PUBACK comes for a denied publish
 		waitLost(t, "device publishing as another", a.lost)
 
@@ -104,7 +103,7 @@ func TestCannotPublishAsAnotherDevice(t *testing.T) {
 		}
 		noMore(t, "ack for the impersonated device", b.acks)
 		// b itself is served, and its first ack is for its own scan.
-		ack := b.scan(t, "own-1", labels.ProductCode(p.ID), "")
+		ack := b.scan(t, "own-1", freezer.ProductCode(p.ID), "")
 		if ack.ID != "own-1" || ack.Status != freezer.ScanOK {
 			t.Errorf("b's own scan: ack %+v", ack)
 		}
@@ -146,12 +145,12 @@ func TestCannotReadAnotherDevicesAcks(t *testing.T) {
 				t.Errorf("scanner subscribed to %s (SUBACK 0x%02x), want refused", filter, code)
 			}
 		}
-		checkAck(t, "b's scan", b.scan(t, "b-1", labels.ProductCode(p.ID), ""), freezer.ScanOK, freezer.OpOut)
-		checkAck(t, "b's card", b.scan(t, "b-2", labels.CommandCode(labels.CommandIn), ""), freezer.ScanOK, freezer.OpMode)
+		checkAck(t, "b's scan", b.scan(t, "b-1", freezer.ProductCode(p.ID), ""), freezer.ScanOK, freezer.OpOut)
+		checkAck(t, "b's card", b.scan(t, "b-2", freezer.CommandCode(freezer.CommandIn), ""), freezer.ScanOK, freezer.OpMode)
 		b.expectMode(t, freezer.ModeIn)
 		// a's own ack comes after b's on the hub's single writer: once a has
 		// it, anything leaked to a would have arrived.
-		checkAck(t, "a's scan", a.scan(t, "a-1", labels.CommandCode(labels.CommandOut), ""), freezer.ScanOK, freezer.OpMode)
+		checkAck(t, "a's scan", a.scan(t, "a-1", freezer.CommandCode(freezer.CommandOut), ""), freezer.ScanOK, freezer.OpMode)
 		if leaked.Load() != 0 {
 			t.Errorf("device a received %d of b's messages", leaked.Load())
 		}
@@ -253,7 +252,7 @@ func TestIntegrationACL(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c.Publish(topic, 1, false, []byte(labels.ProductCode(1)))
+			c.Publish(topic, 1, false, []byte(freezer.ProductCode(1)))
 			waitLost(t, "integration publishing to "+topic, lost)
 		}
 		if n := e.events(t, d.ID); n != 0 {
@@ -270,7 +269,7 @@ func TestWillTopicIsChecked(t *testing.T) {
 		p := e.product(t, 1)
 		b := e.scanner(t, nil)
 		a, password := e.newDevice(t, nil)
-		forged := fmt.Appendf(nil, `{"id":"will-1","code":%q}`, labels.ProductCode(p.ID))
+		forged := fmt.Appendf(nil, `{"id":"will-1","code":%q}`, freezer.ProductCode(p.ID))
 		for _, will := range []struct {
 			topic  string
 			retain bool
@@ -298,7 +297,7 @@ func TestWillTopicIsChecked(t *testing.T) {
 			t.Error("a refused connection marked the device online")
 		}
 		// b's product is untouched, and b's first ack is for its own scan.
-		ack := b.scan(t, "own-1", labels.CommandCode(labels.CommandIn), "")
+		ack := b.scan(t, "own-1", freezer.CommandCode(freezer.CommandIn), "")
 		if ack.ID != "own-1" {
 			t.Errorf("b's first ack = %+v, want its own scan's", ack)
 		}

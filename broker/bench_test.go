@@ -19,7 +19,6 @@ import (
 	"github.com/freezer-manager/freezer/devices"
 	"github.com/freezer-manager/freezer/hub"
 	"github.com/freezer-manager/freezer/internal/testdb"
-	"github.com/freezer-manager/freezer/labels"
 )
 
 // benchDevices is how many simulated scanners BenchmarkScanPipeline runs:
@@ -87,7 +86,7 @@ func BenchmarkScanPipeline(b *testing.B) {
 		if err := store.CreateProduct(ctx, p); err != nil {
 			b.Fatal(err)
 		}
-		s := &scanner{id: d.ID, code: labels.ProductCode(p.ID), acks: make(chan devices.Ack, 1)}
+		s := &scanner{id: d.ID, code: freezer.ProductCode(p.ID), acks: make(chan devices.Ack, 1)}
 		s.c = paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + br.TCPAddr()).SetClientID(d.ID).SetUsername(d.ID).SetPassword(password).
 			SetProtocolVersion(4).SetAutoReconnect(false).SetConnectTimeout(10 * time.Second))
 		if tok := s.c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {

@@ -19,7 +19,6 @@ import (
 	"github.com/freezer-manager/freezer/devices"
 	"github.com/freezer-manager/freezer/hub"
 	"github.com/freezer-manager/freezer/internal/testdb"
-	"github.com/freezer-manager/freezer/labels"
 )
 
 // topics are the contract's topics under the default root.
@@ -357,7 +356,7 @@ func TestScanTakesProductOut(t *testing.T) {
 		e := newEnv(t, store)
 		p := e.product(t, 0)
 		d, c, acks := e.device(t)
-		scan(t, c, d.ID, d.ID+"-1", labels.ProductCode(p.ID))
+		scan(t, c, d.ID, d.ID+"-1", freezer.ProductCode(p.ID))
 		a := waitAck(t, acks)
 		if a.Status != freezer.ScanOK || a.Op != freezer.OpOut || a.ID != d.ID+"-1" || a.Product != p.Name {
 			t.Fatalf("ack = %+v, want ok/out for %q", a, p.Name)
@@ -370,11 +369,11 @@ func TestScanTakesProductOut(t *testing.T) {
 			t.Errorf("product after scan: date_out = %v, want %v", got.DateOut, freezer.DateOf(testdb.Now))
 		}
 		// The same message again: the same answer, applied once.
-		scan(t, c, d.ID, d.ID+"-1", labels.ProductCode(p.ID))
+		scan(t, c, d.ID, d.ID+"-1", freezer.ProductCode(p.ID))
 		if again := waitAck(t, acks); again != a {
 			t.Errorf("resent scan ack = %+v, want %+v", again, a)
 		}
-		scan(t, c, d.ID, d.ID+"-2", labels.ProductCode(p.ID))
+		scan(t, c, d.ID, d.ID+"-2", freezer.ProductCode(p.ID))
 		if a := waitAck(t, acks); a.Status != freezer.ScanAlready {
 			t.Errorf("second scan ack = %+v, want already", a)
 		}
@@ -399,7 +398,7 @@ func TestAckAfterCommit(t *testing.T) {
 			}
 		})
 		for i := range n { // sent back to back, so that they share batches
-			payload, _ := json.Marshal(devices.ScanMessage{ID: fmt.Sprint(i), Code: labels.ProductCode(products[fmt.Sprint(i)].ID)})
+			payload, _ := json.Marshal(devices.ScanMessage{ID: fmt.Sprint(i), Code: freezer.ProductCode(products[fmt.Sprint(i)].ID)})
 			cl.c.Publish(topics.Scan(cl.dev.ID), 1, false, payload)
 		}
 		for range n {
@@ -419,16 +418,16 @@ func TestDuplicateDelivery(t *testing.T) {
 		q := e.product(t, 2)
 		cl := e.scanner(t, nil)
 
-		first := cl.scan(t, "dup-1", labels.ProductCode(p.ID), "")
+		first := cl.scan(t, "dup-1", freezer.ProductCode(p.ID), "")
 		checkAck(t, "first", first, freezer.ScanOK, freezer.OpOut)
-		if again := cl.scan(t, "dup-1", labels.ProductCode(p.ID), ""); again != first {
+		if again := cl.scan(t, "dup-1", freezer.ProductCode(p.ID), ""); again != first {
 			t.Errorf("resent ack = %+v, want %+v", again, first)
 		}
 		if got := e.events(t, cl.dev.ID); got != 1 {
 			t.Errorf("%d events after a resend, want 1", got)
 		}
 
-		payload, _ := json.Marshal(devices.ScanMessage{ID: "dup-2", Code: labels.ProductCode(q.ID)})
+		payload, _ := json.Marshal(devices.ScanMessage{ID: "dup-2", Code: freezer.ProductCode(q.ID)})
 		var wg sync.WaitGroup
 		for range 20 {
 			wg.Go(func() {
@@ -466,7 +465,7 @@ func TestRawLines(t *testing.T) {
 	eachEnv(t, func(t *testing.T, e *env) {
 		p := e.product(t, 1)
 		cl := e.scanner(t, nil)
-		code := labels.ProductCode(p.ID)
+		code := freezer.ProductCode(p.ID)
 
 		a := cl.send(t, []byte(code+"\r\n"))
 		checkAck(t, "raw line", a, freezer.ScanOK, freezer.OpOut)
@@ -492,7 +491,7 @@ func TestRawLines(t *testing.T) {
 		}
 
 		// Another code is not a duplicate.
-		a = cl.send(t, []byte(labels.CommandCode(labels.CommandOut)))
+		a = cl.send(t, []byte(freezer.CommandCode(freezer.CommandOut)))
 		checkAck(t, "another raw code", a, freezer.ScanOK, freezer.OpMode)
 		cl.expectMode(t, freezer.ModeOut)
 
@@ -514,9 +513,9 @@ func TestUndo(t *testing.T) {
 		p := e.product(t, 1)
 		q := e.productAt(t, e.freezer, 2, 1, nil)
 		cl := e.scanner(t, nil)
-		undo := labels.CommandCode(labels.CommandUndo)
+		undo := freezer.CommandCode(freezer.CommandUndo)
 
-		checkAck(t, "out", cl.scan(t, "1", labels.ProductCode(p.ID), ""), freezer.ScanOK, freezer.OpOut)
+		checkAck(t, "out", cl.scan(t, "1", freezer.ProductCode(p.ID), ""), freezer.ScanOK, freezer.OpOut)
 		a := cl.scan(t, "2", undo, "")
 		checkAck(t, "undo", a, freezer.ScanOK, freezer.OpUndo)
 		if a.Msg != "undid out" || a.Location != location(e.freezer, 1, 1) {
@@ -531,7 +530,7 @@ func TestUndo(t *testing.T) {
 		}
 
 		// An operation older than 10 minutes stays.
-		checkAck(t, "out", cl.scan(t, "4", labels.ProductCode(p.ID), ""), freezer.ScanOK, freezer.OpOut)
+		checkAck(t, "out", cl.scan(t, "4", freezer.ProductCode(p.ID), ""), freezer.ScanOK, freezer.OpOut)
 		e.clock.Advance(10*time.Minute + time.Second)
 		if a := cl.scan(t, "5", undo, ""); a.Status != freezer.ScanError || a.Msg != "nothing to undo" {
 			t.Errorf("late undo ack = %+v, want nothing to undo", a)
@@ -541,10 +540,10 @@ func TestUndo(t *testing.T) {
 		}
 
 		// Undo of a move returns the product to its old place.
-		checkAck(t, "move card", cl.scan(t, "6", labels.CommandCode(labels.CommandMove), ""), freezer.ScanOK, freezer.OpMode)
+		checkAck(t, "move card", cl.scan(t, "6", freezer.CommandCode(freezer.CommandMove), ""), freezer.ScanOK, freezer.OpMode)
 		cl.expectMode(t, freezer.ModeMove)
-		checkAck(t, "pick up", cl.scan(t, "7", labels.ProductCode(q.ID), ""), freezer.ScanOK, freezer.OpMove)
-		a = cl.scan(t, "8", labels.BoxCode(e.freezer.ID, 3), "")
+		checkAck(t, "pick up", cl.scan(t, "7", freezer.ProductCode(q.ID), ""), freezer.ScanOK, freezer.OpMove)
+		a = cl.scan(t, "8", freezer.BoxCode(e.freezer.ID, 3), "")
 		if a.Status != freezer.ScanOK || a.Location != location(e.freezer, 3, 1) {
 			t.Fatalf("move ack = %+v", a)
 		}
@@ -557,7 +556,7 @@ func TestUndo(t *testing.T) {
 		}
 
 		// Undo cannot put a product back where another one is now.
-		checkAck(t, "out", cl.scan(t, "10", labels.ProductCode(q.ID), freezer.ModeOut), freezer.ScanOK, freezer.OpOut)
+		checkAck(t, "out", cl.scan(t, "10", freezer.ProductCode(q.ID), freezer.ModeOut), freezer.ScanOK, freezer.OpOut)
 		e.productAt(t, e.freezer, 2, 1, nil)
 		if a := cl.scan(t, "11", undo, ""); a.Status != freezer.ScanError || a.Msg != "its slot is taken now" {
 			t.Errorf("undo into a taken slot: ack %+v", a)
@@ -575,36 +574,36 @@ func TestMoveWithBoxLabel(t *testing.T) {
 		other := e.otherHousehold(t)
 		cl := e.scanner(t, nil)
 
-		a := cl.scan(t, "1", labels.BoxCode(e.freezer.ID, 2), "")
+		a := cl.scan(t, "1", freezer.BoxCode(e.freezer.ID, 2), "")
 		if a.Status != freezer.ScanError || a.Op != freezer.OpMove {
 			t.Errorf("box label in out mode: ack %+v, want an error", a)
 		}
 
-		checkAck(t, "move card", cl.scan(t, "2", labels.CommandCode(labels.CommandMove), ""), freezer.ScanOK, freezer.OpMode)
+		checkAck(t, "move card", cl.scan(t, "2", freezer.CommandCode(freezer.CommandMove), ""), freezer.ScanOK, freezer.OpMode)
 		cl.expectMode(t, freezer.ModeMove)
-		if a := cl.scan(t, "3", labels.BoxCode(e.freezer.ID, 2), ""); a.Status != freezer.ScanError || a.Msg != "in move mode, scan a product first" {
+		if a := cl.scan(t, "3", freezer.BoxCode(e.freezer.ID, 2), ""); a.Status != freezer.ScanError || a.Msg != "in move mode, scan a product first" {
 			t.Errorf("box label before a product: ack %+v", a)
 		}
 
-		a = cl.scan(t, "4", labels.ProductCode(p.ID), "")
+		a = cl.scan(t, "4", freezer.ProductCode(p.ID), "")
 		checkAck(t, "pick up", a, freezer.ScanOK, freezer.OpMove)
 		if a.Product != p.Name || a.Location != location(e.freezer, 1, 1) {
 			t.Errorf("pick-up ack = %+v", a)
 		}
 
 		// Another household's box is refused; the product stays picked up.
-		a = cl.scan(t, "5", labels.BoxCode(other.freezer.ID, 1), "")
+		a = cl.scan(t, "5", freezer.BoxCode(other.freezer.ID, 1), "")
 		if a.Status != freezer.ScanDenied {
 			t.Errorf("other household's box: ack %+v, want denied", a)
 		}
 		if strings.Contains(a.Msg, other.freezer.Name) || a.Location != "" {
 			t.Errorf("denied ack reveals the other freezer: %+v", a)
 		}
-		if a := cl.scan(t, "6", labels.BoxCode(e.freezer.ID, 9), ""); a.Status != freezer.ScanUnknown {
+		if a := cl.scan(t, "6", freezer.BoxCode(e.freezer.ID, 9), ""); a.Status != freezer.ScanUnknown {
 			t.Errorf("box 9 of a 4-box freezer: ack %+v, want unknown", a)
 		}
 
-		a = cl.scan(t, "7", labels.BoxCode(e.freezer.ID, 2), "")
+		a = cl.scan(t, "7", freezer.BoxCode(e.freezer.ID, 2), "")
 		checkAck(t, "box", a, freezer.ScanOK, freezer.OpMove)
 		if a.Location != location(e.freezer, 2, 2) || a.Msg != "moved" {
 			t.Errorf("move ack = %+v, want at the next free slot of box 2", a)
@@ -613,12 +612,12 @@ func TestMoveWithBoxLabel(t *testing.T) {
 			t.Errorf("moved product at box %d slot %d", got.Box, got.Slot)
 		}
 		// The move is done: the same box again has nothing to put in it.
-		if a := cl.scan(t, "8", labels.BoxCode(e.freezer.ID, 3), ""); a.Status != freezer.ScanError {
+		if a := cl.scan(t, "8", freezer.BoxCode(e.freezer.ID, 3), ""); a.Status != freezer.ScanError {
 			t.Errorf("second box label: ack %+v, want an error", a)
 		}
 
-		for i, c := range []struct{ card, mode string }{{labels.CommandIn, freezer.ModeIn}, {labels.CommandOut, freezer.ModeOut}} {
-			checkAck(t, c.card, cl.scan(t, fmt.Sprint("card-", i), labels.CommandCode(c.card), ""), freezer.ScanOK, freezer.OpMode)
+		for i, c := range []struct{ card, mode string }{{freezer.CommandIn, freezer.ModeIn}, {freezer.CommandOut, freezer.ModeOut}} {
+			checkAck(t, c.card, cl.scan(t, fmt.Sprint("card-", i), freezer.CommandCode(c.card), ""), freezer.ScanOK, freezer.OpMode)
 			cl.expectMode(t, c.mode)
 		}
 		noMore(t, "set/mode", cl.modes)
@@ -632,11 +631,11 @@ func TestPutBack(t *testing.T) {
 		p := e.product(t, 1)
 		cl := e.scanner(t, func(d *freezer.Device) { d.Mode = freezer.ModeIn })
 
-		if a := cl.scan(t, "1", labels.ProductCode(p.ID), ""); a.Status != freezer.ScanAlready || a.Op != freezer.OpIn {
+		if a := cl.scan(t, "1", freezer.ProductCode(p.ID), ""); a.Status != freezer.ScanAlready || a.Op != freezer.OpIn {
 			t.Errorf("product inside, in mode: ack %+v, want already", a)
 		}
-		checkAck(t, "out", cl.scan(t, "2", labels.ProductCode(p.ID), freezer.ModeOut), freezer.ScanOK, freezer.OpOut)
-		a := cl.scan(t, "3", labels.ProductCode(p.ID), "")
+		checkAck(t, "out", cl.scan(t, "2", freezer.ProductCode(p.ID), freezer.ModeOut), freezer.ScanOK, freezer.OpOut)
+		a := cl.scan(t, "3", freezer.ProductCode(p.ID), "")
 		checkAck(t, "put back", a, freezer.ScanOK, freezer.OpIn)
 		if a.Location != location(e.freezer, 1, 1) {
 			t.Errorf("put back at %q, want its own slot", a.Location)
@@ -645,9 +644,9 @@ func TestPutBack(t *testing.T) {
 			t.Errorf("put back: inside=%v slot=%d", got.Inside(), got.Slot)
 		}
 
-		checkAck(t, "out", cl.scan(t, "4", labels.ProductCode(p.ID), freezer.ModeOut), freezer.ScanOK, freezer.OpOut)
+		checkAck(t, "out", cl.scan(t, "4", freezer.ProductCode(p.ID), freezer.ModeOut), freezer.ScanOK, freezer.OpOut)
 		e.product(t, 1) // someone else takes its slot
-		a = cl.scan(t, "5", labels.ProductCode(p.ID), "")
+		a = cl.scan(t, "5", freezer.ProductCode(p.ID), "")
 		checkAck(t, "put back", a, freezer.ScanOK, freezer.OpIn)
 		if a.Location != location(e.freezer, 1, 2) {
 			t.Errorf("put back at %q, want the next free slot", a.Location)
@@ -716,9 +715,9 @@ func TestModes(t *testing.T) {
 			t.Fatalf("default mode %q", got)
 		}
 		for i, c := range []struct{ card, mode string }{
-			{labels.CommandIn, freezer.ModeIn}, {labels.CommandMove, freezer.ModeMove}, {labels.CommandOut, freezer.ModeOut}, {labels.CommandIn, freezer.ModeIn},
+			{freezer.CommandIn, freezer.ModeIn}, {freezer.CommandMove, freezer.ModeMove}, {freezer.CommandOut, freezer.ModeOut}, {freezer.CommandIn, freezer.ModeIn},
 		} {
-			a := cl.scan(t, fmt.Sprint("card-", i), labels.CommandCode(c.card), "")
+			a := cl.scan(t, fmt.Sprint("card-", i), freezer.CommandCode(c.card), "")
 			if a.Status != freezer.ScanOK || a.Op != freezer.OpMode || a.Msg != "mode "+c.mode {
 				t.Errorf("%s card: ack %+v", c.card, a)
 			}
@@ -728,19 +727,19 @@ func TestModes(t *testing.T) {
 			}
 		}
 		// In mode, a product inside is already in; with mode out it goes out.
-		if a := cl.scan(t, "a", labels.ProductCode(p.ID), ""); a.Status != freezer.ScanAlready || a.Op != freezer.OpIn {
+		if a := cl.scan(t, "a", freezer.ProductCode(p.ID), ""); a.Status != freezer.ScanAlready || a.Op != freezer.OpIn {
 			t.Errorf("in mode: ack %+v", a)
 		}
-		checkAck(t, "explicit out", cl.scan(t, "b", labels.ProductCode(p.ID), freezer.ModeOut), freezer.ScanOK, freezer.OpOut)
+		checkAck(t, "explicit out", cl.scan(t, "b", freezer.ProductCode(p.ID), freezer.ModeOut), freezer.ScanOK, freezer.OpOut)
 		if got := e.findDevice(t, cl.dev.ID).Mode; got != freezer.ModeIn {
 			t.Errorf("after a scan with mode out: devices.mode = %q, want still in", got)
 		}
-		checkAck(t, "device mode again", cl.scan(t, "c", labels.ProductCode(p.ID), ""), freezer.ScanOK, freezer.OpIn)
+		checkAck(t, "device mode again", cl.scan(t, "c", freezer.ProductCode(p.ID), ""), freezer.ScanOK, freezer.OpIn)
 		// A mode the hub sets through the API is used by the next scan.
 		if _, err := e.store.UpdateDevice(sys, cl.dev.ID, freezer.DeviceUpdate{Mode: ptr(freezer.ModeOut)}); err != nil {
 			t.Fatal(err)
 		}
-		checkAck(t, "after UpdateDevice", cl.scan(t, "d", labels.ProductCode(p.ID), ""), freezer.ScanOK, freezer.OpOut)
+		checkAck(t, "after UpdateDevice", cl.scan(t, "d", freezer.ProductCode(p.ID), ""), freezer.ScanOK, freezer.OpOut)
 		noMore(t, "set/mode", cl.modes)
 	})
 }
@@ -752,7 +751,7 @@ func TestOtherHouseholdProduct(t *testing.T) {
 		secret := e.productAt(t, other.freezer, 1, 1, func(p *freezer.Product) { p.Name = "Secret sauce" })
 		cl := e.scanner(t, nil)
 		for i, mode := range []string{"", freezer.ModeIn, freezer.ModeMove} {
-			a := cl.scan(t, fmt.Sprint(i), labels.ProductCode(secret.ID), mode)
+			a := cl.scan(t, fmt.Sprint(i), freezer.ProductCode(secret.ID), mode)
 			if a.Status != freezer.ScanDenied {
 				t.Errorf("mode %q: ack %+v, want denied", mode, a)
 			}
@@ -767,7 +766,7 @@ func TestOtherHouseholdProduct(t *testing.T) {
 			t.Errorf("device picked up another household's product %d for a move", got.MovingProductID)
 		}
 		// The unknown id is told apart from a denied one.
-		if a := cl.scan(t, "x", labels.ProductCode(secret.ID+1000), ""); a.Status != freezer.ScanUnknown {
+		if a := cl.scan(t, "x", freezer.ProductCode(secret.ID+1000), ""); a.Status != freezer.ScanUnknown {
 			t.Errorf("unknown product: ack %+v", a)
 		}
 	})
@@ -789,10 +788,10 @@ func TestJunkPayloads(t *testing.T) {
 			{"JSON with wrong types", []byte(`{"id":5,"code":true}`), ""},
 			{"empty", nil, ""},
 			{"white space", []byte(" \r\n\t"), ""},
-			{"multi-line raw", []byte(labels.ProductCode(p.ID) + "\n" + labels.ProductCode(p.ID)), ""},
+			{"multi-line raw", []byte(freezer.ProductCode(p.ID) + "\n" + freezer.ProductCode(p.ID)), ""},
 			{"over MaxScanPayload", []byte(strings.Repeat("A", 2*devices.MaxScanPayload)), ""},
 			{"truncated JSON", []byte(`{"id":"j-1","code":"FZ-I-`), ""},
-			{"JSON with a bad mode", []byte(`{"id":"j-2","code":"` + labels.ProductCode(p.ID) + `","mode":"sideways"}`), "j-2"},
+			{"JSON with a bad mode", []byte(`{"id":"j-2","code":"` + freezer.ProductCode(p.ID) + `","mode":"sideways"}`), "j-2"},
 			{"JSON with a control character", []byte(`{"id":"j-3","code":"FZ\u0007"}`), "j-3"},
 		}
 		for _, j := range junk {
@@ -824,9 +823,9 @@ func TestJunkPayloads(t *testing.T) {
 		}
 
 		// Both the first client and a fresh one are served.
-		checkAck(t, "valid scan after junk", cl.scan(t, "ok-1", labels.ProductCode(p.ID), ""), freezer.ScanOK, freezer.OpOut)
+		checkAck(t, "valid scan after junk", cl.scan(t, "ok-1", freezer.ProductCode(p.ID), ""), freezer.ScanOK, freezer.OpOut)
 		fresh := e.scanner(t, nil)
-		checkAck(t, "fresh client", fresh.scan(t, "ok-2", labels.ProductCode(p.ID), freezer.ModeIn), freezer.ScanOK, freezer.OpIn)
+		checkAck(t, "fresh client", fresh.scan(t, "ok-2", freezer.ProductCode(p.ID), freezer.ModeIn), freezer.ScanOK, freezer.OpIn)
 	})
 }
 

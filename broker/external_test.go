@@ -18,7 +18,6 @@ import (
 	"github.com/freezer-manager/freezer/hub"
 	"github.com/freezer-manager/freezer/internal/mqtttest"
 	"github.com/freezer-manager/freezer/internal/testdb"
-	"github.com/freezer-manager/freezer/labels"
 )
 
 // countingBus counts the acks one hub publishes.
@@ -100,7 +99,7 @@ func TestExternalBrokerSharedScans(t *testing.T) {
 				if err := store.CreateProduct(ctx, p); err != nil {
 					t.Fatal(err)
 				}
-				codes[i] = labels.ProductCode(p.ID)
+				codes[i] = freezer.ProductCode(p.ID)
 			}
 			c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(dev.ID).SetAutoReconnect(false))
 			if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {

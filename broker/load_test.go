@@ -10,7 +10,6 @@ import (
 
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/internal/testdb"
-	"github.com/freezer-manager/freezer/labels"
 )
 
 // TestThousandDevicesConnectAtOnce: a thousand scanners connecting at the
@@ -82,7 +81,7 @@ func TestThousandDevicesConnectAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	d, c, acks := e.device(t)
-	scan(t, c, d.ID, "after-the-rush", labels.ProductCode(p.ID))
+	scan(t, c, d.ID, "after-the-rush", freezer.ProductCode(p.ID))
 	if a := waitAck(t, acks); a.Status != freezer.ScanOK {
 		t.Errorf("ack after the rush = %+v, want ok", a)
 	}

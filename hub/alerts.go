@@ -15,7 +15,6 @@ import (
 
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/devices"
-	"github.com/freezer-manager/freezer/labels"
 )
 
 // Defaults of the alert job's settings.
@@ -479,7 +478,7 @@ func (a *Alerts) message(d *freezer.AlertDelivery, today freezer.Date) devices.A
 	return devices.AlertMessage{
 		EventType: d.Alert.Stage, AlertID: d.Alert.ID, HouseholdID: d.Alert.HouseholdID, Household: d.HouseholdName,
 		ProductID: p.ID, Product: p.Name, FreezerID: p.FreezerID, Freezer: d.FreezerName, Box: p.Box, Slot: p.Slot,
-		Location: freezer.PlaceOf(p).Location(), Label: labels.ProductCode(p.ID), DateIn: p.DateIn, UseBy: d.Alert.UseBy,
+		Location: freezer.PlaceOf(p).Location(), Label: freezer.ProductCode(p.ID), DateIn: p.DateIn, UseBy: d.Alert.UseBy,
 		DaysLeft: today.DaysUntil(d.Alert.UseBy), Quantity: p.Quantity, At: d.Alert.CreatedAt.UTC(),
 	}
 }

@@ -15,7 +15,6 @@ import (
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/internal/smtptest"
 	"github.com/freezer-manager/freezer/internal/testdb"
-	"github.com/freezer-manager/freezer/labels"
 )
 
 func ref[T any](v T) *T { return &v }
@@ -72,7 +71,7 @@ func TestAlertRunSendsOverdueOnceOnEveryChannel(t *testing.T) {
 		want := map[string]string{
 			"event_type": "overdue", "product_id": fmt.Sprint(p.ID), "product": "Lasagne", "freezer_id": fmt.Sprint(e.freezer.ID),
 			"freezer": "Garage", "household_id": fmt.Sprint(e.user.Household.ID), "household": "Home", "box": "1", "slot": "1",
-			"location": fmt.Sprintf("F%d B1 S1", e.freezer.ID), "label": labels.ProductCode(p.ID), "date_in": p.DateIn.String(),
+			"location": fmt.Sprintf("F%d B1 S1", e.freezer.ID), "label": freezer.ProductCode(p.ID), "date_in": p.DateIn.String(),
 			"use_by": useBy.String(), "days_left": fmt.Sprint(e.today().DaysUntil(useBy)), "quantity": "2",
 		}
 		checkAlert := func(what, payload string) {
@@ -118,7 +117,7 @@ func TestAlertRunSendsOverdueOnceOnEveryChannel(t *testing.T) {
 			t.Errorf("subject = %q", subject)
 		}
 		body := decodeQP(t, m.Body())
-		for _, s := range []string{"Lasagne", "Garage", useBy.String(), labels.ProductCode(p.ID)} {
+		for _, s := range []string{"Lasagne", "Garage", useBy.String(), freezer.ProductCode(p.ID)} {
 			if !strings.Contains(body, s) {
 				t.Errorf("the digest does not mention %q:\n%s", s, body)
 			}

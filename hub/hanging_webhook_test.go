@@ -12,7 +12,6 @@ import (
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/devices"
 	"github.com/freezer-manager/freezer/internal/testdb"
-	"github.com/freezer-manager/freezer/labels"
 )
 
 // TestHangingWebhookDoesNotSlowScans: while the alert job waits on a webhook
@@ -58,7 +57,7 @@ func TestHangingWebhookDoesNotSlowScans(t *testing.T) {
 	}
 
 	topics := devices.Topics{Root: devices.DefaultRoot}
-	payload, _ := json.Marshal(devices.ScanMessage{ID: "during-the-hang", Code: labels.ProductCode(fresh.ID)})
+	payload, _ := json.Marshal(devices.ScanMessage{ID: "during-the-hang", Code: freezer.ProductCode(fresh.ID)})
 	start := time.Now()
 	bus.deliver(topics.Scan(d.ID), string(payload))
 	for time.Since(start) < 5*time.Second && len(bus.on(topics.Ack(d.ID))) == 0 {

@@ -12,7 +12,6 @@ import (
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/devices"
 	"github.com/freezer-manager/freezer/internal/testdb"
-	"github.com/freezer-manager/freezer/labels"
 )
 
 // haEnv is an alertEnv with a scanner, products and a publisher on a testBus.
@@ -321,7 +320,7 @@ func TestScanEventsAndStates(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(scans.Close)
-	payload := fmt.Sprintf(`{"id":"s-1","code":%q}`, labels.ProductCode(e.overdue.ID))
+	payload := fmt.Sprintf(`{"id":"s-1","code":%q}`, freezer.ProductCode(e.overdue.ID))
 	scan := func() {
 		t.Helper()
 		e.bus.deliver(testTopics.Scan(e.scanner.ID), payload)

@@ -15,7 +15,6 @@ import (
 
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/devices"
-	"github.com/freezer-manager/freezer/labels"
 )
 
 // Defaults of the hub's settings.
@@ -111,7 +110,7 @@ func (h *Hub) receive(m devices.Message) {
 	}
 	j := &job{deviceID: dev, done: m.Done, received: h.config.Now(), seq: h.seq.Add(1)}
 	j.msg, j.decodeErr = devices.DecodeScan(m.Payload)
-	j.code = labels.Parse(j.msg.Code)
+	j.code = freezer.ParseCode(j.msg.Code)
 	select {
 	case h.queue <- j:
 	case <-h.stopped.Done(): // not acknowledged: the broker delivers it again
@@ -214,7 +213,7 @@ func scanKeys(jobs []*job) []freezer.ScanKey {
 		if j.decodeErr == nil {
 			keys[i].MsgID = j.msg.ID
 		}
-		if j.code.Kind == labels.KindProduct {
+		if j.code.Kind == freezer.CodeProduct {
 			keys[i].ProductID = j.code.ProductID
 		}
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/freezer-manager/freezer/devices"
 	"github.com/freezer-manager/freezer/hub"
 	"github.com/freezer-manager/freezer/internal/testdb"
-	"github.com/freezer-manager/freezer/labels"
 )
 
 var topics = devices.Topics{Root: devices.DefaultRoot}
@@ -326,7 +325,7 @@ func TestBatchesQueuedScans(t *testing.T) {
 		var done atomic.Int64
 		for i, p := range products {
 			id := fmt.Sprintf("%s-%d", fx.dev.ID, i)
-			fx.bus.deliver(topics.Scan(fx.dev.ID), scanPayload(id, labels.ProductCode(p.ID), ""), func() {
+			fx.bus.deliver(topics.Scan(fx.dev.ID), scanPayload(id, freezer.ProductCode(p.ID), ""), func() {
 				if _, ok := acked.Load(id); !ok {
 					badOrder.Add(1)
 				}
@@ -447,7 +446,7 @@ func TestRetriesBatchUntilCommitted(t *testing.T) {
 		}
 		fx.start(t, flaky, hub.Config{})
 		for i, p := range products {
-			fx.bus.deliver(topics.Scan(fx.dev.ID), scanPayload(fmt.Sprintf("%s-%d", fx.dev.ID, i), labels.ProductCode(p.ID), ""), nil)
+			fx.bus.deliver(topics.Scan(fx.dev.ID), scanPayload(fmt.Sprintf("%s-%d", fx.dev.ID, i), freezer.ProductCode(p.ID), ""), nil)
 		}
 		acks := fx.waitAcks(t, fx.dev.ID, n)
 		if got := flaky.attempts.Load(); got < 4 {
@@ -518,13 +517,13 @@ func TestJobFailureAffectsOnlyThatJob(t *testing.T) {
 		}
 		bad := products[2]
 		store := &failingJobStore{countingStore: newCountingStore(fx.store, true)}
-		store.code.Store(labels.ProductCode(bad.ID))
+		store.code.Store(freezer.ProductCode(bad.ID))
 		fx.start(t, store, hub.Config{})
 
-		fx.bus.deliver(topics.Scan(fx.dev.ID), scanPayload("w", labels.ProductCode(warmup.ID), ""), nil)
+		fx.bus.deliver(topics.Scan(fx.dev.ID), scanPayload("w", freezer.ProductCode(warmup.ID), ""), nil)
 		<-store.entered
 		for i, p := range products {
-			fx.bus.deliver(topics.Scan(fx.dev.ID), scanPayload(fmt.Sprint(i), labels.ProductCode(p.ID), ""), nil)
+			fx.bus.deliver(topics.Scan(fx.dev.ID), scanPayload(fmt.Sprint(i), freezer.ProductCode(p.ID), ""), nil)
 		}
 		close(store.gate)
 		acks := fx.waitAcks(t, fx.dev.ID, 6)
@@ -562,7 +561,7 @@ func TestJobFailureAffectsOnlyThatJob(t *testing.T) {
 
 		// The device resends it once the database is healthy: applied now.
 		store.code.Store("")
-		a := fx.scanOne(t, fx.dev.ID, scanPayload("2", labels.ProductCode(bad.ID), ""))
+		a := fx.scanOne(t, fx.dev.ID, scanPayload("2", freezer.ProductCode(bad.ID), ""))
 		if a.Status != freezer.ScanOK || a.Op != freezer.OpOut || a.ID != "2" {
 			t.Errorf("resent ack = %+v, want ok/out", a)
 		}
@@ -578,7 +577,7 @@ func TestCloseDropsUncommittedScans(t *testing.T) {
 		p := fx.product(t, 1, 1)
 		counting := newCountingStore(fx.store, true)
 		fx.start(t, counting, hub.Config{})
-		fx.bus.deliver(topics.Scan(fx.dev.ID), scanPayload("1", labels.ProductCode(p.ID), ""), nil)
+		fx.bus.deliver(topics.Scan(fx.dev.ID), scanPayload("1", freezer.ProductCode(p.ID), ""), nil)
 		<-counting.entered
 		fx.hub.Close()
 		if got := fx.bus.all(); len(got) != 0 {
@@ -627,12 +626,12 @@ func TestDeniesDevicesThatMayNotScan(t *testing.T) {
 	eachDB(t, func(t *testing.T, fx *fixture) {
 		p := fx.product(t, 1, 1)
 		fx.start(t, nil, hub.Config{})
-		a := fx.scanOne(t, "scanner-ghost", scanPayload("g-1", labels.ProductCode(p.ID), ""))
+		a := fx.scanOne(t, "scanner-ghost", scanPayload("g-1", freezer.ProductCode(p.ID), ""))
 		if a.Status != freezer.ScanDenied || a.ID != "g-1" || a.Product != "" {
 			t.Errorf("unknown device ack = %+v, want denied", a)
 		}
 		ha := fx.device(t, freezer.DeviceIntegration)
-		a = fx.scanOne(t, ha.ID, scanPayload("h-1", labels.ProductCode(p.ID), ""))
+		a = fx.scanOne(t, ha.ID, scanPayload("h-1", freezer.ProductCode(p.ID), ""))
 		if a.Status != freezer.ScanDenied || a.ID != "h-1" || a.Product != "" {
 			t.Errorf("integration ack = %+v, want denied", a)
 		}
@@ -682,7 +681,7 @@ func TestRawLinesAtTheSameInstant(t *testing.T) {
 		p := fx.product(t, 1, 1)
 		q := fx.product(t, 1, 2)
 		fx.start(t, nil, hub.Config{})
-		for _, code := range []string{labels.ProductCode(p.ID), labels.ProductCode(q.ID)} {
+		for _, code := range []string{freezer.ProductCode(p.ID), freezer.ProductCode(q.ID)} {
 			a := fx.scanOne(t, fx.dev.ID, []byte(code))
 			if a.Status != freezer.ScanOK || a.Op != freezer.OpOut || a.ID != "" {
 				t.Errorf("raw %s: ack %+v, want ok/out without id", code, a)
@@ -702,7 +701,7 @@ func TestExplicitModeDoesNotChangeDeviceMode(t *testing.T) {
 	eachDB(t, func(t *testing.T, fx *fixture) {
 		p := fx.product(t, 1, 1)
 		fx.start(t, nil, hub.Config{})
-		a := fx.scanOne(t, fx.dev.ID, scanPayload("1", labels.ProductCode(p.ID), freezer.ModeMove))
+		a := fx.scanOne(t, fx.dev.ID, scanPayload("1", freezer.ProductCode(p.ID), freezer.ModeMove))
 		if a.Status != freezer.ScanOK || a.Op != freezer.OpMove {
 			t.Fatalf("move pick-up ack = %+v", a)
 		}
@@ -714,7 +713,7 @@ func TestExplicitModeDoesNotChangeDeviceMode(t *testing.T) {
 			t.Errorf("device mode = %q after a scan with mode move, want still %q", d.Mode, freezer.ModeOut)
 		}
 		// The box, also scanned with an explicit move, completes the move.
-		a = fx.scanOne(t, fx.dev.ID, scanPayload("2", labels.BoxCode(fx.freezer.ID, 3), freezer.ModeMove))
+		a = fx.scanOne(t, fx.dev.ID, scanPayload("2", freezer.BoxCode(fx.freezer.ID, 3), freezer.ModeMove))
 		if a.Status != freezer.ScanOK || a.Op != freezer.OpMove || a.Location != fmt.Sprintf("F%d B3 S1", fx.freezer.ID) {
 			t.Fatalf("move to box ack = %+v", a)
 		}
@@ -725,7 +724,7 @@ func TestExplicitModeDoesNotChangeDeviceMode(t *testing.T) {
 			t.Errorf("%d set/mode messages, want none", got)
 		}
 		// Without a mode, a product scan takes it out, in the device's mode.
-		a = fx.scanOne(t, fx.dev.ID, scanPayload("3", labels.ProductCode(p.ID), ""))
+		a = fx.scanOne(t, fx.dev.ID, scanPayload("3", freezer.ProductCode(p.ID), ""))
 		if a.Status != freezer.ScanOK || a.Op != freezer.OpOut {
 			t.Errorf("ack = %+v, want ok/out", a)
 		}
@@ -737,11 +736,11 @@ func TestUndoWindowFollowsHubClock(t *testing.T) {
 	eachDB(t, func(t *testing.T, fx *fixture) {
 		p := fx.product(t, 1, 1)
 		fx.start(t, nil, hub.Config{UndoWindow: time.Minute})
-		if a := fx.scanOne(t, fx.dev.ID, scanPayload("1", labels.ProductCode(p.ID), "")); a.Status != freezer.ScanOK {
+		if a := fx.scanOne(t, fx.dev.ID, scanPayload("1", freezer.ProductCode(p.ID), "")); a.Status != freezer.ScanOK {
 			t.Fatalf("ack %+v", a)
 		}
 		fx.clock.Advance(time.Minute + time.Second)
-		a := fx.scanOne(t, fx.dev.ID, scanPayload("2", labels.CommandCode(labels.CommandUndo), ""))
+		a := fx.scanOne(t, fx.dev.ID, scanPayload("2", freezer.CommandCode(freezer.CommandUndo), ""))
 		if a.Status != freezer.ScanError || a.Op != freezer.OpUndo || a.Msg != "nothing to undo" {
 			t.Errorf("undo ack = %+v, want nothing to undo", a)
 		}
@@ -767,7 +766,7 @@ func TestNoPutBackIntoRetiredBox(t *testing.T) {
 		}
 		fx.start(t, nil, hub.Config{})
 		for _, x := range []*freezer.Product{p, q} {
-			if a := fx.scanOne(t, fx.dev.ID, scanPayload(fmt.Sprint("out-", x.ID), labels.ProductCode(x.ID), "")); a.Status != freezer.ScanOK {
+			if a := fx.scanOne(t, fx.dev.ID, scanPayload(fmt.Sprint("out-", x.ID), freezer.ProductCode(x.ID), "")); a.Status != freezer.ScanOK {
 				t.Fatalf("take out: %+v", a)
 			}
 		}
@@ -778,7 +777,7 @@ func TestNoPutBackIntoRetiredBox(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, x := range []*freezer.Product{p, q} {
-			a := fx.scanOne(t, fx.dev.ID, scanPayload(fmt.Sprint("in-", x.ID), labels.ProductCode(x.ID), freezer.ModeIn))
+			a := fx.scanOne(t, fx.dev.ID, scanPayload(fmt.Sprint("in-", x.ID), freezer.ProductCode(x.ID), freezer.ModeIn))
 			if a.Status != freezer.ScanError || a.Op != freezer.OpIn {
 				t.Errorf("put back into a retired box: ack %+v, want an error", a)
 			}
@@ -787,7 +786,7 @@ func TestNoPutBackIntoRetiredBox(t *testing.T) {
 			}
 		}
 		// Undo of the last take-out (q's) is refused for the same reason.
-		a := fx.scanOne(t, fx.dev.ID, scanPayload("undo", labels.CommandCode(labels.CommandUndo), ""))
+		a := fx.scanOne(t, fx.dev.ID, scanPayload("undo", freezer.CommandCode(freezer.CommandUndo), ""))
 		if a.Status != freezer.ScanError || a.Op != freezer.OpUndo {
 			t.Errorf("undo into a retired box: ack %+v, want an error", a)
 		}
@@ -795,10 +794,10 @@ func TestNoPutBackIntoRetiredBox(t *testing.T) {
 			t.Error("undo put the product back into an archived freezer")
 		}
 		// A box label still moves it somewhere that exists.
-		if a := fx.scanOne(t, fx.dev.ID, scanPayload("pick", labels.ProductCode(p.ID), freezer.ModeMove)); a.Status != freezer.ScanOK {
+		if a := fx.scanOne(t, fx.dev.ID, scanPayload("pick", freezer.ProductCode(p.ID), freezer.ModeMove)); a.Status != freezer.ScanOK {
 			t.Fatalf("pick up: %+v", a)
 		}
-		a = fx.scanOne(t, fx.dev.ID, scanPayload("box", labels.BoxCode(fx.freezer.ID, 2), freezer.ModeMove))
+		a = fx.scanOne(t, fx.dev.ID, scanPayload("box", freezer.BoxCode(fx.freezer.ID, 2), freezer.ModeMove))
 		if a.Status != freezer.ScanOK || a.Location != fmt.Sprintf("F%d B2 S1", fx.freezer.ID) {
 			t.Errorf("move into an existing box: %+v", a)
 		}

@@ -15,7 +15,6 @@ import (
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/devices"
 	"github.com/freezer-manager/freezer/internal/testdb"
-	"github.com/freezer-manager/freezer/labels"
 )
 
 // cutProxy forwards TCP connections to a server until it is cut: then every
@@ -120,7 +119,7 @@ func TestMySQLCutMidStream(t *testing.T) {
 			for i := range perDevice {
 				id := fmt.Sprintf("%s-%d", d.id, i)
 				mode := []string{freezer.ModeOut, freezer.ModeIn}[i%2]
-				payload, _ := json.Marshal(devices.ScanMessage{ID: id, Code: labels.ProductCode(d.product), Mode: mode})
+				payload, _ := json.Marshal(devices.ScanMessage{ID: id, Code: freezer.ProductCode(d.product), Mode: mode})
 				sentAt := time.Now()
 				for attempt := 0; ; attempt++ { // a device resends the same id until it is acked
 					bus.deliver(topics.Scan(d.id), string(payload))

@@ -8,7 +8,6 @@ import (
 
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/devices"
-	"github.com/freezer-manager/freezer/labels"
 )
 
 // job is one scan on its way through the hub.
@@ -16,7 +15,7 @@ type job struct {
 	deviceID  string
 	msg       devices.ScanMessage
 	decodeErr error
-	code      labels.Code // msg.Code parsed
+	code      freezer.Code // msg.Code parsed
 	received  time.Time
 	seq       uint64 // the hub's number for this scan: unique with received
 	done      func()
@@ -109,11 +108,11 @@ func (o *operation) result(status, op, msg string) error {
 }
 
 // run performs what code means in the event's mode.
-func (o *operation) run(ctx context.Context, code labels.Code) error {
+func (o *operation) run(ctx context.Context, code freezer.Code) error {
 	switch code.Kind {
-	case labels.KindCommand:
+	case freezer.CodeCommand:
 		return o.command(ctx, code.Command)
-	case labels.KindProduct:
+	case freezer.CodeProduct:
 		p, err := o.product(ctx, code.ProductID)
 		if p == nil || err != nil {
 			return err
@@ -130,9 +129,9 @@ func (o *operation) run(ctx context.Context, code labels.Code) error {
 			return o.result(freezer.ScanOK, freezer.OpMove, "now scan the box to put it in")
 		}
 		return o.takeOut(ctx, p)
-	case labels.KindBox:
+	case freezer.CodeBox:
 		return o.moveToBox(ctx, code.FreezerID, code.Box)
-	case labels.KindBarcode:
+	case freezer.CodeBarcode:
 		if o.event.Mode != freezer.ModeOut {
 			return o.result(freezer.ScanError, "", "a retail barcode only takes products out")
 		}
@@ -270,10 +269,10 @@ func (o *operation) moveToBox(ctx context.Context, freezerID int64, box int) err
 }
 
 func (o *operation) command(ctx context.Context, command string) error {
-	if command == labels.CommandUndo {
+	if command == freezer.CommandUndo {
 		return o.undo(ctx)
 	}
-	mode := map[string]string{labels.CommandIn: freezer.ModeIn, labels.CommandOut: freezer.ModeOut, labels.CommandMove: freezer.ModeMove}[command]
+	mode := map[string]string{freezer.CommandIn: freezer.ModeIn, freezer.CommandOut: freezer.ModeOut, freezer.CommandMove: freezer.ModeMove}[command]
 	if err := o.tx.SetDeviceScanState(ctx, o.dev.ID, mode, 0); err != nil {
 		return err
 	}

@@ -1,3 +1,6 @@
+// Package labels renders the labels scanners read (PNG, PDF sheets, ZPL)
+// and prints them (directories, CUPS, TCP 9100, webhooks); the codes they
+// carry are the root package's (freezer.ProductCode, …).
 package labels
 
 import (
@@ -69,17 +72,17 @@ type words struct {
 var vocabulary = map[string]words{
 	freezer.LanguageEnglish: {in: "In", useBy: "Use by", serves: "Serves", box: "Box", name: "Name",
 		commands: map[string][2]string{
-			CommandIn:   {"IN", "Scan, then scan products to put them back in."},
-			CommandOut:  {"OUT", "Scan, then scan products to take them out."},
-			CommandMove: {"MOVE", "Scan, then a product, then the box it goes to."},
-			CommandUndo: {"UNDO", "Scan to undo this scanner's last operation."},
+			freezer.CommandIn:   {"IN", "Scan, then scan products to put them back in."},
+			freezer.CommandOut:  {"OUT", "Scan, then scan products to take them out."},
+			freezer.CommandMove: {"MOVE", "Scan, then a product, then the box it goes to."},
+			freezer.CommandUndo: {"UNDO", "Scan to undo this scanner's last operation."},
 		}},
 	freezer.LanguageFrench: {in: "Entré le", useBy: "Limite", serves: "Pour", box: "Boîte", name: "Nom",
 		commands: map[string][2]string{
-			CommandIn:   {"ENTRÉE", "Scannez, puis les produits à remettre."},
-			CommandOut:  {"SORTIE", "Scannez, puis les produits à sortir."},
-			CommandMove: {"DÉPLACER", "Scannez, puis un produit, puis sa boîte."},
-			CommandUndo: {"ANNULER", "Scannez pour annuler la dernière opération."},
+			freezer.CommandIn:   {"ENTRÉE", "Scannez, puis les produits à remettre."},
+			freezer.CommandOut:  {"SORTIE", "Scannez, puis les produits à sortir."},
+			freezer.CommandMove: {"DÉPLACER", "Scannez, puis un produit, puis sa boîte."},
+			freezer.CommandUndo: {"ANNULER", "Scannez pour annuler la dernière opération."},
 		}},
 }
 
@@ -102,7 +105,7 @@ func UseByMonth(p *freezer.Product) string { return p.UseBy().String()[:7] }
 // and quantity, in language lang (en or fr).
 func ProductLabel(p *freezer.Product, lang string) Label {
 	w := vocab(lang)
-	return Label{Code: ProductCode(p.ID), Title: p.Name, Lines: []Line{
+	return Label{Code: freezer.ProductCode(p.ID), Title: p.Name, Lines: []Line{
 		{Text: Location(p.FreezerID, p.Box, p.Slot), Bold: true},
 		{Text: w.in + " " + p.DateIn.String()},
 		{Text: w.useBy + " " + UseByMonth(p), Bold: true},
@@ -115,7 +118,7 @@ func BoxLabels(f *freezer.Freezer, lang string) []Label {
 	w := vocab(lang)
 	list := make([]Label, 0, f.NumberBoxes)
 	for box := 1; box <= f.NumberBoxes; box++ {
-		list = append(list, Label{Code: BoxCode(f.ID, box), Title: w.box + " " + strconv.Itoa(box), Lines: []Line{
+		list = append(list, Label{Code: freezer.BoxCode(f.ID, box), Title: w.box + " " + strconv.Itoa(box), Lines: []Line{
 			{Text: f.Name, Bold: true},
 			{Text: fmt.Sprintf("F%d · B%d", f.ID, box)},
 		}})
@@ -124,12 +127,12 @@ func BoxLabels(f *freezer.Freezer, lang string) []Label {
 }
 
 // Commands lists the command cards in the order they are printed.
-var Commands = []string{CommandIn, CommandOut, CommandMove, CommandUndo}
+var Commands = []string{freezer.CommandIn, freezer.CommandOut, freezer.CommandMove, freezer.CommandUndo}
 
-// CommandCard is the card of one command (CommandIn, …).
+// CommandCard is the card of one command (freezer.CommandIn, …).
 func CommandCard(command, lang string) Label {
 	t := vocab(lang).commands[command]
-	return Label{Code: CommandCode(command), Title: t[0], Lines: []Line{{Text: t[1], MaxLines: 3}}}
+	return Label{Code: freezer.CommandCode(command), Title: t[0], Lines: []Line{{Text: t[1], MaxLines: 3}}}
 }
 
 // CommandCards are the four command cards.
@@ -145,7 +148,7 @@ func CommandCards(lang string) []Label {
 // to write the name and dates on.
 func BlankLabel(id int64, lang string) Label {
 	w := vocab(lang)
-	return Label{Code: ProductCode(id), Lines: []Line{
+	return Label{Code: freezer.ProductCode(id), Lines: []Line{
 		{Text: w.name, Rule: true},
 		{Text: w.in, Rule: true},
 		{Text: w.useBy, Rule: true},

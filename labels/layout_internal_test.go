@@ -16,7 +16,7 @@ func TestArrangeWholeModules(t *testing.T) {
 	p := &freezer.Product{ID: 42, FreezerID: 2, Box: 3, Slot: 7, Name: "Gratin dauphinois", Quantity: 4,
 		DateIn: freezer.MustParseDate("2026-03-15"), PeriodMonths: 3}
 	for _, size := range Sizes() {
-		for _, l := range []Label{ProductLabel(p, "en"), BlankLabel(7, "fr"), CommandCard(CommandMove, "fr")} {
+		for _, l := range []Label{ProductLabel(p, "en"), BlankLabel(7, "fr"), CommandCard(freezer.CommandMove, "fr")} {
 			sym, err := encodeQR(l.Code)
 			if err != nil {
 				t.Fatal(err)
@@ -47,7 +47,7 @@ func TestArrangeWholeModules(t *testing.T) {
 
 func TestQRVersion(t *testing.T) {
 	// Payloads are upper-case alphanumerics so that the code stays at version 1–2 at level Q.
-	for _, code := range []string{ProductCode(1), ProductCode(999999), ProductCode(123456789012), BoxCode(123456, 1000), CommandCode(CommandMove)} {
+	for _, code := range []string{freezer.ProductCode(1), freezer.ProductCode(999999), freezer.ProductCode(123456789012), freezer.BoxCode(123456, 1000), freezer.CommandCode(freezer.CommandMove)} {
 		sym, err := encodeQR(code)
 		if err != nil {
 			t.Fatal(err)

@@ -41,8 +41,8 @@ func kinds() []kind {
 		{"product-fr", labels.ProductLabel(frenchProduct, "fr")},
 		{"product-en", labels.ProductLabel(shortProduct, "en")},
 		{"box", labels.BoxLabels(garage, "fr")[2]},
-		{"command-undo", labels.CommandCard(labels.CommandUndo, "en")},
-		{"command-move-fr", labels.CommandCard(labels.CommandMove, "fr")},
+		{"command-undo", labels.CommandCard(freezer.CommandUndo, "en")},
+		{"command-move-fr", labels.CommandCard(freezer.CommandMove, "fr")},
 		{"blank", labels.BlankLabel(1234567, "en")},
 	}
 }
@@ -50,15 +50,15 @@ func kinds() []kind {
 func TestLabelPayloads(t *testing.T) {
 	tests := []struct {
 		label labels.Label
-		want  labels.Code
+		want  freezer.Code
 	}{
-		{labels.ProductLabel(frenchProduct, "fr"), labels.Code{Kind: labels.KindProduct, ProductID: 123}},
-		{labels.BoxLabels(garage, "en")[4], labels.Code{Kind: labels.KindBox, FreezerID: 2, Box: 5}},
-		{labels.CommandCard(labels.CommandIn, "fr"), labels.Code{Kind: labels.KindCommand, Command: labels.CommandIn}},
-		{labels.BlankLabel(77, "fr"), labels.Code{Kind: labels.KindProduct, ProductID: 77}},
+		{labels.ProductLabel(frenchProduct, "fr"), freezer.Code{Kind: freezer.CodeProduct, ProductID: 123}},
+		{labels.BoxLabels(garage, "en")[4], freezer.Code{Kind: freezer.CodeBox, FreezerID: 2, Box: 5}},
+		{labels.CommandCard(freezer.CommandIn, "fr"), freezer.Code{Kind: freezer.CodeCommand, Command: freezer.CommandIn}},
+		{labels.BlankLabel(77, "fr"), freezer.Code{Kind: freezer.CodeProduct, ProductID: 77}},
 	}
 	for _, tt := range tests {
-		if got := labels.Parse(tt.label.Code); got != tt.want {
+		if got := freezer.ParseCode(tt.label.Code); got != tt.want {
 			t.Errorf("label %q: code parses to %+v, want %+v", tt.label.Code, got, tt.want)
 		}
 	}
@@ -290,7 +290,7 @@ func TestLabelPDFReadsBack(t *testing.T) {
 
 // TestPDFText: the accented text is in the PDF as text, in an embedded font.
 func TestPDFText(t *testing.T) {
-	pdf, err := labels.RenderSheet([]labels.Label{labels.ProductLabel(frenchProduct, "fr"), labels.CommandCard(labels.CommandMove, "fr")}, labels.DefaultSheet)
+	pdf, err := labels.RenderSheet([]labels.Label{labels.ProductLabel(frenchProduct, "fr"), labels.CommandCard(freezer.CommandMove, "fr")}, labels.DefaultSheet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,14 +329,14 @@ func FuzzQRRoundTrip(f *testing.F) {
 		var code string
 		switch which % 3 {
 		case 0:
-			code = labels.ProductCode(id)
+			code = freezer.ProductCode(id)
 		case 1:
 			if box < 1 || box > freezer.MaxBoxes {
 				return
 			}
-			code = labels.BoxCode(id, box)
+			code = freezer.BoxCode(id, box)
 		default:
-			code = labels.CommandCode(labels.Commands[int(uint64(id)%4)])
+			code = freezer.CommandCode(labels.Commands[int(uint64(id)%4)])
 		}
 		img, err := labels.RenderImage(labels.Label{Code: code, Title: "x"}, size)
 		if err != nil {

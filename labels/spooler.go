@@ -125,7 +125,7 @@ func (s *Spooler) printer(ctx context.Context, householdID int64) (*freezer.Prin
 
 func (s *Spooler) newJob(ctx context.Context, p *freezer.Product, c *freezer.PrinterConfig) (*freezer.PrintJob, error) {
 	id := p.ID
-	j := &freezer.PrintJob{HouseholdID: p.HouseholdID, ProductID: &id, Code: ProductCode(p.ID), Printer: c.Kind, Size: c.Size,
+	j := &freezer.PrintJob{HouseholdID: p.HouseholdID, ProductID: &id, Code: freezer.ProductCode(p.ID), Printer: c.Kind, Size: c.Size,
 		Status: freezer.PrintPending}
 	if err := s.printers.CreatePrintJob(ctx, j); err != nil {
 		return nil, err

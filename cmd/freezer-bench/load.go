@@ -8,8 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/devices"
-	"github.com/freezer-manager/freezer/labels"
 )
 
 // scanner is one simulated device: it scans its own product, alternately
@@ -62,7 +62,7 @@ func (s *scanner) scan() (time.Duration, error) {
 		mode = "in"
 	}
 	id := fmt.Sprintf("%s-%d", s.id, s.seq)
-	payload, _ := json.Marshal(devices.ScanMessage{ID: id, Code: labels.ProductCode(s.productID), Mode: mode})
+	payload, _ := json.Marshal(devices.ScanMessage{ID: id, Code: freezer.ProductCode(s.productID), Mode: mode})
 	start := time.Now()
 	if err := s.conn.publish(topics.Scan(s.id), payload); err != nil {
 		return 0, fmt.Errorf("scan %s: %w", id, err)

@@ -19,7 +19,6 @@ import (
 	"github.com/freezer-manager/freezer/devices"
 	"github.com/freezer-manager/freezer/hub"
 	"github.com/freezer-manager/freezer/internal/testdb"
-	"github.com/freezer-manager/freezer/labels"
 )
 
 // topics are the contract's topics under the default root.
@@ -180,7 +179,7 @@ func (e *env) product(t *testing.T, name string) (*freezer.Product, string) {
 	if err := e.store.CreateProduct(sys, p); err != nil {
 		t.Fatal(err)
 	}
-	return p, labels.ProductCode(p.ID)
+	return p, freezer.ProductCode(p.ID)
 }
 
 // inside reports whether product id is in the freezer.

@@ -16,7 +16,6 @@ import (
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/devices"
 	"github.com/freezer-manager/freezer/internal/testdb"
-	"github.com/freezer-manager/freezer/labels"
 )
 
 func TestDeviceAddCommand(t *testing.T) {
@@ -119,7 +118,7 @@ func TestDeviceThroughAPIAndBroker(t *testing.T) {
 			a, _ := devices.DecodeAck(msg.Payload())
 			acks <- a
 		}).WaitTimeout(5 * time.Second)
-		payload, _ := json.Marshal(devices.ScanMessage{ID: "1", Code: labels.ProductCode(p.ID)})
+		payload, _ := json.Marshal(devices.ScanMessage{ID: "1", Code: freezer.ProductCode(p.ID)})
 		c.Publish(created.Credentials.ScanTopic, 1, false, payload).WaitTimeout(5 * time.Second)
 		select {
 		case a := <-acks:

@@ -20,7 +20,6 @@ import (
 	"github.com/freezer-manager/freezer/db"
 	"github.com/freezer-manager/freezer/devices"
 	"github.com/freezer-manager/freezer/internal/testnet"
-	"github.com/freezer-manager/freezer/labels"
 )
 
 // TestKilledDuringScanStream: freezerd is killed with SIGKILL while devices
@@ -118,7 +117,7 @@ func TestKilledDuringScanStream(t *testing.T) {
 				}
 				id := fmt.Sprintf("%s-%d", d.id, i)
 				mode := []string{freezer.ModeOut, freezer.ModeIn}[i%2]
-				payload, _ := json.Marshal(devices.ScanMessage{ID: id, Code: labels.ProductCode(d.product), Mode: mode})
+				payload, _ := json.Marshal(devices.ScanMessage{ID: id, Code: freezer.ProductCode(d.product), Mode: mode})
 				deadline := time.Now().Add(60 * time.Second)
 			resend:
 				for {

@@ -129,9 +129,9 @@ func TestLabelsEndToEnd(t *testing.T) {
 		// 2. Command cards: IN puts it back.
 		commands := map[string]string{}
 		for _, r := range labeltest.DecodeSheet(t, call(http.MethodGet, "/labels/commands.pdf", nil, http.StatusOK), labels.CommandSheet, 4) {
-			commands[labels.Parse(r.Text).Command] = r.Text
+			commands[freezer.ParseCode(r.Text).Command] = r.Text
 		}
-		if ack := scan(commands[labels.CommandIn]); ack.Status != freezer.ScanOK || ack.Op != freezer.OpMode {
+		if ack := scan(commands[freezer.CommandIn]); ack.Status != freezer.ScanOK || ack.Op != freezer.OpMode {
 			t.Fatalf("IN card: %+v", ack)
 		}
 		if ack := scan(productCode); ack.Status != freezer.ScanOK || ack.Op != freezer.OpIn {
@@ -144,7 +144,7 @@ func TestLabelsEndToEnd(t *testing.T) {
 		// 3. MOVE, the product, then a printed box label.
 		sheet := labels.Sheet{Cols: 2, Rows: 2, MarginMM: 8}
 		boxes := labeltest.DecodeSheet(t, call(http.MethodGet, fmt.Sprintf("/freezers/%d/box-labels.pdf?cols=2&rows=2&margin=8", f.ID), nil, http.StatusOK), sheet, 4)
-		if ack := scan(commands[labels.CommandMove]); ack.Status != freezer.ScanOK || ack.Op != freezer.OpMode {
+		if ack := scan(commands[freezer.CommandMove]); ack.Status != freezer.ScanOK || ack.Op != freezer.OpMode {
 			t.Fatalf("MOVE card: %+v", ack)
 		}
 		if ack := scan(productCode); ack.Status != freezer.ScanOK || ack.Op != freezer.OpMove {
@@ -158,13 +158,13 @@ func TestLabelsEndToEnd(t *testing.T) {
 		}
 
 		// 4. UNDO reverts the move; OUT switches back.
-		if ack := scan(commands[labels.CommandUndo]); ack.Status != freezer.ScanOK || ack.Op != freezer.OpUndo {
+		if ack := scan(commands[freezer.CommandUndo]); ack.Status != freezer.ScanOK || ack.Op != freezer.OpUndo {
 			t.Fatalf("UNDO card: %+v", ack)
 		}
 		if p := product(a.ID); p.Box != 1 {
 			t.Fatalf("after UNDO: %+v", p)
 		}
-		if ack := scan(commands[labels.CommandOut]); ack.Status != freezer.ScanOK || ack.Op != freezer.OpMode {
+		if ack := scan(commands[freezer.CommandOut]); ack.Status != freezer.ScanOK || ack.Op != freezer.OpMode {
 			t.Fatalf("OUT card: %+v", ack)
 		}
 
@@ -176,7 +176,7 @@ func TestLabelsEndToEnd(t *testing.T) {
 		var b freezer.Product
 		json.Unmarshal(call(http.MethodPost, "/products", map[string]any{"freezer_id": f.ID, "box": 2, "name": "Cassoulet", "type_id": 1,
 			"label_code": blank[1].Text}, http.StatusCreated), &b)
-		if got := labels.Parse(blank[1].Text).ProductID; b.ID != got {
+		if got := freezer.ParseCode(blank[1].Text).ProductID; b.ID != got {
 			t.Fatalf("product created with %s has id %d", blank[1].Text, b.ID)
 		}
 		if ack := scan(blank[1].Text); ack.Status != freezer.ScanOK || ack.Op != freezer.OpOut || ack.Product != "Cassoulet" {

@@ -1,25 +1,23 @@
-// Package labels encodes and parses the codes printed on labels, and
-// renders and prints the labels themselves.
-package labels
+package freezer
 
 import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	freezer "github.com/freezer-manager/freezer"
 )
 
-// Kind tells what a scanned code stands for.
-type Kind int
+// The codes printed on labels and read by scanners (see the MQTT contract).
+
+// CodeKind tells what a scanned code stands for.
+type CodeKind int
 
 // The kinds of code.
 const (
-	KindUnknown Kind = iota // not a code we know
-	KindProduct             // FZ-I-<id>: a product label
-	KindBox                 // FZ-B-<freezer>-<box>: a box label
-	KindCommand             // FZ-C-<command>: a command card
-	KindBarcode             // EAN-8, UPC-A or EAN-13 digits: a retail barcode
+	CodeUnknown CodeKind = iota // not a code we know
+	CodeProduct                 // FZ-I-<id>: a product label
+	CodeBox                     // FZ-B-<freezer>-<box>: a box label
+	CodeCommand                 // FZ-C-<command>: a command card
+	CodeBarcode                 // EAN-8, UPC-A or EAN-13 digits: a retail barcode
 )
 
 // Command cards.
@@ -32,15 +30,15 @@ const (
 
 // Code is a parsed scan code.
 type Code struct {
-	Kind      Kind
-	ProductID int64  // KindProduct
-	FreezerID int64  // KindBox
-	Box       int    // KindBox
-	Command   string // KindCommand: one of the Command constants
-	Barcode   string // KindBarcode
+	Kind      CodeKind
+	ProductID int64  // CodeProduct
+	FreezerID int64  // CodeBox
+	Box       int    // CodeBox
+	Command   string // CodeCommand: one of the Command constants
+	Barcode   string // CodeBarcode
 }
 
-// MaxCodeLength bounds what Parse reads: longer input is unknown.
+// MaxCodeLength bounds what ParseCode reads: longer input is unknown.
 const MaxCodeLength = 256
 
 // ProductCode returns the payload of a product label: "FZ-I-000123".
@@ -52,16 +50,16 @@ func BoxCode(freezerID int64, box int) string { return fmt.Sprintf("FZ-B-%d-%d",
 // CommandCode returns the payload of a command card: "FZ-C-UNDO".
 func CommandCode(command string) string { return "FZ-C-" + command }
 
-// Parse reads a scanned code: surrounding white space is ignored, case does
+// ParseCode reads a scanned code: surrounding white space is ignored, case does
 // not matter, and a product label may also be a URL ending in /i/<id>.
-// Anything else is KindUnknown, never an error: scanners read all sorts of codes.
-func Parse(s string) Code {
+// Anything else is CodeUnknown, never an error: scanners read all sorts of codes.
+func ParseCode(s string) Code {
 	s = strings.TrimSpace(s)
 	if s == "" || len(s) > MaxCodeLength {
 		return Code{}
 	}
-	if isDigits(s) && freezer.ValidateBarcode(s) == nil {
-		return Code{Kind: KindBarcode, Barcode: s}
+	if isDigits(s) && ValidateBarcode(s) == nil {
+		return Code{Kind: CodeBarcode, Barcode: s}
 	}
 	upper := strings.ToUpper(s)
 	if rest, ok := strings.CutPrefix(upper, "FZ-"); ok {
@@ -71,7 +69,7 @@ func Parse(s string) Code {
 		if rest, ok := strings.CutPrefix(upper, scheme); ok {
 			if i := strings.Index(rest, "/I/"); i > 0 {
 				if id, ok := parseID(strings.TrimSuffix(rest[i+3:], "/")); ok {
-					return Code{Kind: KindProduct, ProductID: id}
+					return Code{Kind: CodeProduct, ProductID: id}
 				}
 			}
 		}
@@ -83,19 +81,19 @@ func parseFZ(rest string) Code {
 	switch {
 	case strings.HasPrefix(rest, "I-"):
 		if id, ok := parseID(rest[2:]); ok {
-			return Code{Kind: KindProduct, ProductID: id}
+			return Code{Kind: CodeProduct, ProductID: id}
 		}
 	case strings.HasPrefix(rest, "B-"):
 		f, b, ok := strings.Cut(rest[2:], "-")
 		freezerID, ok1 := parseID(f)
 		box, ok2 := parseID(b)
-		if ok && ok1 && ok2 && box <= freezer.MaxBoxes {
-			return Code{Kind: KindBox, FreezerID: freezerID, Box: int(box)}
+		if ok && ok1 && ok2 && box <= MaxBoxes {
+			return Code{Kind: CodeBox, FreezerID: freezerID, Box: int(box)}
 		}
 	case strings.HasPrefix(rest, "C-"):
 		switch cmd := rest[2:]; cmd {
 		case CommandIn, CommandOut, CommandMove, CommandUndo:
-			return Code{Kind: KindCommand, Command: cmd}
+			return Code{Kind: CodeCommand, Command: cmd}
 		}
 	}
 	return Code{}

@@ -1,23 +1,22 @@
-package labels_test
+package freezer_test
 
 import (
 	"strings"
 	"testing"
 
-	freezer "github.com/freezer-manager/freezer"
-	"github.com/freezer-manager/freezer/labels"
+	"github.com/freezer-manager/freezer"
 )
 
 func TestParse(t *testing.T) {
-	product := func(id int64) labels.Code { return labels.Code{Kind: labels.KindProduct, ProductID: id} }
-	box := func(f int64, b int) labels.Code { return labels.Code{Kind: labels.KindBox, FreezerID: f, Box: b} }
-	command := func(c string) labels.Code { return labels.Code{Kind: labels.KindCommand, Command: c} }
-	barcode := func(s string) labels.Code { return labels.Code{Kind: labels.KindBarcode, Barcode: s} }
-	unknown := labels.Code{}
+	product := func(id int64) freezer.Code { return freezer.Code{Kind: freezer.CodeProduct, ProductID: id} }
+	box := func(f int64, b int) freezer.Code { return freezer.Code{Kind: freezer.CodeBox, FreezerID: f, Box: b} }
+	command := func(c string) freezer.Code { return freezer.Code{Kind: freezer.CodeCommand, Command: c} }
+	barcode := func(s string) freezer.Code { return freezer.Code{Kind: freezer.CodeBarcode, Barcode: s} }
+	unknown := freezer.Code{}
 
 	tests := []struct {
 		in   string
-		want labels.Code
+		want freezer.Code
 	}{
 		// Product labels.
 		{"FZ-I-000123", product(123)},
@@ -78,13 +77,13 @@ func TestParse(t *testing.T) {
 		{"FZ-B-1-99999999999999999999", unknown},
 
 		// Command cards.
-		{"FZ-C-IN", command(labels.CommandIn)},
-		{"FZ-C-OUT", command(labels.CommandOut)},
-		{"FZ-C-MOVE", command(labels.CommandMove)},
-		{"FZ-C-UNDO", command(labels.CommandUndo)},
-		{"fz-c-undo", command(labels.CommandUndo)},
-		{"Fz-C-Move", command(labels.CommandMove)},
-		{"FZ-C-IN\n", command(labels.CommandIn)},
+		{"FZ-C-IN", command(freezer.CommandIn)},
+		{"FZ-C-OUT", command(freezer.CommandOut)},
+		{"FZ-C-MOVE", command(freezer.CommandMove)},
+		{"FZ-C-UNDO", command(freezer.CommandUndo)},
+		{"fz-c-undo", command(freezer.CommandUndo)},
+		{"Fz-C-Move", command(freezer.CommandMove)},
+		{"FZ-C-IN\n", command(freezer.CommandIn)},
 		{"FZ-C-", unknown},
 		{"FZ-C-STOP", unknown},
 		{"FZ-C-IN-", unknown},
@@ -115,7 +114,7 @@ func TestParse(t *testing.T) {
 		{"\x00\x01", unknown},
 	}
 	for _, tt := range tests {
-		if got := labels.Parse(tt.in); got != tt.want {
+		if got := freezer.ParseCode(tt.in); got != tt.want {
 			t.Errorf("Parse(%q) = %+v, want %+v", tt.in, got, tt.want)
 		}
 	}
@@ -125,38 +124,38 @@ func TestParseOverlong(t *testing.T) {
 	tests := []struct {
 		desc string
 		in   string
-		want labels.Kind
+		want freezer.CodeKind
 	}{
-		{"a product label padded with white space", strings.Repeat(" ", 300) + "FZ-I-1" + strings.Repeat("\t", 300), labels.KindProduct},
-		{"a URL of exactly MaxCodeLength characters", "https://" + strings.Repeat("a", labels.MaxCodeLength-len("https:///i/1")) + "/i/1", labels.KindProduct},
-		{"a URL one character longer than MaxCodeLength", "https://" + strings.Repeat("a", labels.MaxCodeLength-len("https:///i/1")+1) + "/i/1", labels.KindUnknown},
-		{"300 digits", strings.Repeat("1", 300), labels.KindUnknown},
-		{"a product label with a huge id", "FZ-I-" + strings.Repeat("9", 300), labels.KindUnknown},
-		{"a megabyte of text", strings.Repeat("FZ-I-1", 1<<20/6), labels.KindUnknown},
+		{"a product label padded with white space", strings.Repeat(" ", 300) + "FZ-I-1" + strings.Repeat("\t", 300), freezer.CodeProduct},
+		{"a URL of exactly MaxCodeLength characters", "https://" + strings.Repeat("a", freezer.MaxCodeLength-len("https:///i/1")) + "/i/1", freezer.CodeProduct},
+		{"a URL one character longer than MaxCodeLength", "https://" + strings.Repeat("a", freezer.MaxCodeLength-len("https:///i/1")+1) + "/i/1", freezer.CodeUnknown},
+		{"300 digits", strings.Repeat("1", 300), freezer.CodeUnknown},
+		{"a product label with a huge id", "FZ-I-" + strings.Repeat("9", 300), freezer.CodeUnknown},
+		{"a megabyte of text", strings.Repeat("FZ-I-1", 1<<20/6), freezer.CodeUnknown},
 	}
 	for _, tt := range tests {
-		if got := labels.Parse(tt.in).Kind; got != tt.want {
+		if got := freezer.ParseCode(tt.in).Kind; got != tt.want {
 			t.Errorf("%s: kind = %d, want %d", tt.desc, got, tt.want)
 		}
 	}
 }
 
 func TestEncoders(t *testing.T) {
-	if got, want := labels.ProductCode(123), "FZ-I-000123"; got != want {
+	if got, want := freezer.ProductCode(123), "FZ-I-000123"; got != want {
 		t.Errorf("ProductCode(123) = %q, want %q", got, want)
 	}
-	if got, want := labels.ProductCode(1234567), "FZ-I-1234567"; got != want {
+	if got, want := freezer.ProductCode(1234567), "FZ-I-1234567"; got != want {
 		t.Errorf("ProductCode(1234567) = %q, want %q", got, want)
 	}
-	if got, want := labels.BoxCode(2, 3), "FZ-B-2-3"; got != want {
+	if got, want := freezer.BoxCode(2, 3), "FZ-B-2-3"; got != want {
 		t.Errorf("BoxCode(2, 3) = %q, want %q", got, want)
 	}
-	if got, want := labels.CommandCode(labels.CommandUndo), "FZ-C-UNDO"; got != want {
+	if got, want := freezer.CommandCode(freezer.CommandUndo), "FZ-C-UNDO"; got != want {
 		t.Errorf("CommandCode(UNDO) = %q, want %q", got, want)
 	}
 	// Label payloads are upper-case ASCII without ':' so that keyboard-style
 	// scanners type them right.
-	for _, s := range []string{labels.ProductCode(987654321), labels.BoxCode(12, 1000), labels.CommandCode(labels.CommandMove)} {
+	for _, s := range []string{freezer.ProductCode(987654321), freezer.BoxCode(12, 1000), freezer.CommandCode(freezer.CommandMove)} {
 		if s != strings.ToUpper(s) || strings.ContainsRune(s, ':') {
 			t.Errorf("%q is not upper-case ASCII without ':'", s)
 		}
@@ -170,69 +169,69 @@ func TestEncoders(t *testing.T) {
 
 func TestRoundTrip(t *testing.T) {
 	for _, id := range []int64{1, 9, 999999, 1000000, 123456789, 999999999999999999} {
-		want := labels.Code{Kind: labels.KindProduct, ProductID: id}
-		if got := labels.Parse(labels.ProductCode(id)); got != want {
+		want := freezer.Code{Kind: freezer.CodeProduct, ProductID: id}
+		if got := freezer.ParseCode(freezer.ProductCode(id)); got != want {
 			t.Errorf("Parse(ProductCode(%d)) = %+v", id, got)
 		}
 	}
 	for _, fb := range [][2]int64{{1, 1}, {2, 3}, {123456, freezer.MaxBoxes}} {
-		want := labels.Code{Kind: labels.KindBox, FreezerID: fb[0], Box: int(fb[1])}
-		if got := labels.Parse(labels.BoxCode(fb[0], int(fb[1]))); got != want {
+		want := freezer.Code{Kind: freezer.CodeBox, FreezerID: fb[0], Box: int(fb[1])}
+		if got := freezer.ParseCode(freezer.BoxCode(fb[0], int(fb[1]))); got != want {
 			t.Errorf("Parse(BoxCode(%d, %d)) = %+v", fb[0], fb[1], got)
 		}
 	}
-	for _, c := range []string{labels.CommandIn, labels.CommandOut, labels.CommandMove, labels.CommandUndo} {
-		want := labels.Code{Kind: labels.KindCommand, Command: c}
-		if got := labels.Parse(labels.CommandCode(c)); got != want {
+	for _, c := range []string{freezer.CommandIn, freezer.CommandOut, freezer.CommandMove, freezer.CommandUndo} {
+		want := freezer.Code{Kind: freezer.CodeCommand, Command: c}
+		if got := freezer.ParseCode(freezer.CommandCode(c)); got != want {
 			t.Errorf("Parse(CommandCode(%s)) = %+v", c, got)
 		}
 	}
 }
 
 // encode returns a payload for a parsed code, as the label printer would make it.
-func encode(c labels.Code) string {
+func encode(c freezer.Code) string {
 	switch c.Kind {
-	case labels.KindProduct:
-		return labels.ProductCode(c.ProductID)
-	case labels.KindBox:
-		return labels.BoxCode(c.FreezerID, c.Box)
-	case labels.KindCommand:
-		return labels.CommandCode(c.Command)
-	case labels.KindBarcode:
+	case freezer.CodeProduct:
+		return freezer.ProductCode(c.ProductID)
+	case freezer.CodeBox:
+		return freezer.BoxCode(c.FreezerID, c.Box)
+	case freezer.CodeCommand:
+		return freezer.CommandCode(c.Command)
+	case freezer.CodeBarcode:
 		return c.Barcode
 	}
 	return ""
 }
 
 // checkCode fails unless c holds only the fields of its kind, in range.
-func checkCode(t *testing.T, in string, c labels.Code) {
+func checkCode(t *testing.T, in string, c freezer.Code) {
 	t.Helper()
-	zero := labels.Code{Kind: c.Kind}
-	var rest labels.Code
+	zero := freezer.Code{Kind: c.Kind}
+	var rest freezer.Code
 	switch c.Kind {
-	case labels.KindUnknown:
+	case freezer.CodeUnknown:
 		rest = c
-	case labels.KindProduct:
+	case freezer.CodeProduct:
 		if c.ProductID <= 0 {
 			t.Fatalf("Parse(%q): product id %d", in, c.ProductID)
 		}
 		rest = c
 		rest.ProductID = 0
-	case labels.KindBox:
+	case freezer.CodeBox:
 		if c.FreezerID <= 0 || c.Box < 1 || c.Box > freezer.MaxBoxes {
 			t.Fatalf("Parse(%q): box %d-%d out of range", in, c.FreezerID, c.Box)
 		}
 		rest = c
 		rest.FreezerID, rest.Box = 0, 0
-	case labels.KindCommand:
+	case freezer.CodeCommand:
 		switch c.Command {
-		case labels.CommandIn, labels.CommandOut, labels.CommandMove, labels.CommandUndo:
+		case freezer.CommandIn, freezer.CommandOut, freezer.CommandMove, freezer.CommandUndo:
 		default:
 			t.Fatalf("Parse(%q): command %q", in, c.Command)
 		}
 		rest = c
 		rest.Command = ""
-	case labels.KindBarcode:
+	case freezer.CodeBarcode:
 		if freezer.ValidateBarcode(c.Barcode) != nil || c.Barcode == "" {
 			t.Fatalf("Parse(%q): invalid barcode %q", in, c.Barcode)
 		}
@@ -257,26 +256,26 @@ func FuzzParseCode(f *testing.F) {
 	f.Add("", int64(999999999999999999), freezer.MaxBoxes)
 	f.Add("", int64(-1), -1)
 	f.Fuzz(func(t *testing.T, s string, id int64, box int) {
-		c := labels.Parse(s)
+		c := freezer.ParseCode(s)
 		checkCode(t, s, c)
-		if len(strings.TrimSpace(s)) > labels.MaxCodeLength && c.Kind != labels.KindUnknown {
+		if len(strings.TrimSpace(s)) > freezer.MaxCodeLength && c.Kind != freezer.CodeUnknown {
 			t.Fatalf("Parse of %d characters = %+v, want unknown", len(s), c)
 		}
-		if c.Kind != labels.KindUnknown {
+		if c.Kind != freezer.CodeUnknown {
 			enc := encode(c)
-			if got := labels.Parse(enc); got != c {
+			if got := freezer.ParseCode(enc); got != c {
 				t.Fatalf("Parse(%q) = %+v, but its encoding %q parses to %+v", s, c, enc, got)
 			}
-			if got := labels.Parse(strings.ToLower(enc)); got != c {
+			if got := freezer.ParseCode(strings.ToLower(enc)); got != c {
 				t.Fatalf("lower-case %q parses to %+v, want %+v", strings.ToLower(enc), got, c)
 			}
 			// Case does not matter, nor surrounding white space.
 			if up := strings.ToUpper(s); len(up) == len(s) {
-				if got := labels.Parse(" " + up + "\r\n"); got != c {
+				if got := freezer.ParseCode(" " + up + "\r\n"); got != c {
 					t.Fatalf("Parse(%q) = %+v but its upper-case form parses to %+v", s, c, got)
 				}
 			}
-			if c.Kind != labels.KindBarcode && c.Kind != labels.KindUnknown {
+			if c.Kind != freezer.CodeBarcode && c.Kind != freezer.CodeUnknown {
 				if enc != strings.ToUpper(enc) || strings.ContainsRune(enc, ':') {
 					t.Fatalf("encoding %q is not upper-case without ':'", enc)
 				}
@@ -285,18 +284,18 @@ func FuzzParseCode(f *testing.F) {
 
 		// The encoders round-trip for every id a database can hand out.
 		if id > 0 && id <= 999999999999999999 {
-			if got, want := labels.Parse(labels.ProductCode(id)), (labels.Code{Kind: labels.KindProduct, ProductID: id}); got != want {
+			if got, want := freezer.ParseCode(freezer.ProductCode(id)), (freezer.Code{Kind: freezer.CodeProduct, ProductID: id}); got != want {
 				t.Fatalf("Parse(ProductCode(%d)) = %+v", id, got)
 			}
 			if box >= 1 && box <= freezer.MaxBoxes {
-				if got, want := labels.Parse(labels.BoxCode(id, box)), (labels.Code{Kind: labels.KindBox, FreezerID: id, Box: box}); got != want {
+				if got, want := freezer.ParseCode(freezer.BoxCode(id, box)), (freezer.Code{Kind: freezer.CodeBox, FreezerID: id, Box: box}); got != want {
 					t.Fatalf("Parse(BoxCode(%d, %d)) = %+v", id, box, got)
 				}
 			}
 		}
-		cmds := []string{labels.CommandIn, labels.CommandOut, labels.CommandMove, labels.CommandUndo}
+		cmds := []string{freezer.CommandIn, freezer.CommandOut, freezer.CommandMove, freezer.CommandUndo}
 		cmd := cmds[uint(box)%uint(len(cmds))]
-		if got, want := labels.Parse(labels.CommandCode(cmd)), (labels.Code{Kind: labels.KindCommand, Command: cmd}); got != want {
+		if got, want := freezer.ParseCode(freezer.CommandCode(cmd)), (freezer.Code{Kind: freezer.CodeCommand, Command: cmd}); got != want {
 			t.Fatalf("Parse(CommandCode(%s)) = %+v", cmd, got)
 		}
 	})
