@@ -128,7 +128,7 @@ func (l *productTx) write(ctx context.Context, before, p *freezer.Product) error
 }
 
 // freezer returns a freezer the actor may see; lock reads it anew and locks
-// it on MySQL, so that placements in one freezer serialise.
+// it, so that placements in one freezer serialise.
 func (l *productTx) freezer(ctx context.Context, id int64, lock bool) (*freezer.Freezer, error) {
 	if id <= 0 {
 		e := freezer.Errorf(freezer.EINVALID, "freezer_id is required.")
@@ -161,7 +161,9 @@ func (l *productTx) place(ctx context.Context, p *freezer.Product, fallback bool
 // placeIn is place; a product recorded out (not moved: created out, as
 // history) holds no slot, and may be recorded in an archived freezer.
 func (l *productTx) placeIn(ctx context.Context, p *freezer.Product, fallback, holdsSlot bool) error {
-	f, err := l.freezer(ctx, p.FreezerID, true)
+	// SQLite's single writer needs no lock, and its scan batches keep the
+	// freezers they read (see keptRows).
+	f, err := l.freezer(ctx, p.FreezerID, l.tx.db.dialect == MySQL)
 	if err != nil {
 		return err
 	}
