@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,7 +80,9 @@ func (g *schemaGen) operation(r route) map[string]any {
 		"summary":     r.Summary,
 		"operationId": strings.ToLower(r.Method) + strings.NewReplacer("/", "_", ":", "", "-", "_").Replace(r.Path),
 	}
-	if !r.Public {
+	if r.Public {
+		op["security"] = []any{} // stated: no token, rather than left to a default
+	} else {
 		op["security"] = []map[string]any{{"bearer": []string{}}}
 	}
 	if r.Admin {
@@ -167,10 +170,20 @@ func (g *schemaGen) of(t reflect.Type) map[string]any {
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
+		// null joins the type list; a oneOf with {"type":"null"} is only for
+		// a $ref (an object), which null never matches: the alternatives of
+		// a oneOf must exclude each other.
 		s := g.of(t.Elem())
-		if typ, ok := s["type"].(string); ok {
+		switch typ := s["type"].(type) {
+		case string:
 			s = maps.Clone(s) // keeps format and items only when they are set
 			s["type"] = []string{typ, "null"}
+			return s
+		case []string:
+			if !slices.Contains(typ, "null") {
+				s = maps.Clone(s)
+				s["type"] = append(slices.Clone(typ), "null")
+			}
 			return s
 		}
 		return map[string]any{"oneOf": []any{s, map[string]any{"type": "null"}}}

@@ -13,7 +13,8 @@ import (
 	"github.com/freezer-manager/freezer/devices"
 )
 
-// refused is the SUBACK code of a refused subscription.
+// refused is the SUBACK code of a refused subscription on MQTT 3.1.1, which
+// paho.mqtt.golang speaks (MQTT 5: protocol_test.go).
 const refused = 0x80
 
 // waitLost waits until the broker drops a client.

@@ -47,6 +47,7 @@ type Hub struct {
 
 	queue   chan *job
 	seq     atomic.Uint64 // numbers received scans, to name those without an id
+	reused  atomic.Uint64 // scans answered "id already used for another code"
 	wg      sync.WaitGroup
 	stopped context.Context // done once Close is called
 	stop    context.CancelFunc
@@ -227,10 +228,18 @@ func (h *Hub) failed(j *job, err error) {
 	j.setMode = ""
 }
 
+// ReusedIDs returns how many scans this hub refused because their id had
+// already been used for another code: each one is a device whose ids repeat.
+func (h *Hub) ReusedIDs() uint64 { return h.reused.Load() }
+
 // answer publishes each committed job's ack, then its new mode, then
 // acknowledges the message to the broker.
 func (h *Hub) answer(batch []*job) {
 	for _, j := range batch {
+		if j.reusedID != "" {
+			h.logger.Error("scan refused: its id was already used for another code; the device reuses ids and loses scans",
+				"device", j.deviceID, "id", j.msg.ID, "code", j.msg.Code, "first_code", j.reusedID, "reused_ids", h.reused.Add(1))
+		}
 		if j.ack.Status != "" {
 			if err := h.bus.Publish(h.config.Topics.Ack(j.deviceID), j.ack.Encode(), false); err != nil {
 				h.logger.Error("publish ack", "device", j.deviceID, "err", err)

@@ -21,8 +21,9 @@ type job struct {
 	done      func()
 
 	// Results, set by apply; apply may run more than once if the batch is retried.
-	ack     devices.Ack
-	setMode string
+	ack      devices.Ack
+	setMode  string
+	reusedID string // when the id was already used for another code: that code
 }
 
 // maxStoredCode bounds the code kept in a scan event.
@@ -31,7 +32,7 @@ const maxStoredCode = 255
 // apply processes one scan inside tx: it checks for a duplicate, performs
 // the operation, records the event and prepares the ack.
 func (h *Hub) apply(ctx context.Context, tx freezer.ScanTx, j *job) error {
-	j.ack, j.setMode = devices.Ack{ID: j.msg.ID}, ""
+	j.ack, j.setMode, j.reusedID = devices.Ack{ID: j.msg.ID}, "", ""
 	dev, err := tx.FindDevice(ctx, j.deviceID)
 	if freezer.ErrorCode(err) == freezer.ENOTFOUND {
 		j.ack.Status, j.ack.Msg = freezer.ScanDenied, "unknown device"
@@ -54,11 +55,23 @@ func (h *Hub) apply(ctx context.Context, tx freezer.ScanTx, j *job) error {
 		return h.record(ctx, tx, j, e)
 	}
 	if e.MsgID != "" {
-		if prev, err := tx.FindScanEvent(ctx, dev.ID, e.MsgID); err != nil || prev != nil {
-			if prev != nil {
-				j.ack = ackOf(prev) // a resend: the same answer, applied once
-			}
+		prev, err := tx.FindScanEvent(ctx, dev.ID, e.MsgID)
+		if err != nil {
 			return err
+		}
+		if prev != nil {
+			// The stored code is cut to maxStoredCode like e.Code: a resend
+			// carries the same code, so both are cut the same way.
+			if prev.Code != e.Code {
+				// Not a resend: the device gave a new scan an old id. Applying
+				// it would break "each id once"; answering the old ack would
+				// lose the scan while the device shows success.
+				j.ack = devices.Ack{ID: j.msg.ID, Status: freezer.ScanError, Msg: "id already used for another code"}
+				j.reusedID = prev.Code
+				return nil
+			}
+			j.ack = ackOf(prev) // a resend: the same answer, applied once
+			return nil
 		}
 	} else {
 		prev, err := tx.FindRecentScan(ctx, dev.ID, e.Code, j.received.Add(-h.config.RawDupWindow))

@@ -53,13 +53,17 @@ func TestBridgeScansAndPrints(t *testing.T) {
 		t.Errorf("the bell rang without an error: %q", r.out)
 	}
 
-	// Every scan went out as JSON with an id "<device>-<seq>", the sequence increasing.
+	// Every scan went out as JSON with an id "<device>-<run>-<n>": one run,
+	// counted from 1.
 	scans := e.sentScans()
 	if len(scans) != 4 {
 		t.Fatalf("scans sent = %+v, want 4", scans)
 	}
-	if seqs := sequences(t, dev, scans); !increasing(seqs) {
-		t.Errorf("sequence numbers = %v, want increasing", seqs)
+	ids := scanIDs(t, dev, scans)
+	for i, id := range ids {
+		if id.run != ids[0].run || id.n != uint64(i+1) {
+			t.Errorf("scan %d id = %q, want the run of the first and count %d", i, scans[i].ID, i+1)
+		}
 	}
 	if scans[1].Code != strings.ToLower(stewCode) || scans[0].Mode != "" {
 		t.Errorf("scans = %+v, want the code as read and no mode", scans)
@@ -81,30 +85,26 @@ func TestBridgeScansAndPrints(t *testing.T) {
 	}
 }
 
-// sequences returns the sequence numbers of scans, checking their ids.
-func sequences(t *testing.T, dev string, scans []devices.ScanMessage) []uint64 {
+// scanID is a scan id's parts: the run's random part and the count.
+type scanID struct {
+	run string
+	n   uint64
+}
+
+// scanIDs returns the parts of the ids of scans, checking their form.
+func scanIDs(t *testing.T, dev string, scans []devices.ScanMessage) []scanID {
 	t.Helper()
-	re := regexp.MustCompile(`^` + regexp.QuoteMeta(dev) + `-([0-9]+)$`)
-	var seqs []uint64
+	re := regexp.MustCompile(`^` + regexp.QuoteMeta(dev) + `-([0-9a-f]{16})-([1-9][0-9]*)$`)
+	var ids []scanID
 	for _, s := range scans {
 		m := re.FindStringSubmatch(s.ID)
 		if m == nil {
-			t.Fatalf("scan id %q is not %s-<seq>", s.ID, dev)
+			t.Fatalf("scan id %q is not %s-<16 hex>-<n>", s.ID, dev)
 		}
-		n, _ := strconv.ParseUint(m[1], 10, 64)
-		seqs = append(seqs, n)
+		n, _ := strconv.ParseUint(m[2], 10, 64)
+		ids = append(ids, scanID{m[1], n})
 	}
-	return seqs
-}
-
-// increasing reports whether each number is greater than the one before.
-func increasing(seqs []uint64) bool {
-	for i := 1; i < len(seqs); i++ {
-		if seqs[i] <= seqs[i-1] {
-			return false
-		}
-	}
-	return true
+	return ids
 }
 
 // TestBridgeBellOnError: an unknown code rings the bell, with the code and
@@ -228,10 +228,10 @@ func TestBridgeResendsUntilAcked(t *testing.T) {
 	}
 }
 
-// TestBridgeRestartKeepsSequence: a new run of the bridge continues the
-// sequence of the last one, and sends what that one left queued under its
-// original id.
-func TestBridgeRestartKeepsSequence(t *testing.T) {
+// TestBridgeRestartNeverReusesIDs: a new run of the bridge sends what the
+// last one left queued under its original id, and gives new codes ids of
+// its own run, never one of the last run's.
+func TestBridgeRestartNeverReusesIDs(t *testing.T) {
 	e := newEnv(t)
 	dev, password := e.device(t)
 	_, soupCode := e.product(t, "Soupe de Noël")
@@ -263,8 +263,9 @@ func TestBridgeRestartKeepsSequence(t *testing.T) {
 	if got := scans[len(scans)-2].ID; got != queued.ID {
 		t.Errorf("the queued code went out as %q, want its original id %q", got, queued.ID)
 	}
-	if seqs := sequences(t, dev, scans); !increasing(seqs) {
-		t.Errorf("sequence numbers = %v: an id was reused after the restart", seqs)
+	ids := scanIDs(t, dev, scans)
+	if len(ids) != 3 || ids[0] != (scanID{ids[0].run, 1}) || ids[1] != (scanID{ids[0].run, 2}) || ids[2] != (scanID{ids[2].run, 1}) || ids[2].run == ids[0].run {
+		t.Errorf("scan ids = %+v: want two of the first run, then the first of a new run", ids)
 	}
 	if got := e.events(t, dev); got != 3 {
 		t.Errorf("scan events = %d, want 3", got)
@@ -320,7 +321,7 @@ func TestBridgeRefusesWhatItCannotKeep(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now
-	q, err := OpenQueue(t.TempDir(), "scanner-test", 2, time.Now)
+	q, err := OpenQueue(t.TempDir(), "scanner-test", 2)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -256,7 +256,7 @@ func (e *env) startBridge(t *testing.T, dev, password, dir string) *running {
 // startBridgeWith is startBridge with settings changed by mutate.
 func (e *env) startBridgeWith(t *testing.T, dev, password, dir string, mutate func(*BridgeConfig)) *running {
 	t.Helper()
-	q, err := OpenQueue(dir, dev, 0, time.Now)
+	q, err := OpenQueue(dir, dev, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,11 +4,12 @@
 // serial or USB-CDC scanner (--input /dev/ttyACM0; set the line first if
 // needed: stty -F /dev/ttyACM0 raw 9600) or a Linux input device (--input
 // /dev/input/eventN, grabbed and decoded here). Each code is published as
-// {"id":"<device>-<seq>","code":"…"} at QoS 1 to the device's scan topic
-// and sent again, with the same id, until the hub's ack arrives; the
-// answer is shown on stdout, with the terminal bell for errors. Codes wait
-// in a small file under --state-dir, so that those read while the broker
-// is unreachable are sent later, in order, and ids are never reused.
+// {"id":"<device>-<run>-<n>","code":"…"} at QoS 1 to the device's scan
+// topic (<run>: random, drawn at each start; <n>: counted in memory) and
+// sent again, with the same id, until the hub's ack arrives; the answer is
+// shown on stdout, with the terminal bell for errors. Codes wait in a small
+// file under --state-dir, with their ids, so that those read while the
+// broker is unreachable are sent later, in order.
 //
 //	freezer-scanner --broker tcp://freezer.lan:1883 --device scanner-k3v9x2ma --password … [--input …]
 //	echo FZ-I-000123 | freezer-scanner --simulate --device … --password …
@@ -26,7 +27,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 )
 
 func main() {
@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 }
 
 func bridge(ctx context.Context, cfg Config, stdin io.Reader, stdout io.Writer, logger *slog.Logger) error {
-	q, err := OpenQueue(cfg.StateDir, cfg.Device, cfg.QueueSize, time.Now)
+	q, err := OpenQueue(cfg.StateDir, cfg.Device, cfg.QueueSize)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"time"
 )
 
 // DefaultQueueSize bounds the codes kept while the hub does not answer.
@@ -18,46 +19,55 @@ const DefaultQueueSize = 1000
 var ErrQueueFull = errors.New("queue full")
 
 // Item is one code read from the scanner, with the message id it is sent
-// under until the hub acknowledges it.
+// under until the hub acknowledges it: the id is kept with the code, so a
+// code left by a previous run is sent again under its own id.
 type Item struct {
 	ID   string `json:"id"`
 	Code string `json:"code"`
 }
 
-// queueState is the content of the state file.
+// queueState is the content of the state file. Files written before ids
+// had a random part also hold a "next_seq", which is no longer read.
 type queueState struct {
 	Device  string `json:"device"`
-	NextSeq uint64 `json:"next_seq"`
 	Pending []Item `json:"pending"`
 }
 
-// Queue holds the codes not yet acknowledged, in reading order, and the
-// device's message sequence. Every change is written to a small file under
-// the state directory before it takes effect, so that codes read while the
-// hub is unreachable survive a restart and an id is never used twice.
+// Queue holds the codes not yet acknowledged, in reading order. Every change
+// is written to a small file under the state directory before it takes
+// effect, so that codes read while the hub is unreachable survive a restart.
+//
+// A new code's id is "<device>-<run>-<n>" (docs/mqtt.md, "Message ids"):
+// <run> is 64 random bits drawn when the queue is opened and <n> counts the
+// codes of this run, in memory. No counter is kept on disk: a state file
+// restored from a backup, a write lost in a power cut, or a new SD card
+// would make such a counter go back and reuse ids, which the hub refuses.
 type Queue struct {
 	path string
 	max  int
 	lock *os.File
+	run  string // this run's random part of the ids
 
 	mu    sync.Mutex
 	state queueState
+	seq   uint64 // codes given an id in this run
 }
 
 // OpenQueue opens the state of device under dir, creating both if missing,
-// and locks it against a second bridge. A new state starts the sequence at
-// the current Unix time in milliseconds rather than at 1: a bridge whose
-// state was lost (a new SD card) would otherwise reuse the ids of its past
-// scans, and the hub would answer them as resends without applying them.
-// It returns an error when the file is damaged or locked by another process.
-func OpenQueue(dir, device string, size int, now func() time.Time) (*Queue, error) {
+// and locks it against a second bridge. It returns an error when the file
+// is damaged or locked by another process.
+func OpenQueue(dir, device string, size int) (*Queue, error) {
 	if size <= 0 {
 		size = DefaultQueueSize
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create state directory: %w", err)
 	}
-	q := &Queue{path: filepath.Join(dir, "queue-"+device+".json"), max: size}
+	var run [8]byte
+	if _, err := rand.Read(run[:]); err != nil {
+		return nil, fmt.Errorf("draw the random part of the ids: %w", err)
+	}
+	q := &Queue{path: filepath.Join(dir, "queue-"+device+".json"), max: size, run: hex.EncodeToString(run[:])}
 	lock, err := os.OpenFile(filepath.Join(dir, "queue-"+device+".lock"), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open state lock: %w", err)
@@ -70,7 +80,7 @@ func OpenQueue(dir, device string, size int, now func() time.Time) (*Queue, erro
 	data, err := os.ReadFile(q.path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		q.state = queueState{Device: device, NextSeq: uint64(max(now().UnixMilli(), 1))}
+		q.state = queueState{Device: device}
 		if err := q.save(); err != nil {
 			q.Close()
 			return nil, err
@@ -79,10 +89,10 @@ func OpenQueue(dir, device string, size int, now func() time.Time) (*Queue, erro
 		q.Close()
 		return nil, fmt.Errorf("read state: %w", err)
 	default:
-		if err := json.Unmarshal(data, &q.state); err != nil || q.state.NextSeq == 0 || q.state.Device != device {
+		if err := json.Unmarshal(data, &q.state); err != nil || q.state.Device != device {
 			q.Close()
 			if err == nil {
-				err = errors.New("no sequence or another device's state")
+				err = errors.New("another device's state")
 			}
 			return nil, fmt.Errorf("state file %s is damaged (%v); move it away to start afresh, its unsent codes are lost", q.path, err)
 		}
@@ -101,12 +111,11 @@ func (q *Queue) Push(code string) (Item, error) {
 	if len(q.state.Pending) >= q.max {
 		return Item{}, ErrQueueFull
 	}
-	item := Item{ID: q.state.Device + "-" + strconv.FormatUint(q.state.NextSeq, 10), Code: code}
+	q.seq++ // not taken back when the save fails: an id that was never sent may be skipped
+	item := Item{ID: q.state.Device + "-" + q.run + "-" + strconv.FormatUint(q.seq, 10), Code: code}
 	q.state.Pending = append(q.state.Pending, item)
-	q.state.NextSeq++
 	if err := q.save(); err != nil {
 		q.state.Pending = q.state.Pending[:len(q.state.Pending)-1]
-		q.state.NextSeq--
 		return Item{}, err
 	}
 	return item, nil

@@ -4,19 +4,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
+	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
-
-var epoch = time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
-
-func fixedNow() time.Time { return epoch }
 
 func mustOpenQueue(t *testing.T, dir string, size int) *Queue {
 	t.Helper()
-	q, err := OpenQueue(dir, "scanner-test", size, fixedNow)
+	q, err := OpenQueue(dir, "scanner-test", size)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,16 +22,16 @@ func TestQueue(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		dir := t.TempDir()
 		q := mustOpenQueue(t, dir, 3)
-		first := epoch.UnixMilli()
 		a, err := q.Push("FZ-I-1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := "scanner-test-" + itoa(first); a.ID != want {
-			t.Errorf("first id = %q, want %q (a new state starts at the time in ms)", a.ID, want)
+		m := idPattern.FindStringSubmatch(a.ID)
+		if m == nil || m[2] != "1" {
+			t.Fatalf("first id = %q, want scanner-test-<16 hex>-1", a.ID)
 		}
 		b, _ := q.Push("FZ-I-2")
-		if want := "scanner-test-" + itoa(first+1); b.ID != want {
+		if want := "scanner-test-" + m[1] + "-2"; b.ID != want {
 			t.Errorf("second id = %q, want %q", b.ID, want)
 		}
 		if removed, err := q.RemoveHead(b.ID); removed || err != nil {
@@ -47,15 +42,65 @@ func TestQueue(t *testing.T) {
 		}
 		q.Close()
 
-		// Reopened: the rest of the queue and the sequence are still there.
+		// Reopened: the rest of the queue is still there, under its ids;
+		// new codes get ids of a new run.
 		q = mustOpenQueue(t, dir, 3)
 		defer q.Close()
 		if head, ok := q.Head(); !ok || head != b || q.Len() != 1 {
 			t.Errorf("head after reopening = %+v, %v (len %d); want %+v", head, ok, q.Len(), b)
 		}
 		c, _ := q.Push("FZ-I-3")
-		if want := "scanner-test-" + itoa(first+2); c.ID != want {
-			t.Errorf("id after reopening = %q, want %q", c.ID, want)
+		if n := idPattern.FindStringSubmatch(c.ID); n == nil || n[1] == m[1] || n[2] != "1" {
+			t.Errorf("id after reopening = %q, want scanner-test-<new 16 hex>-1", c.ID)
+		}
+	})
+
+	// A state file that goes back (restored from a backup, a write lost in a
+	// power cut, removed) or an old one that still holds a sequence never
+	// makes an id come back.
+	t.Run("IDsNeverRepeat", func(t *testing.T) {
+		dir := t.TempDir()
+		seen := map[string]bool{}
+		push := func(q *Queue, code string) {
+			t.Helper()
+			it, err := q.Push(code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seen[it.ID] {
+				t.Errorf("id %q given twice", it.ID)
+			}
+			seen[it.ID] = true
+		}
+		q := mustOpenQueue(t, dir, 0)
+		path := q.Path()
+		q.Close()
+		saved, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 50 {
+			q := mustOpenQueue(t, dir, 0)
+			push(q, "FZ-I-1")
+			push(q, "FZ-I-2")
+			q.Close()
+			if err := os.WriteFile(path, saved, 0o600); err != nil { // back to the saved state
+				t.Fatal(err)
+			}
+		}
+		os.Remove(path)
+		q = mustOpenQueue(t, dir, 0)
+		push(q, "FZ-I-3")
+		q.Close()
+		os.WriteFile(path, []byte(`{"device":"scanner-test","next_seq":7,"pending":[{"id":"scanner-test-6","code":"FZ-I-6"}]}`), 0o600)
+		q = mustOpenQueue(t, dir, 0)
+		defer q.Close()
+		if head, _ := q.Head(); head.ID != "scanner-test-6" {
+			t.Errorf("head of an older state file = %+v, want its own id kept", head)
+		}
+		push(q, "FZ-I-7")
+		if len(seen) != 102 {
+			t.Errorf("%d ids, want 102", len(seen))
 		}
 	})
 
@@ -78,11 +123,11 @@ func TestQueue(t *testing.T) {
 		dir := t.TempDir()
 		q := mustOpenQueue(t, dir, 0)
 		defer q.Close()
-		if _, err := OpenQueue(dir, "scanner-test", 0, fixedNow); err == nil || !strings.Contains(err.Error(), "in use") {
+		if _, err := OpenQueue(dir, "scanner-test", 0); err == nil || !strings.Contains(err.Error(), "in use") {
 			t.Errorf("second open: %v, want the state in use", err)
 		}
 		// Another device may share the directory.
-		other, err := OpenQueue(dir, "scanner-other", 0, fixedNow)
+		other, err := OpenQueue(dir, "scanner-other", 0)
 		if err != nil {
 			t.Fatalf("another device's queue: %v", err)
 		}
@@ -94,9 +139,9 @@ func TestQueue(t *testing.T) {
 		q := mustOpenQueue(t, dir, 0)
 		path := q.Path()
 		q.Close()
-		for _, content := range []string{"{\"device\":\"scanner-test\",\"next", `{"device":"scanner-other","next_seq":5}`, `{"device":"scanner-test"}`} {
+		for _, content := range []string{"{\"device\":\"scanner-test\",\"pend", `{"device":"scanner-other","pending":[]}`, `{"pending":[]}`} {
 			os.WriteFile(path, []byte(content), 0o600)
-			if _, err := OpenQueue(dir, "scanner-test", 0, fixedNow); err == nil || !strings.Contains(err.Error(), "damaged") {
+			if _, err := OpenQueue(dir, "scanner-test", 0); err == nil || !strings.Contains(err.Error(), "damaged") {
 				t.Errorf("state %q: %v, want it reported damaged", content, err)
 			}
 		}
@@ -116,4 +161,6 @@ func TestQueue(t *testing.T) {
 	})
 }
 
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+// idPattern matches the ids of device scanner-test: its run's random part
+// and its count.
+var idPattern = regexp.MustCompile(`^scanner-test-([0-9a-f]{16})-([1-9][0-9]*)$`)
