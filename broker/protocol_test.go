@@ -14,7 +14,6 @@ import (
 
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/devices"
-	"github.com/freezer-manager/freezer/labels"
 )
 
 // MQTT control packet types (the high nibble of a packet's first byte).
@@ -329,14 +328,14 @@ func TestProtocolVersions(t *testing.T) {
 				}
 
 				// A scan as another device at QoS 0: dropped, connection kept.
-				forged := fmt.Appendf(nil, `{"id":"forged-0","code":%q}`, labels.ProductCode(p.ID))
+				forged := fmt.Appendf(nil, `{"id":"forged-0","code":%q}`, freezer.ProductCode(p.ID))
 				c.publish(topics.Scan(victim.ID), 0, forged)
 				if !c.alive() {
 					t.Fatal("connection closed after a denied QoS 0 publish")
 				}
 
 				// A scan at QoS 1: answered with a scan ack on both versions.
-				own := fmt.Appendf(nil, `{"id":"own-1","code":%q}`, labels.CommandCode(labels.CommandOut))
+				own := fmt.Appendf(nil, `{"id":"own-1","code":%q}`, freezer.CommandCode(freezer.CommandOut))
 				id := c.publish(topics.Scan(d.ID), 1, own)
 				var ack *devices.Ack
 				for acked := false; ack == nil || !acked; {

@@ -10,7 +10,6 @@ import (
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/devices"
 	"github.com/freezer-manager/freezer/hub"
-	"github.com/freezer-manager/freezer/labels"
 )
 
 // syncBuffer is a bytes.Buffer that a logger and a test may share.
@@ -63,18 +62,18 @@ func TestReusedIDWithAnotherCode(t *testing.T) {
 		logs := fx.startLogged(t, nil)
 		id := fx.dev.ID + "-1"
 
-		first := fx.scanOne(t, fx.dev.ID, scanPayload(id, labels.ProductCode(p.ID), ""))
+		first := fx.scanOne(t, fx.dev.ID, scanPayload(id, freezer.ProductCode(p.ID), ""))
 		if first.Status != freezer.ScanOK || first.Op != freezer.OpOut {
 			t.Fatalf("first scan: ack %+v, want ok/out", first)
 		}
-		reused := fx.scanOne(t, fx.dev.ID, scanPayload(id, labels.ProductCode(q.ID), ""))
+		reused := fx.scanOne(t, fx.dev.ID, scanPayload(id, freezer.ProductCode(q.ID), ""))
 		if !isReuseAck(reused, id) {
 			t.Errorf("id reused for another code: ack %+v, want an error saying the id was already used for another code", reused)
 		}
 		if !fx.find(t, q.ID).Inside() {
 			t.Error("the scan with a reused id took its product out")
 		}
-		if again := fx.scanOne(t, fx.dev.ID, scanPayload(id, labels.ProductCode(p.ID), "")); again != first {
+		if again := fx.scanOne(t, fx.dev.ID, scanPayload(id, freezer.ProductCode(p.ID), "")); again != first {
 			t.Errorf("resend after the reuse: ack %+v, want the first ack %+v", again, first)
 		}
 		if got := fx.eventsOf(t, fx.dev.ID, id); got != 1 {
@@ -85,12 +84,12 @@ func TestReusedIDWithAnotherCode(t *testing.T) {
 		}
 		log := logs.String()
 		if !strings.Contains(log, "already used for another code") || !strings.Contains(log, "reused_ids=1") ||
-			!strings.Contains(log, "first_code="+labels.ProductCode(p.ID)) || !strings.Contains(log, "code="+labels.ProductCode(q.ID)) {
+			!strings.Contains(log, "first_code="+freezer.ProductCode(p.ID)) || !strings.Contains(log, "code="+freezer.ProductCode(q.ID)) {
 			t.Errorf("log does not name the reuse, both codes and the count:\n%s", log)
 		}
 
 		// A new id for the code the broken device meant to send is applied.
-		if a := fx.scanOne(t, fx.dev.ID, scanPayload(fx.dev.ID+"-2", labels.ProductCode(q.ID), "")); a.Status != freezer.ScanOK {
+		if a := fx.scanOne(t, fx.dev.ID, scanPayload(fx.dev.ID+"-2", freezer.ProductCode(q.ID), "")); a.Status != freezer.ScanOK {
 			t.Errorf("scan under a new id: ack %+v, want ok", a)
 		}
 	})
@@ -134,9 +133,9 @@ func TestReusedIDInOneBatch(t *testing.T) {
 
 		fx.bus.deliver(topics.Scan(fx.dev.ID), scanPayload("warm-up", "FZ-C-OUT", ""), nil)
 		<-counting.entered // the next scans queue up behind this batch
-		fx.bus.deliver(topics.Scan(fx.dev.ID), scanPayload("b-1", labels.ProductCode(p.ID), ""), nil)
-		fx.bus.deliver(topics.Scan(fx.dev.ID), scanPayload("b-1", labels.ProductCode(p.ID), ""), nil)
-		fx.bus.deliver(topics.Scan(fx.dev.ID), scanPayload("b-1", labels.ProductCode(q.ID), ""), nil)
+		fx.bus.deliver(topics.Scan(fx.dev.ID), scanPayload("b-1", freezer.ProductCode(p.ID), ""), nil)
+		fx.bus.deliver(topics.Scan(fx.dev.ID), scanPayload("b-1", freezer.ProductCode(p.ID), ""), nil)
+		fx.bus.deliver(topics.Scan(fx.dev.ID), scanPayload("b-1", freezer.ProductCode(q.ID), ""), nil)
 		close(counting.gate)
 
 		acks := fx.waitAcks(t, fx.dev.ID, 4)
