@@ -51,6 +51,9 @@ type Services struct {
 	// Disconnector drops revoked devices from the embedded broker; nil
 	// with an external broker, where devices authenticate elsewhere.
 	Disconnector DeviceDisconnector
+	// Scanner runs the scan page's scans through the hub (nil without a
+	// broker: the scan route answers 503).
+	Scanner Scanner
 }
 
 // Config holds the HTTP layer's settings; the zero value of a field means its default.
@@ -96,6 +99,8 @@ type Server struct {
 	config   Config
 	// tokenFailures slows down guessing of v1 API tokens.
 	tokenFailures *throttle.Failures
+	// decoding bounds the camera frames decoded at once (see v1ScanImage).
+	decoding chan struct{}
 }
 
 // NewServer builds the routes over services.
@@ -115,7 +120,7 @@ func NewServer(cfg Config, services Services, logger *slog.Logger) *Server {
 	if cfg.LegacyRateLimit == nil {
 		cfg.LegacyRateLimit = &DefaultLegacyRateLimit
 	}
-	s := &Server{echo: echo.New(), logger: logger, services: services, config: cfg,
+	s := &Server{echo: echo.New(), logger: logger, services: services, config: cfg, decoding: make(chan struct{}, maxDecodes),
 		tokenFailures: throttle.New(cfg.TokenFailuresPerMinute, time.Minute, cfg.Now)}
 	s.echo.HideBanner, s.echo.HidePort = true, true
 	s.echo.HTTPErrorHandler = s.handleError
@@ -235,7 +240,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		status, message = he.Code, http.StatusText(he.Code)
-		if text, ok := he.Message.(string); ok && text != "" && status < 500 {
+		// A 503's text says what is unavailable; other server errors stay vague.
+		if text, ok := he.Message.(string); ok && text != "" && (status < 500 || status == http.StatusServiceUnavailable) {
 			message = text
 		}
 		code = statusCode(status)

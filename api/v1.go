@@ -57,7 +57,7 @@ func (s *Server) v1Routes() []route {
 	var routes []route
 	for _, group := range [][]route{
 		s.v1MeRoutes(), s.v1HouseholdRoutes(), s.v1FreezerRoutes(), s.v1ProductRoutes(),
-		s.v1TypeRoutes(), s.v1TokenRoutes(), s.v1DeviceRoutes(), s.v1AlertRoutes(), s.v1DocRoutes(), s.v1LabelRoutes(), s.v1StatsRoutes(), s.v1EventRoutes(), s.v1ExportRoutes(),
+		s.v1TypeRoutes(), s.v1TokenRoutes(), s.v1DeviceRoutes(), s.v1ScanRoutes(), s.v1AlertRoutes(), s.v1DocRoutes(), s.v1LabelRoutes(), s.v1StatsRoutes(), s.v1EventRoutes(), s.v1ExportRoutes(),
 	} {
 		routes = append(routes, group...)
 	}

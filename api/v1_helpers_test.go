@@ -21,7 +21,9 @@ import (
 
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/api"
+	"github.com/freezer-manager/freezer/broker"
 	"github.com/freezer-manager/freezer/db"
+	"github.com/freezer-manager/freezer/hub"
 	"github.com/freezer-manager/freezer/internal/testdb"
 )
 
@@ -63,11 +65,27 @@ type v1Env struct {
 	printSink *httptest.Server   // see printerBody
 }
 
-// newV1Env opens a store at dsn and serves it with the fixed clock.
+// newV1Env opens a store at dsn and serves it with the fixed clock, with
+// the scan pipeline of an embedded broker that listens nowhere.
 func newV1Env(tb testing.TB, dsn string) *v1Env {
 	tb.Helper()
 	store := testdb.MustOpen(tb, dsn)
-	s := api.NewServer(api.Config{Now: func() time.Time { return testdb.Now }}, api.NewServices(store), nil)
+	services := api.NewServices(store)
+	b, err := broker.New(broker.Config{}, store, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := b.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { b.Close() })
+	scans := hub.New(hub.Config{Now: func() time.Time { return testdb.Now }}, store, b, nil)
+	if err := scans.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(scans.Close)
+	services.Scanner = scans
+	s := api.NewServer(api.Config{Now: func() time.Time { return testdb.Now }}, services, nil)
 	srv := httptest.NewServer(s.Handler())
 	tb.Cleanup(srv.Close)
 	return &v1Env{store: store, srv: srv}

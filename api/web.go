@@ -65,6 +65,12 @@ func (s *Server) registerWebRoutes() {
 	w.add(http.MethodGet, "/app/session", w.dashboardSession)
 	// The dashboard's files need no session: no database read per file.
 	s.echo.GET("/app", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/app/") }, securityHeaders)
+	s.echo.GET("/app/scan", func(c echo.Context) error {
+		c.Response().Header().Set(echo.HeaderCacheControl, "no-cache")
+		c.Request().URL.Path = "/app/scan.html"
+		files.ServeHTTP(c.Response(), c.Request())
+		return nil
+	}, securityHeaders)
 	s.echo.GET("/app/*", func(c echo.Context) error {
 		c.Response().Header().Set(echo.HeaderCacheControl, "no-cache")
 		files.ServeHTTP(c.Response(), c.Request())

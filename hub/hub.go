@@ -109,13 +109,19 @@ func (h *Hub) receive(m devices.Message) {
 		}
 		return
 	}
-	j := &job{deviceID: dev, done: m.Done, received: h.config.Now(), seq: h.seq.Add(1)}
-	j.msg, j.decodeErr = devices.DecodeScan(m.Payload)
-	j.code = freezer.ParseCode(j.msg.Code)
+	j := h.newJob(dev, m.Payload, m.Done)
 	select {
 	case h.queue <- j:
 	case <-h.stopped.Done(): // not acknowledged: the broker delivers it again
 	}
+}
+
+// newJob decodes a scan payload of device dev; done is called once it is answered.
+func (h *Hub) newJob(dev string, payload []byte, done func()) *job {
+	j := &job{deviceID: dev, done: done, received: h.config.Now(), seq: h.seq.Add(1)}
+	j.msg, j.decodeErr = devices.DecodeScan(payload)
+	j.code = freezer.ParseCode(j.msg.Code)
+	return j
 }
 
 // writeLoop commits what is queued in batches: it takes the scans already

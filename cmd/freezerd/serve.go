@@ -114,6 +114,9 @@ func (m *Server) Open(ctx context.Context) (err error) {
 	if m.Broker != nil {
 		services.Disconnector = m.Broker
 	}
+	if m.Hub != nil {
+		services.Scanner = m.Hub
+	}
 	proxies, err := parseCIDRs(m.Config.TrustedProxies)
 	if err != nil {
 		return err

@@ -3,6 +3,12 @@
 window.I18N = {
   en: {
     title: 'Freezer Manager',
+    scan: 'Scan', scan_back: 'Dashboard', scan_need_sign_in: 'Sign in first:', scan_point: 'Point the camera at a label.',
+    scan_manual: 'Or type a code', scan_send: 'Scan', scan_undo: 'Undo last', scan_recent: 'Last scans',
+    scan_device_name: 'Phone (scan page)', scan_queued: '{0} scan(s) waiting for the connection', scan_offline: 'Offline: kept, sent when the connection is back',
+    scan_no_camera: 'No camera here (or access refused): type the codes instead.',
+    scan_status_ok: 'done', scan_status_already: 'already', scan_status_unknown: 'unknown code', scan_status_denied: 'not allowed',
+    scan_status_error: 'error', scan_status_queued: 'waiting',
     account: 'Account', admin: 'Admin', sign_out: 'Sign out', sign_in: 'Sign in', forget_token: 'Forget token',
     loading: 'Loading…',
     connect_title: 'Open your freezers',
@@ -45,6 +51,12 @@ window.I18N = {
   },
   fr: {
     title: 'Gestion de congélateurs',
+    scan: 'Scanner', scan_back: 'Tableau de bord', scan_need_sign_in: 'Connectez-vous d\'abord :', scan_point: 'Visez une étiquette avec la caméra.',
+    scan_manual: 'Ou tapez un code', scan_send: 'Scanner', scan_undo: 'Annuler le dernier', scan_recent: 'Derniers scans',
+    scan_device_name: 'Téléphone (page de scan)', scan_queued: '{0} scan(s) en attente de connexion', scan_offline: 'Hors ligne : gardé, envoyé au retour de la connexion',
+    scan_no_camera: 'Pas de caméra ici (ou accès refusé) : tapez les codes.',
+    scan_status_ok: 'fait', scan_status_already: 'déjà fait', scan_status_unknown: 'code inconnu', scan_status_denied: 'non autorisé',
+    scan_status_error: 'erreur', scan_status_queued: 'en attente',
     account: 'Compte', admin: 'Administration', sign_out: 'Déconnexion', sign_in: 'Connexion', forget_token: 'Oublier le jeton',
     loading: 'Chargement…',
     connect_title: 'Ouvrir vos congélateurs',
