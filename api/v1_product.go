@@ -17,7 +17,8 @@ type productView struct {
 }
 
 // productRequest creates a product. Without slot it takes the next free
-// slot of the box; without date_in it went in today.
+// slot of the box; without date_in it went in today; without quantity it
+// serves one person.
 type productRequest struct {
 	FreezerID    int64        `json:"freezer_id"`
 	Box          int          `json:"box"`
@@ -25,7 +26,7 @@ type productRequest struct {
 	Name         string       `json:"name"`
 	Description  string       `json:"description"`
 	TypeID       int64        `json:"type_id"`
-	Quantity     int          `json:"quantity"`
+	Quantity     *int         `json:"quantity"`
 	Barcode      string       `json:"barcode"`
 	DateIn       freezer.Date `json:"date_in"`
 	PeriodMonths int          `json:"period_months"`
@@ -194,7 +195,10 @@ func (s *Server) v1CreateProduct(c echo.Context) error {
 		return err
 	}
 	p := &freezer.Product{FreezerID: req.FreezerID, Box: req.Box, Slot: req.Slot, Name: req.Name, Description: req.Description,
-		TypeID: req.TypeID, Quantity: req.Quantity, Barcode: req.Barcode, DateIn: req.DateIn, PeriodMonths: req.PeriodMonths}
+		TypeID: req.TypeID, Quantity: 1, Barcode: req.Barcode, DateIn: req.DateIn, PeriodMonths: req.PeriodMonths}
+	if req.Quantity != nil {
+		p.Quantity = *req.Quantity
+	}
 	if p.DateIn.IsZero() {
 		p.DateIn = s.services.Products.Today()
 	}

@@ -394,6 +394,17 @@ func TestV1ProductLifecycle(t *testing.T) {
 			}
 		})
 
+		t.Run("quantity by default", func(t *testing.T) {
+			body := v1ProductBody(f, 1, "Unserved")
+			delete(body, "quantity")
+			if got := v1Int(t, e.mkProduct(t, u, body), "quantity"); got != 1 {
+				t.Errorf("quantity without one given = %d, want 1", got)
+			}
+			if got := v1Int(t, e.mkProduct(t, u, v1ProductBody(f, 1, "Nobody's", "quantity", 0)), "quantity"); got != 0 {
+				t.Errorf("quantity 0 given = %d, want 0", got)
+			}
+		})
+
 		t.Run("take out and put back", func(t *testing.T) {
 			const box = 3 // of f, for the products put back in place
 			id := e.mkProductID(t, u, v1ProductBody(f2, 1, "Traveller", "slot", 1))
