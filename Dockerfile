@@ -17,7 +17,7 @@ WORKDIR /data
 VOLUME ["/data"]
 ENV FREEZER_DATA_DIR=/data \
     FREEZER_HTTP_ADDR=:8080
-EXPOSE 8080
+EXPOSE 8080 1883
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s CMD ["/freezerd", "healthcheck"]
 ENTRYPOINT ["/freezerd"]
 CMD ["serve"]

@@ -82,18 +82,11 @@ func (s *Server) v1CreateDevice(c echo.Context) error {
 // brokerURL is the MQTT address devices are told to use: the configured
 // one, else the embedded broker's port on the host this request came to.
 func (s *Server) brokerURL(c echo.Context) string {
-	if s.config.MQTTPublicURL != "" {
-		return s.config.MQTTPublicURL
-	}
 	host := c.Request().Host
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
-	port := s.config.MQTTPort
-	if port == "" {
-		port = "1883"
-	}
-	return "tcp://" + net.JoinHostPort(host, port)
+	return devices.BrokerURL(s.config.MQTTPublicURL, host, s.config.MQTTPort)
 }
 
 func (s *Server) v1GetDevice(c echo.Context) error {

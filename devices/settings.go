@@ -2,6 +2,7 @@ package devices
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 )
@@ -51,4 +52,17 @@ func NewCredentials(topics Topics, deviceID, password, broker string) Credential
 // yamlQuote writes s as a double-quoted YAML scalar.
 func yamlQuote(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// BrokerURL is the broker address a new device is told to use: publicURL
+// when the operator set one, else host at the embedded broker's port (1883
+// when port is "").
+func BrokerURL(publicURL, host, port string) string {
+	if publicURL != "" {
+		return publicURL
+	}
+	if port == "" {
+		port = "1883"
+	}
+	return "tcp://" + net.JoinHostPort(host, port)
 }

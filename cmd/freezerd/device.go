@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"os"
 
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/devices"
@@ -18,7 +20,7 @@ func runDevice(ctx context.Context, args []string, getenv func(string) string, s
 	var cfg Config
 	var d freezer.Device
 	var freezerID int64
-	var root, brokerURL string
+	var root, brokerURL, publicURL, mqttAddr string
 	fs := newFlagSet("device add", stderr)
 	cfg.register(fs)
 	fs.Int64Var(&d.HouseholdID, "household", 0, "id of the household the device belongs to")
@@ -27,7 +29,9 @@ func runDevice(ctx context.Context, args []string, getenv func(string) string, s
 	fs.StringVar(&d.Mode, "mode", freezer.ModeOut, "the scanner's starting mode: out, in or move")
 	fs.StringVar(&d.Kind, "kind", freezer.DeviceScanner, "scanner, or integration for Home Assistant and the like")
 	fs.StringVar(&root, "mqtt-root", devices.DefaultRoot, "topic root of the MQTT contract")
-	fs.StringVar(&brokerURL, "broker", "tcp://localhost:1883", "the broker address devices connect to, for the printed settings")
+	fs.StringVar(&publicURL, "mqtt-public-url", "", "the broker address devices are told, as serve's --mqtt-public-url")
+	fs.StringVar(&mqttAddr, "mqtt-addr", ":1883", "the embedded broker's address, as serve's --mqtt-addr: without --mqtt-public-url, devices are told its port on this host")
+	fs.StringVar(&brokerURL, "broker", "", "the broker address devices are told, overriding the two above")
 	if err := parseCommand(fs, args[1:], getenv); err != nil {
 		return err
 	}
@@ -46,5 +50,24 @@ func runDevice(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("add device: %w", domainError(err))
 	}
+	if brokerURL == "" {
+		brokerURL = deviceBrokerURL(publicURL, mqttAddr)
+	}
 	return printJSON(stdout, devices.NewCredentials(devices.Topics{Root: root}, d.ID, password, brokerURL))
+}
+
+// deviceBrokerURL is the broker address that serve's flags give devices:
+// the public URL, else the embedded broker's port on its own host (this
+// machine's name when it listens on every address).
+func deviceBrokerURL(publicURL, mqttAddr string) string {
+	host, port, err := net.SplitHostPort(mqttAddr)
+	if err != nil {
+		host, port = "", ""
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		if host, err = os.Hostname(); err != nil {
+			host = "localhost"
+		}
+	}
+	return devices.BrokerURL(publicURL, host, port)
 }

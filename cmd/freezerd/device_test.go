@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -46,6 +47,24 @@ func TestDeviceAddCommand(t *testing.T) {
 	}
 	if d, err := testdb.MustOpen(t, dsn).AuthenticateDevice(context.Background(), creds.DeviceID, creds.Password); err != nil || d.Name != "garage door" {
 		t.Errorf("the printed credentials do not authenticate: %v", err)
+	}
+	// Without --broker: the broker that serve's flags give devices.
+	hostname, _ := os.Hostname()
+	for _, tt := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{env: map[string]string{"FREEZER_MQTT_PUBLIC_URL": "ssl://mqtt.example.org:8883"}, want: "ssl://mqtt.example.org:8883"},
+		{args: []string{"--mqtt-addr", "192.0.2.7:2883"}, want: "tcp://192.0.2.7:2883"},
+		{args: []string{"--mqtt-addr", ":2883"}, want: "tcp://" + net.JoinHostPort(hostname, "2883")},
+	} {
+		args := append([]string{"device", "add", "--db", dsn, "--household", "1", "--name", "door"}, tt.args...)
+		code, stdout, stderr := runCmd(t, tt.env, "", args...)
+		var got devices.Credentials
+		if code != 0 || json.Unmarshal([]byte(stdout), &got) != nil || got.Broker != tt.want {
+			t.Errorf("device add %v %v: exit %d, broker %q, want %q (%s)", tt.env, tt.args, code, got.Broker, tt.want, stderr)
+		}
 	}
 	for _, args := range [][]string{{"device"}, {"device", "add", "--name", "x"}, {"device", "add", "--household", "1"}} {
 		if code, _, _ := runCmd(t, nil, "", append(args, "--db", dsn)...); code != 2 {

@@ -148,8 +148,10 @@ func TestVersionAndUsage(t *testing.T) {
 	if code, _, stderr := runCmd(t, nil, "", "bogus"); code != 2 || !strings.Contains(stderr, `unknown command "bogus"`) {
 		t.Errorf("unknown command: exit %d, stderr %q", code, stderr)
 	}
-	if code, stdout, _ := runCmd(t, nil, "", "help"); code != 0 || !strings.Contains(stdout, "freezerd user add") {
-		t.Errorf("help: exit %d, output %q", code, stdout)
+	for _, help := range []string{"help", "--help", "-h"} {
+		if code, stdout, _ := runCmd(t, nil, "", help); code != 0 || !strings.Contains(stdout, "freezerd user add") || !strings.Contains(stdout, "freezerd device add") {
+			t.Errorf("%s: exit %d, output %q; want the list of commands", help, code, stdout)
+		}
 	}
 }
 
