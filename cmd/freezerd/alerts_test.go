@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -96,25 +95,7 @@ func TestAlertsEndToEnd(t *testing.T) {
 		h := user.HouseholdID
 		call := func(method, path string, body any) map[string]any {
 			t.Helper()
-			var buf bytes.Buffer
-			if body != nil {
-				json.NewEncoder(&buf).Encode(body)
-			}
-			req, _ := http.NewRequest(method, base+path, &buf)
-			req.Header.Set("Authorization", "Bearer "+user.Token)
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode >= 300 {
-				t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
-			}
-			var obj map[string]any
-			json.Unmarshal(b, &obj)
-			return obj
+			return callJSON(t, user.Token, method, base+path, body)
 		}
 
 		// Home Assistant connects with an integration credential from the command line.

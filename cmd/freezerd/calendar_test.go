@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"testing"
@@ -68,36 +67,13 @@ func testOneCalendar(t *testing.T, dsn, tz string, now time.Time, day string, us
 	if err := json.Unmarshal([]byte(out), &user); err != nil {
 		t.Fatal(err)
 	}
-	send := func(method, url string, body any) (int, map[string]any) {
-		t.Helper()
-		var buf bytes.Buffer
-		if body != nil {
-			json.NewEncoder(&buf).Encode(body)
-		}
-		req, _ := http.NewRequest(method, url, &buf)
-		req.Header.Set("Authorization", "Bearer "+user.Token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		var obj map[string]any
-		json.Unmarshal(b, &obj)
-		return resp.StatusCode, obj
-	}
 	base := "http://" + m.HTTP.Addr()
 	call := func(method, path string, body any) map[string]any {
 		t.Helper()
-		status, obj := send(method, base+"/api/v1"+path, body)
-		if status >= 300 {
-			t.Fatalf("%s %s: %d %v", method, path, status, obj)
-		}
-		return obj
+		return callJSON(t, user.Token, method, base+"/api/v1"+path, body)
 	}
 
-	if _, me := send(http.MethodGet, base+"/api/v1/me", nil); me["today"] != day {
+	if me := call(http.MethodGet, "/me", nil); me["today"] != day {
 		t.Errorf("GET /me today = %v, want %s", me["today"], day)
 	}
 	f := call(http.MethodPost, "/freezers", map[string]any{"name": "Garage", "number_boxes": 2})

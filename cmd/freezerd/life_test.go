@@ -1,12 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,19 +27,19 @@ func TestProductLifeSameThroughEveryDoor(t *testing.T) {
 		w := newLifeWorld(t, m)
 
 		type op struct {
-			rest  func(id int64) (status int, body string) // the REST call
-			scans func(id int64) []string                  // the codes and modes scanned, "code mode"
+			rest  func(id int64) (status int, answer map[string]any) // the REST call
+			scans func(id int64) []string                            // the codes and modes scanned, "code mode"
 		}
 		takeOut := op{
-			rest:  func(id int64) (int, string) { return w.post(fmt.Sprintf("/products/%d/take-out", id), nil) },
+			rest:  func(id int64) (int, map[string]any) { return w.post(fmt.Sprintf("/products/%d/take-out", id), nil) },
 			scans: func(id int64) []string { return []string{fmt.Sprintf("FZ-I-%06d out", id)} },
 		}
 		putBack := op{
-			rest:  func(id int64) (int, string) { return w.post(fmt.Sprintf("/products/%d/put-back", id), nil) },
+			rest:  func(id int64) (int, map[string]any) { return w.post(fmt.Sprintf("/products/%d/put-back", id), nil) },
 			scans: func(id int64) []string { return []string{fmt.Sprintf("FZ-I-%06d in", id)} },
 		}
 		moveToBox3 := op{
-			rest: func(id int64) (int, string) {
+			rest: func(id int64) (int, map[string]any) {
 				return w.post(fmt.Sprintf("/products/%d/move", id), map[string]any{"box": 3})
 			},
 			scans: func(id int64) []string {
@@ -82,7 +81,7 @@ func TestProductLifeSameThroughEveryDoor(t *testing.T) {
 
 				status, body := tt.op.rest(byREST.ID)
 				restOutcome := map[int]string{http.StatusOK: "ok", http.StatusConflict: "already"}[status]
-				if restOutcome == "already" && !bytes.Contains([]byte(body), []byte("already")) {
+				if restOutcome == "already" && !strings.Contains(fmt.Sprint(body), "already") {
 					restOutcome = "error"
 				}
 				var scanOutcome string
@@ -213,22 +212,9 @@ func (w *lifeWorld) logLength(t *testing.T, id int64) int {
 	return len(events)
 }
 
-// post calls the v1 API and returns the status and body.
-func (w *lifeWorld) post(path string, body any) (int, string) {
-	var buf bytes.Buffer
-	if body != nil {
-		json.NewEncoder(&buf).Encode(body)
-	}
-	req, _ := http.NewRequest(http.MethodPost, "http://"+w.m.HTTP.Addr()+"/api/v1"+path, &buf)
-	req.Header.Set("Authorization", "Bearer "+w.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+// post calls the v1 API and returns the status and the answer.
+func (w *lifeWorld) post(path string, body any) (int, map[string]any) {
+	return sendJSON(w.t, w.token, http.MethodPost, "http://"+w.m.HTTP.Addr()+"/api/v1"+path, body)
 }
 
 // scan sends one scan and returns the status of its ack.
