@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"sync"
@@ -121,15 +122,7 @@ func TestCreateProductRace(t *testing.T) {
 	t.Run("ErrConflictPutBack", func(t *testing.T) {
 		// Several products taken out of one slot are put back into it at once: one wins.
 		testdb.EachDB(t, func(t *testing.T, store *db.DB) {
-			alice := MustRegister(t, store, "alice@example.com")
-			ctx := regCtx(alice)
-			f := MustCreateFreezer(t, store, alice, "Kitchen", 1)
-			ids := make([]int64, racers)
-			for i := range ids {
-				p := MustCreateProduct(t, ctx, store, newProduct(f, 1, 1))
-				MustTakeOut(t, ctx, store, p.ID, today)
-				ids[i] = p.ID
-			}
+			ctx, f, ids := takenOutOfOneSlot(t, store)
 			errs := race(func(i int) error {
 				_, err := store.UpdateProduct(ctx, ids[i], freezer.ProductUpdate{DateOut: &freezer.Date{}, Slot: ptr(1)})
 				return err
@@ -165,15 +158,7 @@ func TestCreateProductRace(t *testing.T) {
 		// Several products taken out of one slot are put back at once without
 		// a slot: each gets a slot of its own.
 		testdb.EachDB(t, func(t *testing.T, store *db.DB) {
-			alice := MustRegister(t, store, "alice@example.com")
-			ctx := regCtx(alice)
-			f := MustCreateFreezer(t, store, alice, "Kitchen", 1)
-			ids := make([]int64, racers)
-			for i := range ids {
-				p := MustCreateProduct(t, ctx, store, newProduct(f, 1, 1))
-				MustTakeOut(t, ctx, store, p.ID, today)
-				ids[i] = p.ID
-			}
+			ctx, f, ids := takenOutOfOneSlot(t, store)
 			errs := race(func(i int) error {
 				_, err := store.PutBackProduct(ctx, ids[i], freezer.PutBackRequest{})
 				return err
@@ -226,4 +211,21 @@ func TestCreateProductRace(t *testing.T) {
 			}
 		})
 	})
+}
+
+// takenOutOfOneSlot makes racers products that were all in slot 1 of a
+// one-box freezer and were taken out, and returns their owner's context,
+// the freezer and their ids.
+func takenOutOfOneSlot(t *testing.T, store *db.DB) (context.Context, *freezer.Freezer, []int64) {
+	t.Helper()
+	alice := MustRegister(t, store, "alice@example.com")
+	ctx := regCtx(alice)
+	f := MustCreateFreezer(t, store, alice, "Kitchen", 1)
+	ids := make([]int64, racers)
+	for i := range ids {
+		p := MustCreateProduct(t, ctx, store, newProduct(f, 1, 1))
+		MustTakeOut(t, ctx, store, p.ID, today)
+		ids[i] = p.ID
+	}
+	return ctx, f, ids
 }
