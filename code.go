@@ -26,6 +26,8 @@ const (
 	CommandOut  = "OUT"
 	CommandMove = "MOVE"
 	CommandUndo = "UNDO"
+	// CommandWaste switches a scanner to ModeDiscard.
+	CommandWaste = "WASTE"
 )
 
 // Code is a parsed scan code.
@@ -92,7 +94,7 @@ func parseFZ(rest string) Code {
 		}
 	case strings.HasPrefix(rest, "C-"):
 		switch cmd := rest[2:]; cmd {
-		case CommandIn, CommandOut, CommandMove, CommandUndo:
+		case CommandIn, CommandOut, CommandMove, CommandUndo, CommandWaste:
 			return Code{Kind: CodeCommand, Command: cmd}
 		}
 	}

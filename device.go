@@ -17,6 +17,8 @@ const (
 	ModeIn   = "in"
 	ModeOut  = "out"
 	ModeMove = "move"
+	// ModeDiscard takes products out as thrown away (OutcomeDiscarded).
+	ModeDiscard = "discard"
 )
 
 // Device is an MQTT client of a household: its id is its MQTT client id and username.
@@ -49,13 +51,13 @@ func (d *Device) Validate() error {
 	return ValidateMode(d.Mode)
 }
 
-// ValidateMode returns EINVALID unless mode is in, out or move.
+// ValidateMode returns EINVALID unless mode is in, out, move or discard.
 func ValidateMode(mode string) error {
 	switch mode {
-	case ModeIn, ModeOut, ModeMove:
+	case ModeIn, ModeOut, ModeMove, ModeDiscard:
 		return nil
 	}
-	return Errorf(EINVALID, "mode must be %q, %q or %q.", ModeIn, ModeOut, ModeMove)
+	return Errorf(EINVALID, "mode must be %q, %q, %q or %q.", ModeIn, ModeOut, ModeMove, ModeDiscard)
 }
 
 // Scan outcomes, as sent in acks.
@@ -136,10 +138,11 @@ var ErrDuplicateScan = &Error{Code: ECONFLICT, Message: "This scan was already r
 
 // ProductPlace is where a product is and whether it is inside.
 type ProductPlace struct {
-	FreezerID int64 `json:"freezer_id"`
-	Box       int   `json:"box"`
-	Slot      int   `json:"slot"`
-	DateOut   Date  `json:"date_out"`
+	FreezerID int64  `json:"freezer_id"`
+	Box       int    `json:"box"`
+	Slot      int    `json:"slot"`
+	DateOut   Date   `json:"date_out"`
+	Outcome   string `json:"outcome,omitempty"` // of a product out ("" reads as eaten)
 }
 
 // Location formats a place as scanners show it: "F2 B3 S7".
@@ -149,7 +152,7 @@ func (p ProductPlace) Location() string {
 
 // PlaceOf returns where p is.
 func PlaceOf(p *Product) ProductPlace {
-	return ProductPlace{FreezerID: p.FreezerID, Box: p.Box, Slot: p.Slot, DateOut: p.DateOut}
+	return ProductPlace{FreezerID: p.FreezerID, Box: p.Box, Slot: p.Slot, DateOut: p.DateOut, Outcome: p.Outcome}
 }
 
 // ScanTx is what the processing of one scan may read and change, inside the
@@ -185,7 +188,7 @@ type ScanTx interface {
 	// each applies its rule and writes the product under the version it
 	// read. Refused (see ErrorReason: ReasonAlreadyOut, …), they return
 	// the product as stored, or nil when there is none.
-	TakeOut(ctx context.Context, id int64) (*Product, error)
+	TakeOut(ctx context.Context, id int64, outcome string) (*Product, error)
 	PutBack(ctx context.Context, id int64) (*Product, error)
 	Move(ctx context.Context, id int64, to Destination) (*Product, error)
 	// Restore puts a product back at the place an undone scan found it

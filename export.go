@@ -55,6 +55,7 @@ type ExportedProduct struct {
 	Barcode      string    `json:"barcode"`
 	DateIn       Date      `json:"date_in"`
 	DateOut      Date      `json:"date_out"` // null while inside
+	Outcome      string    `json:"outcome"`  // eaten or discarded, "" while inside (or from an older export: eaten)
 	PeriodMonths int       `json:"period_months"`
 	Version      int64     `json:"version"`
 	CreatedAt    time.Time `json:"created_at"`
@@ -164,7 +165,7 @@ func (doc *HouseholdExport) Validate(today Date) error {
 // product returns p as a domain product, for its validation.
 func (p *ExportedProduct) product() *Product {
 	return &Product{ID: p.ID, FreezerID: p.FreezerID, Box: p.Box, Slot: p.Slot, Name: p.Name, Description: p.Description,
-		TypeID: p.TypeID, Quantity: p.Quantity, Barcode: p.Barcode, DateIn: p.DateIn, DateOut: p.DateOut,
+		TypeID: p.TypeID, Quantity: p.Quantity, Barcode: p.Barcode, DateIn: p.DateIn, DateOut: p.DateOut, Outcome: p.Outcome,
 		PeriodMonths: p.PeriodMonths, Version: p.Version, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 }
 

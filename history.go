@@ -88,6 +88,8 @@ func DescribeChange(before, after *Product) (action, summary string) {
 func DescribeMove(name string, before, after ProductPlace) (action, summary string) {
 	wasIn, isIn := before.DateOut.IsZero(), after.DateOut.IsZero()
 	switch {
+	case wasIn && !isIn && after.Outcome == OutcomeDiscarded:
+		return ActionTakeOut, fmt.Sprintf("threw away %s from %s", name, before.Location())
 	case wasIn && !isIn:
 		return ActionTakeOut, fmt.Sprintf("took out %s from %s", name, before.Location())
 	case !wasIn && isIn:
@@ -114,5 +116,6 @@ func changedFields(before, after *Product) []string {
 	add("barcode", before.Barcode != after.Barcode)
 	add("date_in", before.DateIn != after.DateIn)
 	add("period_months", before.PeriodMonths != after.PeriodMonths)
+	add("outcome", !before.Inside() && !after.Inside() && before.Outcome != after.Outcome)
 	return slices.Clip(changed)
 }

@@ -39,12 +39,33 @@ func ErrStale(id, stored, given int64) error {
 		"Product %d was changed by someone else (version %d, not %d): reload it.", id, stored, given)
 }
 
-// TakeOut takes p out on day on, or today when on is zero. A product
-// already out stays as it is (ECONFLICT, ReasonAlreadyOut, with the day it
-// went out). The default day is never before the day it went in: when the
-// server's zone or clock moved back since, it is taken out the day it went
-// in. An explicit day is neither before date_in nor in the future (EINVALID).
-func (p *Product) TakeOut(on, today Date) error {
+// Outcomes of a product taken out.
+const (
+	OutcomeEaten     = "eaten"
+	OutcomeDiscarded = "discarded" // thrown away
+)
+
+// ValidateOutcome returns EINVALID unless outcome is eaten or discarded.
+func ValidateOutcome(outcome string) error {
+	if outcome != OutcomeEaten && outcome != OutcomeDiscarded {
+		return fieldError("outcome", "outcome must be %q or %q.", OutcomeEaten, OutcomeDiscarded)
+	}
+	return nil
+}
+
+// TakeOut takes p out on day on, or today when on is zero, with its outcome
+// ("" is OutcomeEaten). A product already out stays as it is (ECONFLICT,
+// ReasonAlreadyOut, with the day it went out). The default day is never
+// before the day it went in: when the server's zone or clock moved back
+// since, it is taken out the day it went in. An explicit day is neither
+// before date_in nor in the future (EINVALID).
+func (p *Product) TakeOut(on, today Date, outcome string) error {
+	if outcome == "" {
+		outcome = OutcomeEaten
+	}
+	if err := ValidateOutcome(outcome); err != nil {
+		return err
+	}
 	if !p.Inside() {
 		return ruleError(ECONFLICT, ReasonAlreadyOut, "date_out",
 			"Product %d was already taken out on %s.", p.ID, p.DateOut)
@@ -57,7 +78,7 @@ func (p *Product) TakeOut(on, today Date) error {
 	} else if err := validateDateOut(p.DateIn, on, today); err != nil {
 		return err
 	}
-	p.DateOut = on
+	p.DateOut, p.Outcome = on, outcome
 	return nil
 }
 
@@ -68,7 +89,7 @@ func (p *Product) PutBack() error {
 		return ruleError(ECONFLICT, ReasonAlreadyInside, "date_out",
 			"Product %d is already inside, in %s.", p.ID, PlaceOf(p).Location())
 	}
-	p.DateOut = Date{}
+	p.DateOut, p.Outcome = Date{}, ""
 	return nil
 }
 
@@ -130,9 +151,11 @@ type Destination struct {
 	Slot      int   `json:"slot"`
 }
 
-// TakeOutRequest takes a product out on Date (zero: today).
+// TakeOutRequest takes a product out on Date (zero: today), eaten or thrown
+// away (Outcome; "" is OutcomeEaten).
 type TakeOutRequest struct {
-	Date Date `json:"date"`
+	Date    Date   `json:"date"`
+	Outcome string `json:"outcome"`
 	// Version, when not 0, must equal the stored version (ECONFLICT otherwise).
 	Version int64 `json:"version"`
 }
@@ -174,7 +197,7 @@ func (p *Product) MoveTo(to Destination) {
 	if to.Slot == 0 && p.Inside() && to.FreezerID == p.FreezerID && to.Box == p.Box {
 		to.Slot = p.Slot
 	}
-	p.FreezerID, p.Box, p.Slot, p.DateOut = to.FreezerID, to.Box, to.Slot, Date{}
+	p.FreezerID, p.Box, p.Slot, p.DateOut, p.Outcome = to.FreezerID, to.Box, to.Slot, Date{}, ""
 }
 
 // ErrSlotTaken is the error of a product placed at a slot another product

@@ -19,18 +19,21 @@ const (
 // Product is one item stored in a freezer slot. It stays in the database
 // after it is taken out (DateOut set), as history.
 type Product struct {
-	ID           int64     `json:"id"`
-	HouseholdID  int64     `json:"household_id"`
-	FreezerID    int64     `json:"freezer_id"`
-	Box          int       `json:"box"`
-	Slot         int       `json:"slot"` // 0 on create: the next free slot of the box
-	Name         string    `json:"name"`
-	Description  string    `json:"description"`
-	TypeID       int64     `json:"type_id"`
-	Quantity     int       `json:"quantity"` // persons
-	Barcode      string    `json:"barcode"`  // retail EAN/UPC, or ""
-	DateIn       Date      `json:"date_in"`
-	DateOut      Date      `json:"date_out"` // zero while inside
+	ID          int64  `json:"id"`
+	HouseholdID int64  `json:"household_id"`
+	FreezerID   int64  `json:"freezer_id"`
+	Box         int    `json:"box"`
+	Slot        int    `json:"slot"` // 0 on create: the next free slot of the box
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	TypeID      int64  `json:"type_id"`
+	Quantity    int    `json:"quantity"` // persons
+	Barcode     string `json:"barcode"`  // retail EAN/UPC, or ""
+	DateIn      Date   `json:"date_in"`
+	DateOut     Date   `json:"date_out"` // zero while inside
+	// Outcome tells what became of a product taken out: OutcomeEaten or
+	// OutcomeDiscarded ("" while inside).
+	Outcome      string    `json:"outcome"`
 	PeriodMonths int       `json:"period_months"`
 	Version      int64     `json:"version"` // incremented by every change
 	CreatedAt    time.Time `json:"created_at"`
@@ -78,6 +81,14 @@ func (p *Product) Validate(today Date) error {
 	}
 	if err := ValidateDates(p.DateIn, p.DateOut, today); err != nil {
 		return err
+	}
+	if p.Outcome != "" { // "" for a product out reads as eaten
+		if p.Inside() {
+			return fieldError("outcome", "outcome is for a product taken out.")
+		}
+		if err := ValidateOutcome(p.Outcome); err != nil {
+			return err
+		}
 	}
 	if p.PeriodMonths < 0 || p.PeriodMonths > MaxPeriodMonths {
 		return fieldError("period_months", "period_months must be between 0 and %d.", MaxPeriodMonths)
@@ -204,6 +215,7 @@ type ProductUpdate struct {
 	Barcode      *string `json:"barcode"`
 	DateIn       *Date   `json:"date_in"`
 	DateOut      *Date   `json:"date_out"`
+	Outcome      *string `json:"outcome"` // of a product out: eaten or discarded
 	PeriodMonths *int    `json:"period_months"`
 	FreezerID    *int64  `json:"freezer_id"`
 	Box          *int    `json:"box"`
@@ -264,6 +276,13 @@ func (upd ProductUpdate) Apply(p *Product) Placement {
 	setIf(&p.FreezerID, upd.FreezerID)
 	setIf(&p.Box, upd.Box)
 	setIf(&p.Slot, upd.Slot)
+	setIf(&p.Outcome, upd.Outcome)
+	switch {
+	case p.Inside():
+		p.Outcome = ""
+	case p.Outcome == "":
+		p.Outcome = OutcomeEaten
+	}
 	moved := p.FreezerID != before.FreezerID || p.Box != before.Box || p.Slot != before.Slot
 	putBack := p.Inside() && !before.DateOut.IsZero()
 	named := upd.FreezerID != nil || upd.Box != nil || upd.Slot != nil

@@ -563,7 +563,12 @@ func TestProductUpdateApply(t *testing.T) {
 		{desc: "quantity 0 is applied", upd: freezer.ProductUpdate{Quantity: num(0)}, modify: func(p *freezer.Product) { p.Quantity = 0 }},
 		{desc: "barcode cleared", upd: freezer.ProductUpdate{Barcode: str("")}, modify: func(p *freezer.Product) { p.Barcode = "" }},
 		{desc: "date in", upd: freezer.ProductUpdate{DateIn: day(date("2017-12-31"))}, modify: func(p *freezer.Product) { p.DateIn = date("2017-12-31") }},
-		{desc: "take out", upd: freezer.ProductUpdate{DateOut: day(date("2018-01-20"))}, modify: func(p *freezer.Product) { p.DateOut = date("2018-01-20") }},
+		{desc: "take out", upd: freezer.ProductUpdate{DateOut: day(date("2018-01-20"))}, modify: func(p *freezer.Product) {
+			p.DateOut, p.Outcome = date("2018-01-20"), freezer.OutcomeEaten
+		}},
+		{desc: "take out as thrown away", upd: freezer.ProductUpdate{DateOut: day(date("2018-01-20")), Outcome: str(freezer.OutcomeDiscarded)},
+			modify: func(p *freezer.Product) { p.DateOut, p.Outcome = date("2018-01-20"), freezer.OutcomeDiscarded }},
+		{desc: "an outcome for a product inside is dropped", upd: freezer.ProductUpdate{Outcome: str(freezer.OutcomeDiscarded)}, modify: func(p *freezer.Product) {}},
 		{desc: "period", upd: freezer.ProductUpdate{PeriodMonths: num(12)}, modify: func(p *freezer.Product) { p.PeriodMonths = 12 }},
 		{desc: "move", upd: freezer.ProductUpdate{FreezerID: i64(2), Box: num(5), Slot: num(1)},
 			modify: func(p *freezer.Product) { p.FreezerID, p.Box, p.Slot = 2, 5, 1 }},
@@ -575,7 +580,7 @@ func TestProductUpdateApply(t *testing.T) {
 			FreezerID: i64(3), Box: num(1), Slot: num(9), Version: 5,
 		}, modify: func(p *freezer.Product) {
 			p.Name, p.Description, p.TypeID, p.Quantity, p.Barcode = "Stew", "Beef.", 8, 6, "96385074"
-			p.DateIn, p.DateOut, p.PeriodMonths = date("2018-01-01"), date("2018-01-15"), 1
+			p.DateIn, p.DateOut, p.PeriodMonths, p.Outcome = date("2018-01-01"), date("2018-01-15"), 1, freezer.OutcomeEaten
 			p.FreezerID, p.Box, p.Slot = 3, 1, 9
 		}},
 	}

@@ -124,7 +124,7 @@ func TestV1EventsScan(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if q, err = tx.TakeOut(ctx, q.ID); err != nil {
+			if q, err = tx.TakeOut(ctx, q.ID, ""); err != nil {
 				return err
 			}
 			return tx.InsertScanEvent(ctx, &freezer.ScanEvent{DeviceID: dev.ID, MsgID: "1", Code: fmt.Sprintf("FZ-I-%d", p.ID),

@@ -52,7 +52,7 @@ var (
 	v1KeysToken       = []string{"id", "user_id", "name", "legacy", "created_at", "last_used_at"}
 	v1KeysUser        = []string{"id", "email", "language", "admin", "disabled", "created_at", "updated_at"}
 	v1KeysProduct     = []string{"id", "household_id", "freezer_id", "box", "slot", "name", "description", "type_id",
-		"quantity", "barcode", "date_in", "date_out", "period_months", "version", "created_at", "updated_at", "use_by", "stage"}
+		"quantity", "barcode", "date_in", "date_out", "outcome", "period_months", "version", "created_at", "updated_at", "use_by", "stage"}
 )
 
 // v1Env is a migrated store of one dialect served over HTTP.

@@ -224,7 +224,7 @@ func TestV1Sheets(t *testing.T) {
 			}
 		}
 		r = e.do(t, u, http.MethodGet, "/labels/commands.pdf?lang=fr", nil).want(t, http.StatusOK)
-		for i, got := range labeltest.DecodeSheet(t, r.body, labels.CommandSheet, 4) {
+		for i, got := range labeltest.DecodeSheet(t, r.body, labels.CommandSheet, len(labels.Commands)) {
 			if want := freezer.CommandCode(labels.Commands[i]); got.Text != want {
 				t.Errorf("command card %d reads %q, want %q", i, got.Text, want)
 			}

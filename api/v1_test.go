@@ -405,6 +405,31 @@ func TestV1ProductLifecycle(t *testing.T) {
 			}
 		})
 
+		t.Run("outcome", func(t *testing.T) {
+			id := e.mkProductID(t, u, v1ProductBody(f, 2, "Forgotten"))
+			path := v1Path("/products/%d", id)
+			e.post(t, u, path+"/take-out", map[string]any{"outcome": "composted"}).wantErr(t, http.StatusBadRequest, freezer.EINVALID, "outcome")
+			p := e.post(t, u, path+"/take-out", map[string]any{"outcome": freezer.OutcomeDiscarded}).want(t, http.StatusOK).obj(t)
+			if got := v1Str(t, p, "outcome"); got != freezer.OutcomeDiscarded {
+				t.Errorf("outcome = %q, want discarded", got)
+			}
+			events := e.get(t, u, v1Path("/events?product_id=%d", id)).want(t, http.StatusOK).items(t)
+			if len(events) == 0 || !strings.HasPrefix(v1Str(t, events[0], "summary"), "threw away Forgotten") {
+				t.Errorf("change log = %v, want it to say it was thrown away", events)
+			}
+			// Corrected by an edit; put back, it has none.
+			if p = e.patch(t, u, path, map[string]any{"outcome": freezer.OutcomeEaten}).want(t, http.StatusOK).obj(t); v1Str(t, p, "outcome") != freezer.OutcomeEaten {
+				t.Errorf("outcome after PATCH = %v, want eaten", p["outcome"])
+			}
+			if p = e.post(t, u, path+"/put-back", nil).want(t, http.StatusOK).obj(t); p["outcome"] != "" {
+				t.Errorf("outcome after put-back = %v, want none", p["outcome"])
+			}
+			// Taken out without one: eaten.
+			if p = e.post(t, u, path+"/take-out", nil).want(t, http.StatusOK).obj(t); v1Str(t, p, "outcome") != freezer.OutcomeEaten {
+				t.Errorf("outcome by default = %v, want eaten", p["outcome"])
+			}
+		})
+
 		t.Run("take out and put back", func(t *testing.T) {
 			const box = 3 // of f, for the products put back in place
 			id := e.mkProductID(t, u, v1ProductBody(f2, 1, "Traveller", "slot", 1))

@@ -123,7 +123,7 @@ func BenchmarkScanBatch(b *testing.B) {
 					return err
 				}
 				if batch[i].sent%2 == 1 {
-					p, err = tx.TakeOut(ctx, p.ID)
+					p, err = tx.TakeOut(ctx, p.ID, "")
 				} else {
 					p, err = tx.PutBack(ctx, p.ID)
 				}
@@ -187,7 +187,7 @@ func mustScanRoundRobin(tb testing.TB, store *db.DB, deviceID string, ids []int6
 				return err
 			}
 			if p.Inside() {
-				p, err = tx.TakeOut(ctx, p.ID)
+				p, err = tx.TakeOut(ctx, p.ID, "")
 			} else {
 				p, err = tx.PutBack(ctx, p.ID)
 			}

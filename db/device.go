@@ -12,7 +12,19 @@ import (
 
 var _ freezer.DeviceService = (*DB)(nil)
 
-const deviceColumns = "id, household_id, kind, name, freezer_id, mode, last_seen_at, online, created_at, moving_product_id"
+const deviceColumns = "id, household_id, kind, name, freezer_id, " + deviceMode + ", last_seen_at, online, created_at, moving_product_id"
+
+// deviceMode reads a device's mode: discard is stored as out with the
+// discard flag (see storedMode).
+const deviceMode = "CASE WHEN discard = 1 THEN '" + freezer.ModeDiscard + "' ELSE mode END"
+
+// storedMode returns the mode column and discard flag of a device's mode.
+func storedMode(mode string) (string, bool) {
+	if mode == freezer.ModeDiscard {
+		return freezer.ModeOut, true
+	}
+	return mode, false
+}
 
 func scanDevice(row rowScanner) (*freezer.Device, error) {
 	var d freezer.Device
@@ -75,8 +87,9 @@ func (db *DB) CreateDevice(ctx context.Context, d *freezer.Device) (string, erro
 			return err
 		}
 		d.CreatedAt, d.Online, d.LastSeenAt = tx.now, false, nil
-		_, err := tx.ExecContext(ctx, `INSERT INTO devices (id, household_id, kind, name, freezer_id, mode, secret_hash, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, d.HouseholdID, d.Kind, d.Name, d.FreezerID, d.Mode, hashToken(secret), d.CreatedAt)
+		mode, discard := storedMode(d.Mode)
+		_, err := tx.ExecContext(ctx, `INSERT INTO devices (id, household_id, kind, name, freezer_id, mode, discard, secret_hash, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, d.HouseholdID, d.Kind, d.Name, d.FreezerID, mode, discard, hashToken(secret), d.CreatedAt)
 		return translateError(err)
 	})
 	if err != nil {
@@ -157,7 +170,8 @@ func (db *DB) UpdateDevice(ctx context.Context, id string, upd freezer.DeviceUpd
 		if err := checkDeviceFreezer(ctx, tx, d.HouseholdID, d.FreezerID); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE devices SET name = ?, mode = ?, freezer_id = ? WHERE id = ?`, d.Name, d.Mode, d.FreezerID, id)
+		mode, discard := storedMode(d.Mode)
+		_, err = tx.ExecContext(ctx, `UPDATE devices SET name = ?, mode = ?, discard = ?, freezer_id = ? WHERE id = ?`, d.Name, mode, discard, d.FreezerID, id)
 		return translateError(err)
 	})
 	if err != nil {

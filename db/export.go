@@ -41,7 +41,7 @@ func (db *DB) ExportHousehold(ctx context.Context, householdID int64) (*freezer.
 		used[p.TypeID] = true
 		doc.Products = append(doc.Products, &freezer.ExportedProduct{ID: p.ID, FreezerID: p.FreezerID, Box: p.Box, Slot: p.Slot,
 			Name: p.Name, Description: p.Description, TypeID: p.TypeID, Quantity: p.Quantity, Barcode: p.Barcode,
-			DateIn: p.DateIn, DateOut: p.DateOut, PeriodMonths: p.PeriodMonths, Version: p.Version,
+			DateIn: p.DateIn, DateOut: p.DateOut, Outcome: p.Outcome, PeriodMonths: p.PeriodMonths, Version: p.Version,
 			CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()})
 	}
 	for _, t := range types {
@@ -96,7 +96,7 @@ func (db *DB) ImportHousehold(ctx context.Context, householdID int64, doc *freez
 		for _, e := range doc.Products {
 			p := &freezer.Product{HouseholdID: householdID, FreezerID: freezerIDs[e.FreezerID], Box: e.Box, Slot: e.Slot,
 				Name: e.Name, Description: e.Description, TypeID: typeIDs[e.TypeID], Quantity: e.Quantity, Barcode: e.Barcode,
-				DateIn: e.DateIn, DateOut: e.DateOut, PeriodMonths: e.PeriodMonths, Version: max(e.Version, 1),
+				DateIn: e.DateIn, DateOut: e.DateOut, Outcome: e.Outcome, PeriodMonths: e.PeriodMonths, Version: max(e.Version, 1),
 				CreatedAt: orNow(e.CreatedAt, tx), UpdatedAt: orNow(e.UpdatedAt, tx)}
 			// New ids come from the sequence shared with blank labels, so that
 			// an imported product never takes an id a printed label waits for.
@@ -104,10 +104,10 @@ func (db *DB) ImportHousehold(ctx context.Context, householdID int64, doc *freez
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO products (id, household_id, freezer_id, box, slot, name, description, type_id,
-				quantity, barcode, date_in, date_out, period_months, version, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				quantity, barcode, date_in, date_out, outcome, period_months, version, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				p.ID, p.HouseholdID, p.FreezerID, p.Box, p.Slot, p.Name, p.Description, p.TypeID,
-				p.Quantity, nullString(p.Barcode), p.DateIn, p.DateOut, p.PeriodMonths, p.Version, p.CreatedAt, p.UpdatedAt); err != nil {
+				p.Quantity, nullString(p.Barcode), p.DateIn, p.DateOut, nullString(p.Outcome), p.PeriodMonths, p.Version, p.CreatedAt, p.UpdatedAt); err != nil {
 				return translateError(err)
 			}
 			result.Products++

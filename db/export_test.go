@@ -44,10 +44,12 @@ func mustExportWorld(t *testing.T, store *db.DB, alice *freezer.RegisteredUser) 
 	eaten.Name, eaten.DateIn = exportMarkup, freezer.MustParseDate("2026-01-31")
 	MustCreateProduct(t, ctx, store, eaten)
 	MustTakeOut(t, ctx, store, eaten.ID, daysAgo(2))
-	// Taken out of box 3, which the freezer then loses.
+	// Thrown away from box 3, which the freezer then loses.
 	lost := newProduct(kitchen, 3, 7)
 	MustCreateProduct(t, ctx, store, lost)
-	MustTakeOut(t, ctx, store, lost.ID, daysAgo(1))
+	if _, err := store.TakeOutProduct(ctx, lost.ID, freezer.TakeOutRequest{Date: daysAgo(1), Outcome: freezer.OutcomeDiscarded}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := store.UpdateFreezer(ctx, kitchen.ID, freezer.FreezerUpdate{NumberBoxes: ptr(2)}); err != nil {
 		t.Fatal(err)
 	}
@@ -115,8 +117,11 @@ func TestExportImportRoundTrip(t *testing.T) {
 		if p := first.Products[1]; p.Name != exportInjection || p.Version != 2 || p.Description != exportMarkup {
 			t.Fatalf("second product = %+v", p)
 		}
-		if p := first.Products[3]; p.Box != 3 || p.DateOut.IsZero() {
-			t.Fatalf("fourth product = %+v, want taken out of box 3", p)
+		if p := first.Products[3]; p.Box != 3 || p.DateOut.IsZero() || p.Outcome != freezer.OutcomeDiscarded {
+			t.Fatalf("fourth product = %+v, want thrown away from box 3", p)
+		}
+		if p := first.Products[2]; p.Outcome != freezer.OutcomeEaten {
+			t.Fatalf("third product = %+v, want eaten", p)
 		}
 
 		// Through JSON, as the API carries it.

@@ -241,7 +241,7 @@ func TestHistoryScans(t *testing.T) {
 			return errs[0]
 		}
 		takeOut := func(ctx context.Context, tx freezer.ScanTx, q *freezer.Product) error {
-			_, err := tx.TakeOut(ctx, q.ID)
+			_, err := tx.TakeOut(ctx, q.ID, "")
 			return err
 		}
 		putBack := func(ctx context.Context, tx freezer.ScanTx, q *freezer.Product) error {

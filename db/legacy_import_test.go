@@ -399,7 +399,7 @@ func TestImportLegacy(t *testing.T) {
 				{aliceCtx, freezer.Product{ID: 101, HouseholdID: aliceHH[0].ID, FreezerID: 7, Box: 1, Slot: 1, Name: "Soupe de Noël",
 					Description: "Potiron et châtaignes\nrecette de mamie", TypeID: 3, Quantity: 4, DateIn: d("2026-01-10"), PeriodMonths: 6, Version: 1}},
 				{aliceCtx, freezer.Product{ID: 102, HouseholdID: aliceHH[0].ID, FreezerID: 7, Box: 2, Slot: 1, Name: "glace à la vanille",
-					TypeID: 24, Quantity: 2, DateIn: d("2025-07-01"), DateOut: d("2025-08-15"), PeriodMonths: 3, Version: 1}},
+					TypeID: 24, Quantity: 2, DateIn: d("2025-07-01"), DateOut: d("2025-08-15"), Outcome: freezer.OutcomeEaten, PeriodMonths: 3, Version: 1}},
 				{aliceCtx, freezer.Product{ID: 103, HouseholdID: aliceHH[0].ID, FreezerID: 7, Box: 2, Slot: 1, Name: "Civet de chevreuil",
 					Description: "maison", TypeID: 44, Quantity: 6, DateIn: d("2025-12-01"), PeriodMonths: 12, Version: 1}},
 				{bobCtx, freezer.Product{ID: 108, HouseholdID: bobHH[0].ID, FreezerID: 12, Box: 1, Slot: 1, Name: "Fish soup",

@@ -98,18 +98,18 @@ func (l *productTx) write(ctx context.Context, before, p *freezer.Product) error
 	// A change of date_out alone (most scans) writes that column alone:
 	// SQLite then checks no foreign key and leaves the slot index alone.
 	onlyDateOut := *before
-	onlyDateOut.DateOut, onlyDateOut.Version, onlyDateOut.UpdatedAt = p.DateOut, p.Version, p.UpdatedAt
+	onlyDateOut.DateOut, onlyDateOut.Outcome, onlyDateOut.Version, onlyDateOut.UpdatedAt = p.DateOut, p.Outcome, p.Version, p.UpdatedAt
 	var res sql.Result
 	var err error
 	if onlyDateOut == *p {
-		res, err = l.tx.ExecContext(ctx, `UPDATE products SET date_out = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?`,
-			p.DateOut, p.Version, p.UpdatedAt, p.ID, before.Version)
+		res, err = l.tx.ExecContext(ctx, `UPDATE products SET date_out = ?, outcome = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?`,
+			p.DateOut, nullString(p.Outcome), p.Version, p.UpdatedAt, p.ID, before.Version)
 	} else {
 		res, err = l.tx.ExecContext(ctx, `UPDATE products SET household_id = ?, freezer_id = ?, box = ?, slot = ?, name = ?, description = ?,
-			type_id = ?, quantity = ?, barcode = ?, date_in = ?, date_out = ?, period_months = ?, version = ?, updated_at = ?
+			type_id = ?, quantity = ?, barcode = ?, date_in = ?, date_out = ?, outcome = ?, period_months = ?, version = ?, updated_at = ?
 			WHERE id = ? AND version = ?`,
 			p.HouseholdID, p.FreezerID, p.Box, p.Slot, p.Name, p.Description, p.TypeID, p.Quantity, nullString(p.Barcode),
-			p.DateIn, p.DateOut, p.PeriodMonths, p.Version, p.UpdatedAt, p.ID, before.Version)
+			p.DateIn, p.DateOut, nullString(p.Outcome), p.PeriodMonths, p.Version, p.UpdatedAt, p.ID, before.Version)
 	}
 	if err != nil {
 		if err = translateError(err); freezer.ErrorCode(err) == freezer.ECONFLICT && p.Inside() {
@@ -206,7 +206,7 @@ func (l *productTx) takenSlots(ctx context.Context, freezerID int64, box int, ex
 // takeOut applies freezer.(*Product).TakeOut.
 func (l *productTx) takeOut(ctx context.Context, id int64, req freezer.TakeOutRequest) (*freezer.Product, *freezer.Product, error) {
 	today := l.tx.today()
-	return l.apply(ctx, id, req.Version, func(p *freezer.Product) error { return p.TakeOut(req.Date, today) })
+	return l.apply(ctx, id, req.Version, func(p *freezer.Product) error { return p.TakeOut(req.Date, today, req.Outcome) })
 }
 
 // putBack applies freezer.(*Product).PutBack at the slot asked, else at its
@@ -256,8 +256,11 @@ func (l *productTx) update(ctx context.Context, id int64, upd freezer.ProductUpd
 // rules apply to a place inside, and its slot must still be free.
 func (l *productTx) restore(ctx context.Context, id int64, place freezer.ProductPlace) (*freezer.Product, *freezer.Product, error) {
 	return l.apply(ctx, id, 0, func(p *freezer.Product) error {
-		p.FreezerID, p.Box, p.Slot, p.DateOut = place.FreezerID, place.Box, place.Slot, place.DateOut
+		p.FreezerID, p.Box, p.Slot, p.DateOut, p.Outcome = place.FreezerID, place.Box, place.Slot, place.DateOut, place.Outcome
 		if !p.Inside() {
+			if p.Outcome == "" {
+				p.Outcome = freezer.OutcomeEaten
+			}
 			return nil
 		}
 		return l.place(ctx, p, false)

@@ -11,12 +11,16 @@ import (
 var _ freezer.ProductService = (*DB)(nil)
 
 const productColumns = `id, household_id, freezer_id, box, slot, name, description, type_id, quantity,
-	COALESCE(barcode, ''), date_in, date_out, period_months, version, created_at, updated_at`
+	COALESCE(barcode, ''), date_in, date_out, ` + productOutcome + `, period_months, version, created_at, updated_at`
+
+// productOutcome reads a product's outcome: "" inside, eaten for a product
+// out before outcomes were recorded.
+const productOutcome = `CASE WHEN date_out IS NULL THEN '' ELSE COALESCE(outcome, 'eaten') END`
 
 func scanProduct(row rowScanner) (*freezer.Product, error) {
 	var p freezer.Product
 	err := row.Scan(&p.ID, &p.HouseholdID, &p.FreezerID, &p.Box, &p.Slot, &p.Name, &p.Description, &p.TypeID, &p.Quantity,
-		&p.Barcode, &p.DateIn, &p.DateOut, &p.PeriodMonths, &p.Version, &p.CreatedAt, &p.UpdatedAt)
+		&p.Barcode, &p.DateIn, &p.DateOut, &p.Outcome, &p.PeriodMonths, &p.Version, &p.CreatedAt, &p.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -175,11 +179,14 @@ func (db *DB) CreateProduct(ctx context.Context, p *freezer.Product) error {
 			return err
 		}
 		p.Version, p.CreatedAt, p.UpdatedAt = 1, tx.now, tx.now
+		if !p.Inside() && p.Outcome == "" {
+			p.Outcome = freezer.OutcomeEaten
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO products (id, household_id, freezer_id, box, slot, name, description, type_id,
-			quantity, barcode, date_in, date_out, period_months, version, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			quantity, barcode, date_in, date_out, outcome, period_months, version, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			nullID(p.ID), p.HouseholdID, p.FreezerID, p.Box, p.Slot, p.Name, p.Description, p.TypeID,
-			p.Quantity, nullString(p.Barcode), p.DateIn, p.DateOut, p.PeriodMonths, p.Version, p.CreatedAt, p.UpdatedAt)
+			p.Quantity, nullString(p.Barcode), p.DateIn, p.DateOut, nullString(p.Outcome), p.PeriodMonths, p.Version, p.CreatedAt, p.UpdatedAt)
 		if err != nil {
 			if err = translateError(err); freezer.ErrorCode(err) == freezer.ECONFLICT && freezer.ErrorReason(err) == "" && p.ID == 0 {
 				return freezer.ErrSlotTaken(p.Slot)

@@ -326,8 +326,9 @@ func (s *scanTx) FindDevice(ctx context.Context, id string) (*freezer.Device, er
 }
 
 func (s *scanTx) SetDeviceScanState(ctx context.Context, id, mode string, movingProductID int64) error {
-	_, err := s.tx.ExecContext(ctx, `UPDATE devices SET mode = ?, moving_product_id = ?, last_seen_at = ? WHERE id = ?`,
-		mode, nullID(movingProductID), s.tx.now, id)
+	stored, discard := storedMode(mode)
+	_, err := s.tx.ExecContext(ctx, `UPDATE devices SET mode = ?, discard = ?, moving_product_id = ?, last_seen_at = ? WHERE id = ?`,
+		stored, discard, nullID(movingProductID), s.tx.now, id)
 	if err != nil {
 		return translateError(err)
 	}
@@ -374,8 +375,8 @@ func (s *scanTx) life() *productTx {
 	return &productTx{tx: s.tx, products: s.cache.products, freezers: s.cache.freezers}
 }
 
-func (s *scanTx) TakeOut(ctx context.Context, id int64) (*freezer.Product, error) {
-	return s.done(s.life().takeOut(freezer.SystemContext(ctx), id, freezer.TakeOutRequest{}))
+func (s *scanTx) TakeOut(ctx context.Context, id int64, outcome string) (*freezer.Product, error) {
+	return s.done(s.life().takeOut(freezer.SystemContext(ctx), id, freezer.TakeOutRequest{Outcome: outcome}))
 }
 
 func (s *scanTx) PutBack(ctx context.Context, id int64) (*freezer.Product, error) {

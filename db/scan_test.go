@@ -71,7 +71,7 @@ func (w *scanWorld) count(t *testing.T, query string, args ...any) int {
 
 // takeOut takes product id out today inside a scan job.
 func takeOut(ctx context.Context, tx freezer.ScanTx, id int64) error {
-	_, err := tx.TakeOut(ctx, id)
+	_, err := tx.TakeOut(ctx, id, "")
 	return err
 }
 
@@ -113,7 +113,7 @@ func TestRunScans(t *testing.T) {
 					return nil
 				}
 				// Take p out, then try to put it back in r's slot.
-				if _, err := tx.TakeOut(ctx, w.p.ID); err != nil {
+				if _, err := tx.TakeOut(ctx, w.p.ID, ""); err != nil {
 					return err
 				}
 				_, err := tx.Restore(ctx, w.p.ID, freezer.ProductPlace{FreezerID: w.f.ID, Box: r.Box, Slot: r.Slot})
@@ -572,7 +572,9 @@ func TestScanTxProductLife(t *testing.T) {
 		if err != nil || got.Box != 3 || got.Slot != 1 || !got.Inside() || got.Version != w.p.Version+1 || !got.UpdatedAt.Equal(clock) {
 			t.Errorf("Move = %+v, %v", got, err)
 		}
-		if got, err := op(func(ctx context.Context, tx freezer.ScanTx) (*freezer.Product, error) { return tx.TakeOut(ctx, q.ID) }); err != nil || got.DateOut != today {
+		if got, err := op(func(ctx context.Context, tx freezer.ScanTx) (*freezer.Product, error) {
+			return tx.TakeOut(ctx, q.ID, "")
+		}); err != nil || got.DateOut != today {
 			t.Errorf("TakeOut = %+v, %v", got, err)
 		}
 		if got := MustFindProduct(t, systemCtx(), w.store, q.ID); got.Inside() || got.DateOut != today || got.Version != q.Version+1 {
@@ -580,7 +582,9 @@ func TestScanTxProductLife(t *testing.T) {
 		}
 
 		// Taken out again: already, with the product as stored; nothing written.
-		got, err = op(func(ctx context.Context, tx freezer.ScanTx) (*freezer.Product, error) { return tx.TakeOut(ctx, q.ID) })
+		got, err = op(func(ctx context.Context, tx freezer.ScanTx) (*freezer.Product, error) {
+			return tx.TakeOut(ctx, q.ID, "")
+		})
 		if freezer.ErrorReason(err) != freezer.ReasonAlreadyOut || got == nil || got.DateOut != today {
 			t.Errorf("TakeOut of a product out = %+v, %v", got, err)
 		}

@@ -145,7 +145,7 @@ func (o *operation) run(ctx context.Context, code freezer.Code) error {
 	case freezer.CodeBox:
 		return o.moveToBox(ctx, code.FreezerID, code.Box)
 	case freezer.CodeBarcode:
-		if o.event.Mode != freezer.ModeOut {
+		if o.event.Mode != freezer.ModeOut && o.event.Mode != freezer.ModeDiscard {
 			return o.result(freezer.ScanError, "", "a retail barcode only takes products out")
 		}
 		var bound int64
@@ -229,13 +229,18 @@ func (o *operation) outcome(p *freezer.Product, err error, op, done string) erro
 	return err
 }
 
+// takeOut takes a product out, as thrown away in discard mode.
 func (o *operation) takeOut(ctx context.Context, p *freezer.Product) error {
+	outcome, done := freezer.OutcomeEaten, "taken out"
+	if o.event.Mode == freezer.ModeDiscard {
+		outcome, done = freezer.OutcomeDiscarded, "thrown away"
+	}
 	undo := freezer.PlaceOf(p)
-	p, err := o.tx.TakeOut(ctx, p.ID)
+	p, err := o.tx.TakeOut(ctx, p.ID, outcome)
 	if err == nil {
 		o.event.Undo = &undo
 	}
-	return o.outcome(p, err, freezer.OpOut, "taken out")
+	return o.outcome(p, err, freezer.OpOut, done)
 }
 
 // putBack returns a product to its slot, or to the next free slot of its
@@ -285,7 +290,8 @@ func (o *operation) command(ctx context.Context, command string) error {
 	if command == freezer.CommandUndo {
 		return o.undo(ctx)
 	}
-	mode := map[string]string{freezer.CommandIn: freezer.ModeIn, freezer.CommandOut: freezer.ModeOut, freezer.CommandMove: freezer.ModeMove}[command]
+	mode := map[string]string{freezer.CommandIn: freezer.ModeIn, freezer.CommandOut: freezer.ModeOut, freezer.CommandMove: freezer.ModeMove,
+		freezer.CommandWaste: freezer.ModeDiscard}[command]
 	if err := o.tx.SetDeviceScanState(ctx, o.dev.ID, mode, 0); err != nil {
 		return err
 	}

@@ -72,17 +72,19 @@ type words struct {
 var vocabulary = map[string]words{
 	freezer.LanguageEnglish: {in: "In", useBy: "Use by", serves: "Serves", box: "Box", name: "Name",
 		commands: map[string][2]string{
-			freezer.CommandIn:   {"IN", "Scan, then scan products to put them back in."},
-			freezer.CommandOut:  {"OUT", "Scan, then scan products to take them out."},
-			freezer.CommandMove: {"MOVE", "Scan, then a product, then the box it goes to."},
-			freezer.CommandUndo: {"UNDO", "Scan to undo this scanner's last operation."},
+			freezer.CommandIn:    {"IN", "Scan, then scan products to put them back in."},
+			freezer.CommandOut:   {"OUT", "Scan, then scan products to take them out."},
+			freezer.CommandMove:  {"MOVE", "Scan, then a product, then the box it goes to."},
+			freezer.CommandUndo:  {"UNDO", "Scan to undo this scanner's last operation."},
+			freezer.CommandWaste: {"WASTE", "Scan, then scan products to take them out as thrown away."},
 		}},
 	freezer.LanguageFrench: {in: "Entré le", useBy: "Limite", serves: "Pour", box: "Boîte", name: "Nom",
 		commands: map[string][2]string{
-			freezer.CommandIn:   {"ENTRÉE", "Scannez, puis les produits à remettre."},
-			freezer.CommandOut:  {"SORTIE", "Scannez, puis les produits à sortir."},
-			freezer.CommandMove: {"DÉPLACER", "Scannez, puis un produit, puis sa boîte."},
-			freezer.CommandUndo: {"ANNULER", "Scannez pour annuler la dernière opération."},
+			freezer.CommandIn:    {"ENTRÉE", "Scannez, puis les produits à remettre."},
+			freezer.CommandOut:   {"SORTIE", "Scannez, puis les produits à sortir."},
+			freezer.CommandMove:  {"DÉPLACER", "Scannez, puis un produit, puis sa boîte."},
+			freezer.CommandUndo:  {"ANNULER", "Scannez pour annuler la dernière opération."},
+			freezer.CommandWaste: {"JETER", "Scannez, puis les produits sortis pour être jetés."},
 		}},
 }
 
@@ -127,7 +129,7 @@ func BoxLabels(f *freezer.Freezer, lang string) []Label {
 }
 
 // Commands lists the command cards in the order they are printed.
-var Commands = []string{freezer.CommandIn, freezer.CommandOut, freezer.CommandMove, freezer.CommandUndo}
+var Commands = []string{freezer.CommandIn, freezer.CommandOut, freezer.CommandMove, freezer.CommandUndo, freezer.CommandWaste}
 
 // CommandCard is the card of one command (freezer.CommandIn, …).
 func CommandCard(command, lang string) Label {
@@ -135,7 +137,7 @@ func CommandCard(command, lang string) Label {
 	return Label{Code: freezer.CommandCode(command), Title: t[0], Lines: []Line{{Text: t[1], MaxLines: 3}}}
 }
 
-// CommandCards are the four command cards.
+// CommandCards are the command cards, in the order of Commands.
 func CommandCards(lang string) []Label {
 	list := make([]Label, 0, len(Commands))
 	for _, c := range Commands {

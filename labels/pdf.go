@@ -36,8 +36,8 @@ const (
 // most printers need.
 var DefaultSheet = Sheet{Cols: 3, Rows: 8, MarginMM: 5}
 
-// CommandSheet prints the four command cards on one page.
-var CommandSheet = Sheet{Cols: 2, Rows: 2, MarginMM: 10, Guides: true}
+// CommandSheet prints the command cards on one page.
+var CommandSheet = Sheet{Cols: 2, Rows: 3, MarginMM: 10, Guides: true}
 
 // Validate returns EINVALID when the grid is out of bounds.
 func (s Sheet) Validate() error {

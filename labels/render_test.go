@@ -250,7 +250,7 @@ func TestSheetsReadBack(t *testing.T) {
 		sheet labels.Sheet
 	}{
 		{"box labels, 3 × 8", labels.BoxLabels(&big, "fr"), labels.DefaultSheet},
-		{"command cards, 2 × 2", labels.CommandCards("fr"), labels.CommandSheet},
+		{"command cards, 2 × 3", labels.CommandCards("fr"), labels.CommandSheet},
 		{"command cards, 3 × 8", labels.CommandCards("en"), labels.DefaultSheet},
 		{"blank labels, 4 × 10 without margin", blanks, labels.Sheet{Cols: 4, Rows: 10}},
 		{"product labels, 2 × 6 with guides", products, labels.Sheet{Cols: 2, Rows: 6, MarginMM: 12, Guides: true}},
@@ -336,7 +336,7 @@ func FuzzQRRoundTrip(f *testing.F) {
 			}
 			code = freezer.BoxCode(id, box)
 		default:
-			code = freezer.CommandCode(labels.Commands[int(uint64(id)%4)])
+			code = freezer.CommandCode(labels.Commands[int(uint64(id)%uint64(len(labels.Commands)))])
 		}
 		img, err := labels.RenderImage(labels.Label{Code: code, Title: "x"}, size)
 		if err != nil {
