@@ -157,7 +157,35 @@ const (
 	SortByDateIn     = "date_in"   // oldest put in first (FIFO)
 	SortByDateOutNew = "-date_out" // most recently taken out first
 	SortByUseBy      = "use_by"    // closest to its end first
+	SortByEatNext    = "eat_next"  // what to eat next first: see EatNextOrder
 )
+
+// EatNextOrder compares two products by what to eat next on today: overdue
+// first, then due soon (within each household's due-soon window, given by
+// dueSoonDays), both by use-by day, then the others inside by the day they
+// went in (the oldest first), then the ones out; the id breaks ties.
+func EatNextOrder(a, b *Product, today Date, dueSoonDays func(householdID int64) int) int {
+	rank := func(p *Product) (int, Date) {
+		switch p.Stage(today, dueSoonDays(p.HouseholdID)) {
+		case StageOverdue:
+			return 0, p.UseBy()
+		case StageDueSoon:
+			return 1, p.UseBy()
+		case StageInside:
+			return 2, p.DateIn
+		}
+		return 3, p.DateOut
+	}
+	ra, da := rank(a)
+	rb, db := rank(b)
+	if ra != rb {
+		return ra - rb
+	}
+	if c := da.Compare(db); c != 0 {
+		return c
+	}
+	return int(max(min(a.ID-b.ID, 1), -1))
+}
 
 // ProductFilter selects products among those the actor may see; nil fields match everything.
 type ProductFilter struct {

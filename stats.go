@@ -34,6 +34,9 @@ type StatsService interface {
 	// LateShare returns the share of taken-out products that left after
 	// their use-by day (see UseBy).
 	LateShare(ctx context.Context, filter StatsFilter) (*LateShare, error)
+	// WasteStats counts the waste of the last filter.Months months, per
+	// month (oldest first) and per type.
+	WasteStats(ctx context.Context, filter StatsFilter) (*Waste, error)
 }
 
 // Bounds of the monthly statistics window.
@@ -101,4 +104,50 @@ type TypeLateness struct {
 type LateShare struct {
 	Overall Lateness        `json:"overall"`
 	Types   []*TypeLateness `json:"types"` // most taken out first, then by type id
+}
+
+// WasteCount counts the products taken out and the waste among them: those
+// thrown away (OutcomeDiscarded) and those taken out after their use-by day.
+type WasteCount struct {
+	TakenOut  int `json:"taken_out"`
+	Discarded int `json:"discarded"`
+	Late      int `json:"late"`
+	// Wasted counts the products thrown away or late (each once); Share
+	// is Wasted / TakenOut (0 when nothing was taken out).
+	Wasted int     `json:"wasted"`
+	Share  float64 `json:"share"`
+}
+
+// Add counts one product taken out.
+func (w *WasteCount) Add(discarded, late bool) {
+	w.TakenOut++
+	if discarded {
+		w.Discarded++
+	}
+	if late {
+		w.Late++
+	}
+	if discarded || late {
+		w.Wasted++
+	}
+	w.Share = float64(w.Wasted) / float64(w.TakenOut)
+}
+
+// MonthWaste is the WasteCount of the products taken out in one month.
+type MonthWaste struct {
+	Month string `json:"month"` // YYYY-MM
+	WasteCount
+}
+
+// TypeWaste is the WasteCount of one type over the whole window.
+type TypeWaste struct {
+	Type ProductType `json:"type"`
+	WasteCount
+}
+
+// Waste is the waste of a window of months: overall, per month and per type.
+type Waste struct {
+	Overall WasteCount    `json:"overall"`
+	Months  []*MonthWaste `json:"months"` // every month of the window, oldest first
+	Types   []*TypeWaste  `json:"types"`  // most wasted share first, then most taken out, then by type id
 }

@@ -46,9 +46,14 @@ func (s *Server) v1ProductRoutes() []route {
 				{"stage", "string", "only products inside at this stage: overdue or due_soon"},
 				{"q", "string", "text in the name or description"},
 				{"barcode", "string", "only this retail barcode"},
-				{"sort", "string", "id (default), date_in, -date_out or use_by"},
+				{"sort", "string", "id (default), date_in, -date_out, use_by or eat_next"},
 				{"limit", "integer", "page size, 1 to 500 (default 50)"},
 				{"cursor", "string", "next_cursor of the previous page"},
+			}},
+		{Method: http.MethodGet, Path: "/products/eat-next", Summary: "What to eat next: overdue first, then due soon, then the oldest inside",
+			Handler: s.v1EatNext, Response: productView{}, List: true, Query: []param{
+				{"household_id", "integer", "only this household"},
+				{"limit", "integer", "how many, 1 to 50 (default 5)"},
 			}},
 		{Method: http.MethodPost, Path: "/products", Summary: "Put a product in a freezer", Handler: s.v1CreateProduct,
 			Request: productRequest{}, Response: productView{}, Status: http.StatusCreated},
@@ -181,12 +186,49 @@ func productFilterOf(c echo.Context) (freezer.ProductFilter, error) {
 	}
 	f.Query = c.QueryParam("q")
 	switch sort := c.QueryParam("sort"); sort {
-	case "", freezer.SortByID, freezer.SortByDateIn, freezer.SortByDateOutNew, freezer.SortByUseBy:
+	case "", freezer.SortByID, freezer.SortByDateIn, freezer.SortByDateOutNew, freezer.SortByUseBy, freezer.SortByEatNext:
 		f.Sort = sort
 	default:
-		return f, freezer.Errorf(freezer.EINVALID, "sort must be id, date_in, -date_out or use_by.")
+		return f, freezer.Errorf(freezer.EINVALID, "sort must be id, date_in, -date_out, use_by or eat_next.")
 	}
 	return f, nil
+}
+
+// eatNextLimits are the default and largest lengths of the eat-next list.
+const (
+	eatNextDefault = 5
+	eatNextMax     = 50
+)
+
+func (s *Server) v1EatNext(c echo.Context) error {
+	householdID, err := queryInt64(c, "household_id")
+	if err != nil {
+		return err
+	}
+	limit := int64(eatNextDefault)
+	if n, err := queryInt64(c, "limit"); err != nil {
+		return err
+	} else if n != nil {
+		limit = *n
+	}
+	if limit < 1 || limit > eatNextMax {
+		return freezer.Errorf(freezer.EINVALID, "limit must be between 1 and %d.", eatNextMax)
+	}
+	inside := true
+	list, err := s.services.Products.FindProducts(ctxOf(c), freezer.ProductFilter{HouseholdID: householdID, Inside: &inside,
+		Sort: freezer.SortByEatNext, Limit: int(limit)})
+	if err != nil {
+		return err
+	}
+	v, err := s.newViewer(ctxOf(c))
+	if err != nil {
+		return err
+	}
+	resp := listResponse[productView]{Items: make([]productView, 0, len(list))}
+	for _, p := range list {
+		resp.Items = append(resp.Items, v.view(p))
+	}
+	return c.JSON(http.StatusOK, resp)
 }
 
 func (s *Server) v1CreateProduct(c echo.Context) error {

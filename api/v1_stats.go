@@ -23,6 +23,10 @@ func (s *Server) v1StatsRoutes() []route {
 			Handler: s.v1TimeInFreezer, Response: freezer.TimeInFreezer{}, Query: []param{household}},
 		{Method: http.MethodGet, Path: "/stats/late-share", Summary: "Share of taken-out products taken out after their use-by day, overall and per type",
 			Handler: s.v1LateShare, Response: freezer.LateShare{}, Query: []param{household}},
+		{Method: http.MethodGet, Path: "/stats/waste", Summary: "Waste: products thrown away or taken out after their use-by day, per month (oldest first) and per type",
+			Handler: s.v1WasteStats, Response: freezer.Waste{}, Query: []param{
+				household, {"months", "integer", "how many months, the current one included: 1 to 120 (default 12)"},
+			}},
 	}
 }
 
@@ -92,6 +96,18 @@ func (s *Server) v1LateShare(c echo.Context) error {
 		return err
 	}
 	out, err := s.services.Stats.LateShare(ctxOf(c), filter)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) v1WasteStats(c echo.Context) error {
+	filter, err := statsFilterOf(c)
+	if err != nil {
+		return err
+	}
+	out, err := s.services.Stats.WasteStats(ctxOf(c), filter)
 	if err != nil {
 		return err
 	}

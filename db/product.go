@@ -53,7 +53,8 @@ func findProductByID(ctx context.Context, q querier, id int64) (*freezer.Product
 
 // FindProducts returns the products matching filter that the actor may see.
 func (db *DB) FindProducts(ctx context.Context, filter freezer.ProductFilter) ([]*freezer.Product, error) {
-	if filter.Sort != freezer.SortByUseBy && filter.Stage == "" {
+	inGo := filter.Sort == freezer.SortByUseBy || filter.Sort == freezer.SortByEatNext
+	if !inGo && filter.Stage == "" {
 		return findProducts(ctx, db.read, filter)
 	}
 	// Use-by days and stages follow the domain's month arithmetic, which the
@@ -61,20 +62,28 @@ func (db *DB) FindProducts(ctx context.Context, filter freezer.ProductFilter) ([
 	// 28 February): such lists are filtered and ordered here.
 	all := filter
 	all.Stage, all.Offset, all.Limit = "", 0, 0
-	if all.Sort == freezer.SortByUseBy {
+	if inGo {
 		all.Sort = freezer.SortByDateIn
 	}
 	list, err := findProducts(ctx, db.read, all)
 	if err != nil {
 		return nil, err
 	}
+	window, err := db.dueSoonWindows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	today := db.today()
 	if filter.Stage != "" {
-		if list, err = db.keepStage(ctx, list, filter.Stage); err != nil {
+		if list, err = keepStage(list, filter.Stage, today, window); err != nil {
 			return nil, err
 		}
 	}
-	if filter.Sort == freezer.SortByUseBy {
+	switch filter.Sort {
+	case freezer.SortByUseBy:
 		slices.SortStableFunc(list, func(a, b *freezer.Product) int { return a.UseBy().Compare(b.UseBy()) })
+	case freezer.SortByEatNext:
+		slices.SortStableFunc(list, func(a, b *freezer.Product) int { return freezer.EatNextOrder(a, b, today, window) })
 	}
 	list = list[min(max(filter.Offset, 0), len(list)):]
 	if filter.Limit > 0 && filter.Limit < len(list) {
@@ -83,13 +92,9 @@ func (db *DB) FindProducts(ctx context.Context, filter freezer.ProductFilter) ([
 	return list, nil
 }
 
-// keepStage keeps the products at stage today, with each household's due-soon window.
-func (db *DB) keepStage(ctx context.Context, list []*freezer.Product, stage string) ([]*freezer.Product, error) {
-	switch stage {
-	case freezer.StageInside, freezer.StageDueSoon, freezer.StageOverdue, freezer.StageOut:
-	default:
-		return nil, freezer.Errorf(freezer.EINVALID, "Unknown stage %q.", stage)
-	}
+// dueSoonWindows returns the due-soon window of each household the actor
+// sees (DefaultDueSoonDays for any other).
+func (db *DB) dueSoonWindows(ctx context.Context) (func(householdID int64) int, error) {
 	households, err := db.FindHouseholds(ctx)
 	if err != nil {
 		return nil, err
@@ -98,14 +103,22 @@ func (db *DB) keepStage(ctx context.Context, list []*freezer.Product, stage stri
 	for _, h := range households {
 		window[h.ID] = h.DueSoonDays
 	}
-	today := db.today()
-	return slices.DeleteFunc(list, func(p *freezer.Product) bool {
-		days, ok := window[p.HouseholdID]
-		if !ok {
-			days = freezer.DefaultDueSoonDays
+	return func(id int64) int {
+		if days, ok := window[id]; ok {
+			return days
 		}
-		return p.Stage(today, days) != stage
-	}), nil
+		return freezer.DefaultDueSoonDays
+	}, nil
+}
+
+// keepStage keeps the products at stage on today.
+func keepStage(list []*freezer.Product, stage string, today freezer.Date, window func(int64) int) ([]*freezer.Product, error) {
+	switch stage {
+	case freezer.StageInside, freezer.StageDueSoon, freezer.StageOverdue, freezer.StageOut:
+	default:
+		return nil, freezer.Errorf(freezer.EINVALID, "Unknown stage %q.", stage)
+	}
+	return slices.DeleteFunc(list, func(p *freezer.Product) bool { return p.Stage(today, window(p.HouseholdID)) != stage }), nil
 }
 
 func findProducts(ctx context.Context, q querier, filter freezer.ProductFilter) ([]*freezer.Product, error) {

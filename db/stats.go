@@ -54,6 +54,7 @@ type statRow struct {
 	typeID       int64
 	dateIn       freezer.Date
 	dateOut      freezer.Date
+	outcome      string
 	periodMonths int
 }
 
@@ -72,7 +73,7 @@ func (db *DB) statRows(ctx context.Context, filter freezer.StatsFilter, extra st
 		}
 		cond, args = cond+" AND p.household_id = ?", append(args, *filter.HouseholdID)
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT p.type_id, p.date_in, p.date_out, p.period_months FROM products p
+	rows, err := db.read.QueryContext(ctx, `SELECT p.type_id, p.date_in, p.date_out, `+productOutcome+`, p.period_months FROM products p
 		WHERE `+cond+` AND (`+extra+`)`, append(args, extraArgs...)...)
 	if err != nil {
 		return nil, translateError(err)
@@ -81,7 +82,7 @@ func (db *DB) statRows(ctx context.Context, filter freezer.StatsFilter, extra st
 	var list []statRow
 	for rows.Next() {
 		var r statRow
-		if err := rows.Scan(&r.typeID, &r.dateIn, &r.dateOut, &r.periodMonths); err != nil {
+		if err := rows.Scan(&r.typeID, &r.dateIn, &r.dateOut, &r.outcome, &r.periodMonths); err != nil {
 			return nil, translateError(err)
 		}
 		list = append(list, r)
@@ -102,17 +103,25 @@ func (db *DB) typesByID(ctx context.Context) (map[int64]freezer.ProductType, err
 	return types, nil
 }
 
-// MonthlyStats counts the products put in and taken out in each of the last months.
-func (db *DB) MonthlyStats(ctx context.Context, filter freezer.StatsFilter) ([]*freezer.MonthFlow, error) {
+// statsWindow returns the number of months of filter's window and its first day.
+func (db *DB) statsWindow(filter freezer.StatsFilter) (int, freezer.Date, error) {
 	months := filter.Months
 	if months == 0 {
 		months = freezer.DefaultStatsMonths
 	}
 	if months < 1 || months > freezer.MaxStatsMonths {
-		return nil, freezer.Errorf(freezer.EINVALID, "months must be between 1 and %d.", freezer.MaxStatsMonths)
+		return 0, freezer.Date{}, freezer.Errorf(freezer.EINVALID, "months must be between 1 and %d.", freezer.MaxStatsMonths)
 	}
 	today := db.today()
-	first := freezer.Date{Year: today.Year, Month: today.Month, Day: 1}.AddMonths(1 - months)
+	return months, freezer.Date{Year: today.Year, Month: today.Month, Day: 1}.AddMonths(1 - months), nil
+}
+
+// MonthlyStats counts the products put in and taken out in each of the last months.
+func (db *DB) MonthlyStats(ctx context.Context, filter freezer.StatsFilter) ([]*freezer.MonthFlow, error) {
+	months, first, err := db.statsWindow(filter)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := db.statRows(ctx, filter, "p.date_in >= ? OR p.date_out >= ?", first, first)
 	if err != nil {
 		return nil, err
@@ -244,6 +253,51 @@ func (db *DB) LateShare(ctx context.Context, filter freezer.StatsFilter) (*freez
 	}
 	slices.SortFunc(out.Types, func(a, b *freezer.TypeLateness) int {
 		return cmp.Or(cmp.Compare(b.TakenOut, a.TakenOut), cmp.Compare(a.Type.ID, b.Type.ID))
+	})
+	return out, nil
+}
+
+// WasteStats counts the products taken out in the window's months that
+// were thrown away or taken out after their use-by day.
+func (db *DB) WasteStats(ctx context.Context, filter freezer.StatsFilter) (*freezer.Waste, error) {
+	months, first, err := db.statsWindow(filter)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.statRows(ctx, filter, "p.date_out >= ?", first)
+	if err != nil {
+		return nil, err
+	}
+	types, err := db.typesByID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &freezer.Waste{Months: make([]*freezer.MonthWaste, months), Types: []*freezer.TypeWaste{}}
+	index := make(map[string]int, months)
+	for i := range out.Months {
+		out.Months[i] = &freezer.MonthWaste{Month: monthOf(first.AddMonths(i))}
+		index[out.Months[i].Month] = i
+	}
+	byType := map[int64]*freezer.TypeWaste{}
+	for _, r := range rows {
+		i, ok := index[monthOf(r.dateOut)]
+		if !ok {
+			continue
+		}
+		tw := byType[r.typeID]
+		if tw == nil {
+			tw = &freezer.TypeWaste{Type: typeOf(types, r.typeID)}
+			byType[r.typeID] = tw
+			out.Types = append(out.Types, tw)
+		}
+		discarded := r.outcome == freezer.OutcomeDiscarded
+		late := r.dateOut.After(freezer.UseBy(r.dateIn, r.periodMonths))
+		for _, w := range []*freezer.WasteCount{&out.Overall, &out.Months[i].WasteCount, &tw.WasteCount} {
+			w.Add(discarded, late)
+		}
+	}
+	slices.SortFunc(out.Types, func(a, b *freezer.TypeWaste) int {
+		return cmp.Or(cmp.Compare(b.Share, a.Share), cmp.Compare(b.TakenOut, a.TakenOut), cmp.Compare(a.Type.ID, b.Type.ID))
 	})
 	return out, nil
 }

@@ -213,3 +213,52 @@ func wantLateness(tb testing.TB, what string, got freezer.Lateness, takenOut, la
 		tb.Errorf("%s = %+v, want %d taken out, %d late, share %.4f", what, got, takenOut, late, share)
 	}
 }
+
+func TestStatsWaste(t *testing.T) {
+	testdb.EachDB(t, func(t *testing.T, store *db.DB) {
+		alice, _ := mustStatsWorld(t, store)
+		ctx := regCtx(alice)
+		// B and C were thrown away after all.
+		for _, name := range []string{"product B", "product C"} {
+			list, err := store.FindProducts(ctx, freezer.ProductFilter{Query: name})
+			if err != nil || len(list) != 1 {
+				t.Fatalf("find %s: %v %v", name, list, err)
+			}
+			discarded := freezer.OutcomeDiscarded
+			if _, err := store.UpdateProduct(ctx, list[0].ID, freezer.ProductUpdate{Outcome: &discarded}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := store.WasteStats(ctx, freezer.StatsFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// In the window (from 2025-04-01), taken out: A (late), B (discarded),
+		// C (discarded), F (late); E left before it.
+		if want := (freezer.WasteCount{TakenOut: 4, Discarded: 2, Late: 2, Wasted: 4, Share: 1}); got.Overall != want {
+			t.Errorf("overall = %+v, want %+v", got.Overall, want)
+		}
+		months := map[string]freezer.WasteCount{}
+		for _, m := range got.Months {
+			months[m.Month] = m.WasteCount
+		}
+		if len(got.Months) != 12 || got.Months[0].Month != "2025-04" || got.Months[11].Month != "2026-03" {
+			t.Fatalf("months = %d from %s", len(got.Months), got.Months[0].Month)
+		}
+		if m := months["2026-02"]; m.TakenOut != 1 || m.Discarded != 1 || m.Late != 0 {
+			t.Errorf("2026-02 = %+v, want B discarded", m)
+		}
+		if m := months["2026-03"]; m.TakenOut != 1 || m.Late != 1 || m.Discarded != 0 {
+			t.Errorf("2026-03 = %+v, want A late", m)
+		}
+		if len(got.Types) != 2 {
+			t.Fatalf("types = %+v", got.Types)
+		}
+		one, err := store.WasteStats(ctx, freezer.StatsFilter{Months: 1})
+		if err != nil || len(one.Months) != 1 || one.Overall.TakenOut != 1 {
+			t.Errorf("one month = %+v, %v", one, err)
+		}
+		_, err = store.WasteStats(ctx, freezer.StatsFilter{Months: 121})
+		assertCode(t, err, freezer.EINVALID)
+	})
+}
