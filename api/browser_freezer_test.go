@@ -14,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	freezer "github.com/freezer-manager/freezer"
@@ -375,5 +377,39 @@ func TestBrowserFreezerView(t *testing.T) {
 	b.waitFor("the pie in box 2", box(2)+`?.querySelector('button.slot[data-stage]:last-of-type') !== null && `+slots(2)+`.includes('3:inside:Tarte aux pommes')`)
 	if got, want := browserEval[string](b, slots(2)), "1:inside:Poulet basquaise 2:inside:Haricots verts 3:inside:Tarte aux pommes 4:free"; got != want {
 		t.Errorf("garage box 2 after add here: %q, want %q", got, want)
+	}
+}
+
+// TestBrowserInstallable: Chromium reads the dashboard's and the scan
+// page's manifest without error (the Content-Security-Policy lets it) and
+// finds the dashboard installable.
+func TestBrowserInstallable(t *testing.T) {
+	browserPath(t)
+	w := newDoorWorld(t)
+	b := w.open(t)
+	for _, path := range []string{"/app/", "/app/scan"} {
+		b.do("open "+path, chromedp.Navigate(w.srv.URL+path), chromedp.WaitReady(chromedp.CSS("body")))
+		var manifest page.GetAppManifestResult
+		var installable page.GetInstallabilityErrorsResult
+		b.do("read the manifest of "+path, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			var err error
+			if manifest, err = chromedp.Call(ctx, page.GetAppManifest, page.GetAppManifestParams{}); err != nil {
+				return err
+			}
+			installable, err = chromedp.Call(ctx, page.GetInstallabilityErrors, cdp.Empty{})
+			return err
+		}))
+		if manifest.URL != w.srv.URL+"/app/manifest.webmanifest" || manifest.Data == "" {
+			t.Errorf("%s: manifest %q (%d bytes)", path, manifest.URL, len(manifest.Data))
+		}
+		for _, e := range manifest.Errors {
+			t.Errorf("%s: manifest error %q (line %d)", path, e.Message, e.Line)
+		}
+		for _, e := range installable.InstallabilityErrors {
+			t.Errorf("%s: not installable: %s", path, e.ErrorID)
+		}
+		if manifest.Manifest != nil {
+			t.Logf("%s: manifest start URL %s, display %s", path, manifest.Manifest.StartURL, manifest.Manifest.Display)
+		}
 	}
 }
