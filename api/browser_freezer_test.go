@@ -235,6 +235,16 @@ func TestBrowserDashboardFits(t *testing.T) {
 		}
 	}
 
+	// Between a phone and a desktop, a table too wide for the screen scrolls
+	// by itself: the page does not, and no word is broken either.
+	b.do("tablet", chromedp.EmulateViewport(760, 900))
+	for _, tab := range []string{"devices", "products"} {
+		b.do("tablet "+tab, chromedp.Navigate(w.srv.URL+"/app/#"+tab), chromedp.WaitVisible(chromedp.CSS(tabs[tab])))
+		b.waitFor("the rows of "+tab, `document.querySelectorAll('`+tabs[tab]+` tbody tr').length >= 2`)
+		b.noSideScroll("the " + tab + " at 760 px")
+		checkWords(b, "760 px "+tab, tabs[tab]+" td")
+	}
+
 	// A phone: one line per product, the main action beside it.
 	b.do("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
 		chromedp.Navigate(w.srv.URL+"/app/#products"), chromedp.WaitVisible(chromedp.CSS("#tab-products")))
