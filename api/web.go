@@ -20,6 +20,9 @@ var templateFS embed.FS
 //go:embed web/static
 var staticFS embed.FS
 
+// The app icons of the dashboard's manifest are drawn once and committed.
+//go:generate go run ./web/genicons.go
+
 // Default sign-in limits: per client IP, and per e-mail address whatever
 // the IP, so that neither one address nor one account can be guessed at speed.
 var (
@@ -73,6 +76,9 @@ func (s *Server) registerWebRoutes() {
 	}, securityHeaders)
 	s.echo.GET("/app/*", func(c echo.Context) error {
 		c.Response().Header().Set(echo.HeaderCacheControl, "no-cache")
+		if strings.HasSuffix(c.Request().URL.Path, ".webmanifest") { // unknown to the mime package
+			c.Response().Header().Set(echo.HeaderContentType, "application/manifest+json")
+		}
 		files.ServeHTTP(c.Response(), c.Request())
 		return nil
 	}, securityHeaders)
@@ -87,6 +93,8 @@ func (w *webSite) add(method, path string, h echo.HandlerFunc, mw ...echo.Middle
 
 // contentSecurityPolicy allows our own scripts, styles and API only: no
 // inline script, so that injected markup could not run even if it got in.
+// The web app manifest (manifest-src) and its icons (img-src) are our own
+// files too: manifest-src falls back to default-src 'self'.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
 	"connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 

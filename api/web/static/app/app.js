@@ -12,6 +12,7 @@
     token: '', mode: '', lang: 'en', me: null,
     types: new Map(), freezers: [], products: [],
     sort: { key: 'use_by', dir: 1 }, editing: null, tab: 'products',
+    view: [], returnTab: '', // the freezer view's data; the tab the product form goes back to
   };
 
   // --- texts -----------------------------------------------------------
@@ -153,9 +154,17 @@
     $$('#tabs button').forEach(function (b) { b.setAttribute('aria-selected', String(b.dataset.tab === name)); });
     $$('.tab').forEach(function (s) { s.hidden = s.id !== 'tab-' + name; });
     if (location.hash !== '#' + name) history.replaceState(null, '', '#' + name);
-    const load = { products: loadProducts, freezers: loadFreezers, types: renderTypes, trends: loadTrends, devices: loadDevices }[name];
-    run(load);
+    run(LOADERS[name]);
   }
+
+  const LOADERS = {
+    products: function () { return loadProducts(); }, view: function () { return loadView(); },
+    freezers: function () { return loadFreezers(); }, types: function () { return renderTypes(); },
+    trends: function () { return loadTrends(); }, devices: function () { return loadDevices(); },
+  };
+
+  // reload shows the open tab again after a change.
+  function reload() { return LOADERS[state.tab](); }
 
   function wire() {
     $$('#tabs button').forEach(function (b) { b.addEventListener('click', function () { showTab(b.dataset.tab); }); });
@@ -172,7 +181,7 @@
     let typing;
     $('#filter-q').addEventListener('input', function () { clearTimeout(typing); typing = setTimeout(function () { run(loadProducts); }, 250); });
     $('#add-product').addEventListener('click', function () { openProductForm(null); });
-    $('#product-cancel').addEventListener('click', closeProductForm);
+    $('#product-cancel').addEventListener('click', function () { closeProductForm(); goBack(); });
     $('#product-form').addEventListener('submit', saveProduct);
     $('#product-form').freezer_id.addEventListener('change', fillNextSlot);
     $('#product-form').box.addEventListener('change', fillNextSlot);
@@ -199,6 +208,23 @@
   // The server's day (its --tz), not the browser's: one calendar for every rule.
   function today() { return state.me.today; }
 
+  // dateTime shows an instant as YYYY-MM-DD HH:MM in the browser's zone:
+  // the one way the dashboard writes a time, as dates are YYYY-MM-DD.
+  function dateTime(iso) {
+    const d = new Date(iso);
+    if (isNaN(d)) return iso;
+    const two = function (n) { return String(n).padStart(2, '0'); };
+    return d.getFullYear() + '-' + two(d.getMonth() + 1) + '-' + two(d.getDate()) + ' ' + two(d.getHours()) + ':' + two(d.getMinutes());
+  }
+
+  function placeText(p) { return t('place_text', freezerName(p.freezer_id), p.box, p.slot); }
+
+  // stageBadge is the overdue / due soon / out badge of a product, or null.
+  function stageBadge(p) {
+    const badge = STAGE_BADGE[p.stage];
+    return badge ? el('span', { class: 'badge ' + badge[0] }, t(badge[1])) : null;
+  }
+
   function fillSelect(select, options, keepFirst) {
     const first = keepFirst ? select.options[0] : null;
     const value = select.value;
@@ -222,7 +248,7 @@
     const rows = state.freezers.map(function (f) {
       const formID = 'freezer-' + f.id;
       return el('tr', { dataset: { id: f.id } },
-        el('td', { 'data-label': t('col_id') }, f.id),
+        el('td', { 'data-label': t('col_id'), class: 'id num' }, f.id),
         el('td', { 'data-label': t('name') }, el('input', { name: 'name', value: f.name, form: formID, required: true, maxlength: 256, 'aria-label': t('name') })),
         el('td', { 'data-label': t('number_boxes') }, el('input', { name: 'number_boxes', type: 'number', min: 1, max: 1000, value: f.number_boxes, form: formID, required: true, 'aria-label': t('number_boxes') })),
         el('td', {}, el('form', { id: formID, class: 'actions-cell', onsubmit: function (e) { e.preventDefault(); updateFreezer(f, e.target); } },
@@ -270,7 +296,7 @@
   function renderTypes() {
     const rows = Array.from(state.types.values()).map(function (ty) {
       return el('tr', {},
-        el('td', { 'data-label': t('col_id') }, ty.id),
+        el('td', { 'data-label': t('col_id'), class: 'id num' }, ty.id),
         el('td', { 'data-label': t('name_en') }, ty.name_en),
         el('td', { 'data-label': t('name_fr') }, ty.name_fr));
     });
@@ -329,45 +355,59 @@
 
   const STAGE_BADGE = { overdue: ['late', 'stage_overdue'], due_soon: ['soon', 'stage_due_soon'], out: ['out', 'stage_out'] };
 
+  // productRow is one product: a table row on a desktop; on a phone (CSS)
+  // one compact line with its name, place, use-by, stage and main action,
+  // the other actions behind the "more" button.
   function productRow(p) {
-    const badge = STAGE_BADGE[p.stage];
     const inside = !p.date_out;
-    return el('tr', { class: p.stage, dataset: { id: p.id, stage: p.stage } },
-      el('td', { 'data-label': t('col_id') }, p.id),
+    const tr = el('tr', { class: p.stage, dataset: { id: p.id, stage: p.stage } });
+    const main = inside
+      ? el('button', { type: 'button', class: 'small main-action take-out', onclick: function () { takeOut(p); } }, t('take_out'))
+      : el('button', { type: 'button', class: 'small main-action put-back', onclick: function () { putBack(p); } }, t('put_back'));
+    const toggle = el('button', {
+      type: 'button', class: 'small more-toggle', 'aria-expanded': 'false', 'aria-label': t('more'), title: t('more'),
+      onclick: function (e) { e.currentTarget.setAttribute('aria-expanded', String(tr.classList.toggle('open'))); },
+    }, '⋯');
+    tr.append(
+      el('td', { 'data-label': t('col_id'), class: 'id num' }, p.id),
       el('td', { 'data-label': t('name'), class: 'product-name' },
-        el('strong', {}, p.name), ' ', badge ? el('span', { class: 'badge ' + badge[0] }, t(badge[1])) : null,
-        p.description ? el('div', { class: 'hint' }, p.description) : null),
+        el('span', { class: 'name-line' }, el('strong', {}, p.name), ' ', stageBadge(p)),
+        p.description ? el('div', { class: 'hint description' }, p.description) : null,
+        el('div', { class: 'phone-meta' }, placeText(p), ' · ', t(inside ? 'use_by' : 'date_out'), ' ',
+          el('span', { class: 'date' }, inside ? p.use_by : p.date_out))),
       el('td', { 'data-label': t('type') }, typeName(p.type_id)),
-      el('td', { 'data-label': t('place') }, t('place_text', freezerName(p.freezer_id), p.box, p.slot)),
+      el('td', { 'data-label': t('place') }, placeText(p)),
       el('td', { 'data-label': t('col_quantity'), class: 'num' }, p.quantity),
-      el('td', { 'data-label': t('date_in') }, p.date_in),
-      el('td', { 'data-label': t('use_by') }, p.use_by),
-      el('td', { 'data-label': t('date_out') }, p.date_out || '—'),
-      el('td', {}, el('div', { class: 'actions-cell' },
-        el('button', { type: 'button', class: 'small', onclick: function () { openProductForm(p); } }, t('edit')),
-        inside
-          ? el('button', { type: 'button', class: 'small take-out', onclick: function () { takeOut(p); } }, t('take_out'))
-          : el('button', { type: 'button', class: 'small put-back', onclick: function () { putBack(p); } }, t('put_back')),
-        el('button', { type: 'button', class: 'small download-label', onclick: function () { label(p, false); } }, t('label')),
-        el('button', { type: 'button', class: 'small print-label', onclick: function () { label(p, true); } }, t('print')))));
+      el('td', { 'data-label': t('date_in'), class: 'date' }, p.date_in),
+      el('td', { 'data-label': t('use_by'), class: 'date' }, p.use_by),
+      el('td', { 'data-label': t('date_out'), class: 'date' }, p.date_out || '—'),
+      el('td', { class: 'row-actions' }, el('div', { class: 'actions-cell' },
+        el('span', { class: 'more-actions' },
+          el('button', { type: 'button', class: 'small edit', onclick: function () { openProductForm(p); } }, t('edit')),
+          el('button', { type: 'button', class: 'small download-label', onclick: function () { label(p, false); } }, t('label')),
+          el('button', { type: 'button', class: 'small print-label', onclick: function () { label(p, true); } }, t('print'))),
+        main, toggle)));
+    return tr;
   }
 
   function takeOut(p) {
     run(async function () {
       await api('POST', 'products/' + p.id + '/take-out', { version: p.version });
-      await loadProducts();
+      await reload();
     }, t('taken_out', p.name));
   }
 
   function putBack(p) {
     run(async function () {
       const back = await api('POST', 'products/' + p.id + '/put-back', { version: p.version });
-      await loadProducts();
+      await reload();
       message(t('put_back_done', back.name, freezerName(back.freezer_id), back.box, back.slot));
     });
   }
 
-  function openProductForm(p) {
+  // openProductForm opens the form to edit p, or to add a product (at
+  // place, {freezer_id, box, slot}, when given: "add here" of the freezer view).
+  function openProductForm(p, place) {
     state.editing = p;
     const form = $('#product-form');
     form.reset();
@@ -389,9 +429,15 @@
       form.date_out.value = p.date_out || '';
     } else {
       if (!state.freezers.length) return message(t('need_freezer'), 'error');
-      form.freezer_id.value = $('#filter-freezer').value || state.freezers[0].id;
       form.date_in.value = today();
-      fillNextSlot();
+      if (place) {
+        form.freezer_id.value = place.freezer_id;
+        form.box.value = place.box;
+        form.slot.value = place.slot;
+      } else {
+        form.freezer_id.value = $('#filter-freezer').value || state.freezers[0].id;
+        fillNextSlot();
+      }
     }
     boxLimit();
     form.hidden = false;
@@ -443,8 +489,17 @@
         await api('POST', 'products', Object.assign(body, place));
       }
       closeProductForm();
-      await loadProducts();
+      if (!goBack()) await loadProducts();
     }, p ? t('product_saved', body.name) : t('product_added', body.name));
+  }
+
+  // goBack returns to the tab that opened the product form, if another.
+  function goBack() {
+    const back = state.returnTab;
+    state.returnTab = '';
+    if (!back || back === state.tab) return false;
+    showTab(back);
+    return true;
   }
 
   // label downloads or prints a product's label, the PNG the API draws.
@@ -469,6 +524,107 @@
         a.remove();
       }
       setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+    });
+  }
+
+  // --- the freezer view -------------------------------------------------
+  // Each freezer as it is: its boxes, and in each box its products by slot,
+  // with the next free slot marked (tap it to add a product there).
+  async function loadView() {
+    await loadFreezers();
+    const live = state.freezers.filter(function (f) { return !f.archived_at; });
+    state.view = await Promise.all(live.map(async function (f) {
+      const both = await Promise.all([
+        api('GET', 'freezers/' + f.id + '/boxes'),
+        listAll('products?' + new URLSearchParams({ state: 'inside', freezer_id: f.id, limit: '500' })),
+      ]);
+      return { freezer: f, boxes: both[0].items, products: both[1] };
+    }));
+    renderView();
+  }
+
+  function renderView() {
+    $('#slot-panel').hidden = true;
+    const cards = state.view.map(function (v) {
+      return el('section', { class: 'card freezer-card', dataset: { freezer: v.freezer.id } },
+        el('h2', {}, v.freezer.name),
+        el('div', { class: 'boxes' }, ...v.boxes.map(function (b) {
+          return boxView(v.freezer, b, v.products.filter(function (p) { return p.box === b.box; }));
+        })));
+    });
+    $('#freezer-view').replaceChildren(...cards);
+    $('#view-empty').hidden = cards.length > 0;
+  }
+
+  function boxView(f, b, products) {
+    const items = [];
+    let free = false;
+    products.sort(function (x, y) { return x.slot - y.slot; }).forEach(function (p) {
+      if (!free && b.next_free_slot < p.slot) { items.push(freeSlot(f, b)); free = true; }
+      items.push(el('li', {}, el('button', {
+        type: 'button', class: 'slot ' + p.stage, dataset: { id: p.id, stage: p.stage },
+        'aria-label': t('slot_n', p.slot) + ': ' + p.name,
+        onclick: function (e) { openSlotPanel(p, e.currentTarget); },
+      }, el('span', { class: 'slot-no' }, p.slot), el('span', { class: 'slot-name' }, p.name), stageBadge(p))));
+    });
+    if (!free) items.push(freeSlot(f, b));
+    return el('div', { class: 'box', dataset: { box: b.box } },
+      el('h3', {}, t('box_n', b.box), ' ', el('span', { class: 'hint' }, t('n_inside', products.length))),
+      el('ol', { class: 'slots' }, ...items));
+  }
+
+  function freeSlot(f, b) {
+    return el('li', {}, el('button', {
+      type: 'button', class: 'slot free add-here', dataset: { slot: b.next_free_slot },
+      'aria-label': t('slot_n', b.next_free_slot) + ': ' + t('add_here'),
+      onclick: function () {
+        state.returnTab = 'view';
+        showTab('products');
+        openProductForm(null, { freezer_id: f.id, box: b.box, slot: b.next_free_slot });
+      },
+    }, el('span', { class: 'slot-no' }, b.next_free_slot), el('span', { class: 'slot-name' }, t('free_slot')), el('span', { class: 'add' }, '+ ' + t('add_here'))));
+  }
+
+  // openSlotPanel shows what can be done with the product of a tapped slot.
+  function openSlotPanel(p, tile) {
+    const panel = $('#slot-panel');
+    const close = function () {
+      panel.hidden = true;
+      $$('button.slot.selected').forEach(function (b) { b.classList.remove('selected'); });
+    };
+    const live = state.freezers.filter(function (f) { return !f.archived_at; });
+    const freezerSel = el('select', { name: 'freezer_id', required: true });
+    fillSelect(freezerSel, live.map(function (f) { return [f.id, f.name]; }));
+    freezerSel.value = p.freezer_id;
+    const boxIn = el('input', { name: 'box', type: 'number', min: 1, value: p.box, required: true });
+    const limit = function () { const f = freezerOf(Number(freezerSel.value)); if (f) boxIn.max = f.number_boxes; };
+    freezerSel.addEventListener('change', limit);
+    limit();
+    panel.replaceChildren(
+      el('h3', {}, el('span', { class: 'slot-name' }, p.name), ' ', stageBadge(p)),
+      el('p', { class: 'hint' }, placeText(p), ' · ', t('use_by'), ' ', el('span', { class: 'date' }, p.use_by)),
+      el('div', { class: 'actions-cell' },
+        el('button', { type: 'button', class: 'primary take-out', onclick: function () { takeOut(p); } }, t('take_out')),
+        el('button', { type: 'button', class: 'download-label', onclick: function () { label(p, false); } }, t('label')),
+        el('button', { type: 'button', class: 'print-label', onclick: function () { label(p, true); } }, t('print')),
+        el('button', { type: 'button', class: 'close', onclick: close }, t('close'))),
+      el('form', { class: 'row move-form', onsubmit: function (e) { e.preventDefault(); move(p, Number(freezerSel.value), Number(boxIn.value)); } },
+        el('h4', {}, t('move_to')),
+        el('label', {}, el('span', {}, t('freezer')), freezerSel),
+        el('label', {}, el('span', {}, t('box')), boxIn),
+        el('button', { type: 'submit', class: 'move' }, t('move'))));
+    close();
+    panel.dataset.id = p.id;
+    tile.classList.add('selected');
+    panel.hidden = false;
+  }
+
+  // move puts a product in another box, in that box's next free slot.
+  function move(p, freezerID, box) {
+    run(async function () {
+      const moved = await api('POST', 'products/' + p.id + '/move', { freezer_id: freezerID, box: box, version: p.version });
+      await reload();
+      message(t('moved', moved.name, freezerName(moved.freezer_id), moved.box, moved.slot));
     });
   }
 
@@ -497,7 +653,7 @@
         el('td', { 'data-label': t('freezer') }, d.freezer_id ? freezerName(d.freezer_id) : '—'),
         el('td', { 'data-label': t('mode') }, t('mode_' + d.mode)),
         el('td', { 'data-label': t('online') }, el('span', { class: 'badge ' + (d.online ? 'online' : 'out') }, t(d.online ? 'online' : 'offline'))),
-        el('td', { 'data-label': t('last_seen') }, d.last_seen_at ? new Date(d.last_seen_at).toLocaleString(state.lang) : '—'),
+        el('td', { 'data-label': t('last_seen'), class: 'date' }, d.last_seen_at ? dateTime(d.last_seen_at) : '—'),
         el('td', {}, el('button', { type: 'button', class: 'small danger', onclick: function () { revokeDevice(d); } }, t('revoke'))));
     });
     $('#device-table tbody').replaceChildren.apply($('#device-table tbody'), rows);
