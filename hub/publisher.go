@@ -196,6 +196,19 @@ func (p *Publisher) RefreshAll() {
 	p.mu.Unlock()
 }
 
+// Republish queues publishing everything again, unchanged topics
+// included: after a reconnection, the broker may have lost its retained
+// messages (a restart without persistence).
+func (p *Publisher) Republish() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.all, p.force = true, true
+	p.wake()
+	p.mu.Unlock()
+}
+
 // Sync does now, in the caller's goroutine, the queued work and a refresh
 // of every household.
 func (p *Publisher) Sync(ctx context.Context) {
