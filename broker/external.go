@@ -24,7 +24,7 @@ const DefaultShareGroup = "freezer-hub"
 const (
 	DefaultExternalTimeout   = 10 * time.Second
 	DefaultPublishTimeout    = time.Second
-	DefaultKeepAlive         = 5 * time.Second
+	DefaultKeepAlive         = 3 * time.Second
 	DefaultReconnectInterval = time.Second
 )
 
@@ -47,7 +47,7 @@ type ExternalConfig struct {
 	// (default 1 s); after one timeout, publishes fail at once until the
 	// broker answers again.
 	PublishTimeout time.Duration
-	// KeepAlive is the MQTT keep-alive (default 5 s): the broker drops a
+	// KeepAlive is the MQTT keep-alive (default 3 s): the broker drops a
 	// replica whose connection went silent after 1.5 times this, and the
 	// replica drops a silent broker after twice this.
 	KeepAlive time.Duration

@@ -26,7 +26,7 @@ const (
 type PublisherStore interface {
 	FindHouseholds(ctx context.Context) ([]*freezer.Household, error)
 	FindFreezers(ctx context.Context, filter freezer.FreezerFilter) ([]*freezer.Freezer, error)
-	FindProducts(ctx context.Context, filter freezer.ProductFilter) ([]*freezer.Product, error)
+	CountInside(ctx context.Context, householdID int64) ([]freezer.InsideGroup, error)
 	FindDevices(ctx context.Context, filter freezer.DeviceFilter) ([]*freezer.Device, error)
 	FindAllAlertSettings(ctx context.Context) ([]*freezer.AlertSettings, error)
 }
@@ -66,6 +66,7 @@ type Publisher struct {
 	retained map[string]string         // topic → the retained payload last published
 	owned    map[int64]map[string]bool // household → the retained topics published for it
 	known    map[string]string         // device → its last status seen
+	house    map[int64]*houseState     // household → what its freezer states need, from its last refresh
 	cache    map[string]*freezer.Device
 	prefixes map[string]bool // discovery prefixes whose status is subscribed to
 
@@ -73,6 +74,13 @@ type Publisher struct {
 	stop      context.CancelFunc
 	wg        sync.WaitGroup
 	startOnce sync.Once
+}
+
+// houseState is what recounting a household's freezer states needs
+// besides the counts: its settings and its freezers, as last refreshed.
+type houseState struct {
+	dueSoonDays int
+	freezers    []*freezer.Freezer
 }
 
 // scanNote is an answered scan waiting to be published.
@@ -98,7 +106,7 @@ func NewPublisher(cfg PublisherConfig, store PublisherStore, bus devices.Bus, lo
 		logger = slog.New(slog.DiscardHandler)
 	}
 	p := &Publisher{config: cfg, store: store, bus: bus, logger: logger,
-		presence: map[string]string{}, dirty: map[int64]bool{}, seen: map[string]bool{}, kick: make(chan struct{}, 1),
+		presence: map[string]string{}, dirty: map[int64]bool{}, house: map[int64]*houseState{}, seen: map[string]bool{}, kick: make(chan struct{}, 1),
 		retained: map[string]string{}, owned: map[int64]map[string]bool{}, known: map[string]string{},
 		cache: map[string]*freezer.Device{}, prefixes: map[string]bool{}}
 	p.stopped, p.stop = context.WithCancel(context.Background())
@@ -293,6 +301,7 @@ func (p *Publisher) process(ctx context.Context) {
 	events, presence, dirty, all, force := p.events, p.presence, p.dirty, p.all, p.force
 	p.events, p.presence, p.dirty, p.all, p.force = nil, map[string]string{}, map[int64]bool{}, false, false
 	p.mu.Unlock()
+	counts := map[int64]bool{}
 
 	ctx = freezer.SystemContext(ctx)
 	if all {
@@ -316,7 +325,7 @@ func (p *Publisher) process(ctx context.Context) {
 			p.logger.Warn("publish scan event", "device", d.ID, "err", err)
 		}
 		if changesProducts(e.ack) {
-			dirty[d.HouseholdID] = true
+			counts[d.HouseholdID] = true
 		}
 	}
 	if all {
@@ -327,6 +336,42 @@ func (p *Publisher) process(ctx context.Context) {
 			p.logger.Error("publish household states", "err", err)
 		}
 	}
+	unknown := map[int64]bool{}
+	for h := range counts {
+		switch {
+		case all || dirty[h]: // just refreshed
+		case p.house[h] == nil:
+			unknown[h] = true
+		default:
+			if err := p.recount(ctx, h); err != nil && ctx.Err() == nil {
+				p.logger.Error("publish freezer states", "household", h, "err", err)
+			}
+		}
+	}
+	if len(unknown) > 0 {
+		if err := p.refresh(ctx, unknown, false); err != nil && ctx.Err() == nil {
+			p.logger.Error("publish household states", "err", err)
+		}
+	}
+}
+
+// recount publishes a household's freezer states after scans, from the
+// counts of its products inside alone: its freezers and settings are those
+// of its last refresh (API changes to them refresh the whole household).
+// Another replica may have published a state computed before this one's
+// last commit: a state is published again even when it did not change
+// here, so that the latest count wins.
+func (p *Publisher) recount(ctx context.Context, householdID int64) error {
+	hs := p.house[householdID]
+	groups, err := p.store.CountInside(ctx, householdID)
+	if err != nil {
+		return err
+	}
+	today := freezer.Today(p.config.Now(), p.config.Location)
+	for f, st := range freezerStates(hs.freezers, groups, today, hs.dueSoonDays) {
+		p.publishRetained(householdID, p.config.Topics.FreezerState(householdID, f), string(st.Encode()), true)
+	}
+	return nil
 }
 
 // changesProducts reports whether a scan moved a product.
@@ -386,6 +431,7 @@ func (p *Publisher) refresh(ctx context.Context, only map[int64]bool, force bool
 	}
 	for h := range p.owned {
 		if !exists[h] && (only == nil || only[h]) {
+			delete(p.house, h)
 			p.apply(h, nil, false)
 		}
 	}
@@ -399,11 +445,11 @@ func (p *Publisher) refreshHousehold(ctx context.Context, h *freezer.Household, 
 	if err != nil {
 		return err
 	}
-	inside := true
-	products, err := p.store.FindProducts(ctx, freezer.ProductFilter{HouseholdID: &h.ID, Inside: &inside})
+	groups, err := p.store.CountInside(ctx, h.ID)
 	if err != nil {
 		return err
 	}
+	p.house[h.ID] = &houseState{dueSoonDays: h.DueSoonDays, freezers: freezers}
 	kind := freezer.DeviceScanner
 	scanners, err := p.store.FindDevices(ctx, freezer.DeviceFilter{HouseholdID: &h.ID, Kind: &kind})
 	if err != nil {
@@ -411,7 +457,7 @@ func (p *Publisher) refreshHousehold(ctx context.Context, h *freezer.Household, 
 	}
 	t := p.config.Topics
 	msgs := map[string][]byte{t.HouseholdStatus(h.ID): []byte("online")}
-	for f, st := range freezerStates(freezers, products, today, h.DueSoonDays) {
+	for f, st := range freezerStates(freezers, groups, today, h.DueSoonDays) {
 		msgs[t.FreezerState(h.ID, f)] = st.Encode()
 	}
 	for _, d := range scanners {
@@ -435,24 +481,24 @@ func (p *Publisher) refreshHousehold(ctx context.Context, h *freezer.Household, 
 }
 
 // freezerStates counts each freezer's products inside, overdue and due soon.
-func freezerStates(freezers []*freezer.Freezer, products []*freezer.Product, today freezer.Date, dueSoonDays int) map[int64]devices.FreezerState {
+func freezerStates(freezers []*freezer.Freezer, groups []freezer.InsideGroup, today freezer.Date, dueSoonDays int) map[int64]devices.FreezerState {
 	states := make(map[int64]devices.FreezerState, len(freezers))
 	for _, f := range freezers {
 		states[f.ID] = devices.FreezerState{}
 	}
-	for _, pr := range products {
-		st, ok := states[pr.FreezerID]
-		if !ok || !pr.Inside() {
+	for _, g := range groups {
+		st, ok := states[g.FreezerID]
+		if !ok {
 			continue
 		}
-		st.Inside++
-		switch pr.Stage(today, dueSoonDays) {
+		st.Inside += g.Count
+		switch g.Stage(today, dueSoonDays) {
 		case freezer.StageOverdue:
-			st.Overdue++
+			st.Overdue += g.Count
 		case freezer.StageDueSoon:
-			st.DueSoon++
+			st.DueSoon += g.Count
 		}
-		states[pr.FreezerID] = st
+		states[g.FreezerID] = st
 	}
 	return states
 }

@@ -1,0 +1,67 @@
+package hub
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/devices"
+)
+
+// countingStore counts what the publisher reads.
+type countingStore struct {
+	PublisherStore
+	households, freezers, counts atomic.Int64
+}
+
+func (s *countingStore) FindHouseholds(ctx context.Context) ([]*freezer.Household, error) {
+	s.households.Add(1)
+	return s.PublisherStore.FindHouseholds(ctx)
+}
+
+func (s *countingStore) FindFreezers(ctx context.Context, f freezer.FreezerFilter) ([]*freezer.Freezer, error) {
+	s.freezers.Add(1)
+	return s.PublisherStore.FindFreezers(ctx, f)
+}
+
+func (s *countingStore) CountInside(ctx context.Context, h int64) ([]freezer.InsideGroup, error) {
+	s.counts.Add(1)
+	return s.PublisherStore.CountInside(ctx, h)
+}
+
+// TestStatesFollowScansWithoutReadingTheHousehold: after a batch of scans
+// that took products out, the freezer states are published from one count
+// of the products inside, without reading the household, its freezers or
+// its products again.
+func TestStatesFollowScansWithoutReadingTheHousehold(t *testing.T) {
+	e := newHAEnv(t)
+	store := &countingStore{PublisherStore: e.store}
+	bus := &testBus{}
+	pub := NewPublisher(PublisherConfig{Location: time.UTC, Now: e.clock.Now}, store, bus, nil)
+	pub.Sync(context.Background())
+	state := devices.Topics{Root: devices.DefaultRoot}.FreezerState(e.h, e.freezerF)
+	if got, want := bus.retained()[state], `{"inside":3,"overdue":1,"due_soon":1}`; got != want {
+		t.Fatalf("state before = %s, want %s", got, want)
+	}
+	store.households.Store(0)
+	store.freezers.Store(0)
+	store.counts.Store(0)
+
+	today := e.today()
+	for i, p := range []*freezer.Product{e.fresh, e.overdue} {
+		if _, err := e.store.UpdateProduct(e.ctx, p.ID, freezer.ProductUpdate{DateOut: &today}); err != nil {
+			t.Fatal(err)
+		}
+		pub.ScanAnswered(e.scanner.ID, devices.Ack{ID: "s-" + string(rune('1'+i)), Status: freezer.ScanOK, Op: freezer.OpOut})
+	}
+	pub.process(context.Background())
+
+	if got, want := bus.retained()[state], `{"inside":1,"overdue":0,"due_soon":1}`; got != want {
+		t.Errorf("state after = %s, want %s", got, want)
+	}
+	if h, f, c := store.households.Load(), store.freezers.Load(), store.counts.Load(); h != 0 || f != 0 || c != 1 {
+		t.Errorf("after a batch of scans: %d household reads, %d freezer reads, %d counts; want 0, 0, 1", h, f, c)
+	}
+}
