@@ -38,6 +38,10 @@ type PublisherConfig struct {
 	Now            func() time.Time
 	Version        string // the software version given in discovery configs
 	ResyncInterval time.Duration
+	// HubStatus makes Home Assistant's entities available only while the
+	// hub's status topic says "online" as well as the household's: set it
+	// on an external broker, where that topic follows the hub's Will.
+	HubStatus bool
 }
 
 // Publisher keeps what integrations read up to date on MQTT: each
@@ -471,7 +475,7 @@ func (p *Publisher) refreshHousehold(ctx context.Context, h *freezer.Household, 
 		if err := p.subscribePrefix(s.HomeAssistant.Prefix); err != nil {
 			p.logger.Warn("subscribe to Home Assistant's status", "prefix", s.HomeAssistant.Prefix, "err", err)
 		}
-		d := &discovery{topics: t, version: p.config.Version, household: h, prefix: s.HomeAssistant.Prefix}
+		d := &discovery{topics: t, version: p.config.Version, household: h, prefix: s.HomeAssistant.Prefix, hubStatus: p.config.HubStatus}
 		for topic, b := range d.configs(freezers, scanners) {
 			msgs[topic] = b
 		}

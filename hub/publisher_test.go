@@ -2,6 +2,9 @@ package hub
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -63,5 +66,34 @@ func TestStatesFollowScansWithoutReadingTheHousehold(t *testing.T) {
 	}
 	if h, f, c := store.households.Load(), store.freezers.Load(), store.counts.Load(); h != 0 || f != 0 || c != 1 {
 		t.Errorf("after a batch of scans: %d household reads, %d freezer reads, %d counts; want 0, 0, 1", h, f, c)
+	}
+}
+
+// TestDiscoveryFollowsHubStatus: on an external broker, every entity is
+// available only while both the hub's status and the household's are online.
+func TestDiscoveryFollowsHubStatus(t *testing.T) {
+	e := newHAEnv(t)
+	bus := &testBus{}
+	pub := NewPublisher(PublisherConfig{Location: time.UTC, Now: e.clock.Now, HubStatus: true}, e.store, bus, nil)
+	pub.Sync(context.Background())
+	n := 0
+	for topic, payload := range bus.retained() {
+		if !strings.HasPrefix(topic, "homeassistant/") {
+			continue
+		}
+		n++
+		c := decode(t, payload)
+		wantStr(t, topic, c, "availability_mode", "all")
+		list, _ := c["availability"].([]any)
+		var got []string
+		for _, a := range list {
+			got = append(got, fmt.Sprint(a.(map[string]any)["topic"]))
+		}
+		if want := []string{"freezer/v1/hub/status", fmt.Sprintf("freezer/v1/household/%d/status", e.h)}; !slices.Equal(got, want) {
+			t.Errorf("%s: availability topics %v, want %v", topic, got, want)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no discovery config published")
 	}
 }
