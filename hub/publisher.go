@@ -319,14 +319,23 @@ func (p *Publisher) process(ctx context.Context) {
 		p.known[dev] = status
 		p.publishRetained(d.HouseholdID, p.config.Topics.DeviceState(d.HouseholdID, dev), status, false)
 	}
-	for _, e := range events {
+	for i, e := range events {
 		d := p.device(ctx, e.deviceID)
 		if d == nil {
 			continue
 		}
 		msg := devices.NewScanEventMessage(d, e.ack, e.at)
 		if err := p.bus.Publish(p.config.Topics.Events(d.HouseholdID), msg.Encode(), false); err != nil {
-			p.logger.Warn("publish scan event", "device", d.ID, "err", err)
+			p.logger.Warn("scan events kept until the broker is back", "device", d.ID, "events", len(events)-i, "err", err)
+			p.keep(events[i:])
+			for _, rest := range events[i:] {
+				if changesProducts(rest.ack) {
+					if d := p.device(ctx, rest.deviceID); d != nil {
+						counts[d.HouseholdID] = true
+					}
+				}
+			}
+			break
 		}
 		if changesProducts(e.ack) {
 			counts[d.HouseholdID] = true
@@ -376,6 +385,20 @@ func (p *Publisher) recount(ctx context.Context, householdID int64) error {
 		p.publishRetained(householdID, p.config.Topics.FreezerState(householdID, f), string(st.Encode()), true)
 	}
 	return nil
+}
+
+// keep puts scan events that could not be published back in front of the
+// queue, within its bound, for the next pass after a reconnection
+// (Republish); it does not wake the loop, which would only fail again.
+func (p *Publisher) keep(events []scanNote) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	room := maxPendingEvents - len(p.events)
+	if room < len(events) {
+		p.logger.Warn("scan events dropped: the broker is away and the publisher is full", "events", len(events)-max(room, 0))
+		events = events[:max(room, 0)]
+	}
+	p.events = append(slices.Clone(events), p.events...)
 }
 
 // changesProducts reports whether a scan moved a product.

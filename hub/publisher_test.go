@@ -97,3 +97,36 @@ func TestDiscoveryFollowsHubStatus(t *testing.T) {
 		t.Fatal("no discovery config published")
 	}
 }
+
+// TestScanEventsWaitForTheBroker: scan events that could not be published
+// while the broker was away are published, in order, after the reconnection.
+func TestScanEventsWaitForTheBroker(t *testing.T) {
+	e := newHAEnv(t)
+	events := devices.Topics{Root: devices.DefaultRoot}.Events(e.h)
+	e.bus.mu.Lock()
+	e.bus.fail = errBrokerAway
+	e.bus.mu.Unlock()
+	for _, id := range []string{"s-1", "s-2"} {
+		e.pub.ScanAnswered(e.scanner.ID, devices.Ack{ID: id, Status: freezer.ScanUnknown})
+	}
+	e.pub.process(context.Background())
+	if got := e.bus.on(events); len(got) != 0 {
+		t.Fatalf("%d events published while the broker was away", len(got))
+	}
+	e.bus.mu.Lock()
+	e.bus.fail = nil
+	e.bus.mu.Unlock()
+	e.pub.ScanAnswered(e.scanner.ID, devices.Ack{ID: "s-3", Status: freezer.ScanUnknown})
+	e.pub.Republish()
+	e.pub.process(context.Background())
+	var ids []string
+	for _, payload := range e.bus.on(events) {
+		ids = append(ids, fmt.Sprint(decode(t, payload)["id"]))
+	}
+	if want := []string{"s-1", "s-2", "s-3"}; !slices.Equal(ids, want) {
+		t.Errorf("events published %v, want %v", ids, want)
+	}
+}
+
+// errBrokerAway is what a bus answers while its broker is away.
+var errBrokerAway = fmt.Errorf("test: the broker is away")
