@@ -48,8 +48,9 @@ type ExternalConfig struct {
 	// broker answers again.
 	PublishTimeout time.Duration
 	// KeepAlive is the MQTT keep-alive (default 3 s): the broker drops a
-	// replica whose connection went silent after 1.5 times this, and the
-	// replica drops a silent broker after twice this.
+	// replica whose connection went silent after 1.5 times this (Mosquitto
+	// looks every 5 s or so), and the replica drops a silent broker after
+	// twice this.
 	KeepAlive time.Duration
 	// ReconnectInterval is the longest wait between reconnection attempts
 	// (default 1 s).
@@ -160,7 +161,8 @@ func defaultClientID() string {
 
 // onConnect runs after every (re)connection: the hub is online and every
 // subscription is renewed (a clean session keeps none). The status goes out
-// at QoS 0: a QoS 1 publish waits for this very handler to return.
+// at QoS 0, without waiting: a later one (another replica's answer to a
+// Will) takes its place anyway.
 func (e *External) onConnect(c paho.Client) {
 	e.stalled.Store(false)
 	n := e.connects.Add(1)

@@ -67,7 +67,7 @@ func (c *ServeConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.MQTTPublicURL, "mqtt-public-url", "", "broker address given to new devices, e.g. tcp://freezer.lan:1883 (default: port 1883 of the host the API was reached at)")
 	fs.StringVar(&c.LabelsDir, "labels-dir", "", "directory under which households' directory printers write label files (default <data-dir>/labels)")
 	fs.StringVar(&c.MQTTShareGroup, "mqtt-share-group", broker.DefaultShareGroup, `shared-subscription group that replicas split scans in; "" for a plain subscription`)
-	fs.DurationVar(&c.MQTTKeepAlive, "mqtt-keepalive", broker.DefaultKeepAlive, "MQTT keep-alive on the external broker: the broker stops sending scans to a replica whose connection went silent within about 3 times this")
+	fs.DurationVar(&c.MQTTKeepAlive, "mqtt-keepalive", broker.DefaultKeepAlive, "MQTT keep-alive on the external broker: the broker stops sending scans to a replica whose connection went silent after 1.5 times this (plus its own check interval, about 5 s on Mosquitto)")
 	fs.StringVar(&c.AlertSchedule, "alert-schedule", hub.DefaultAlertSchedule, `when the alert job runs, as a cron spec in --tz (e.g. "0 8 * * *", "@daily"); "off" for on demand only`)
 	fs.StringVar(&c.TZ, "tz", "Local", `time zone whose calendar day is "today": Local, UTC or a name such as Europe/Paris`)
 }
