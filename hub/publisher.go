@@ -25,6 +25,7 @@ const (
 // PublisherStore is what the publisher reads, acting as the system.
 type PublisherStore interface {
 	FindHouseholds(ctx context.Context) ([]*freezer.Household, error)
+	FindHouseholdByID(ctx context.Context, id int64) (*freezer.Household, error)
 	FindFreezers(ctx context.Context, filter freezer.FreezerFilter) ([]*freezer.Freezer, error)
 	CountInside(ctx context.Context, householdID int64) ([]freezer.InsideGroup, error)
 	FindDevices(ctx context.Context, filter freezer.DeviceFilter) ([]*freezer.Device, error)
@@ -70,7 +71,6 @@ type Publisher struct {
 	retained map[string]string         // topic → the retained payload last published
 	owned    map[int64]map[string]bool // household → the retained topics published for it
 	known    map[string]string         // device → its last status seen
-	house    map[int64]*houseState     // household → what its freezer states need, from its last refresh
 	cache    map[string]*freezer.Device
 	prefixes map[string]bool // discovery prefixes whose status is subscribed to
 
@@ -78,13 +78,6 @@ type Publisher struct {
 	stop      context.CancelFunc
 	wg        sync.WaitGroup
 	startOnce sync.Once
-}
-
-// houseState is what recounting a household's freezer states needs
-// besides the counts: its settings and its freezers, as last refreshed.
-type houseState struct {
-	dueSoonDays int
-	freezers    []*freezer.Freezer
 }
 
 // scanNote is an answered scan waiting to be published.
@@ -110,7 +103,7 @@ func NewPublisher(cfg PublisherConfig, store PublisherStore, bus devices.Bus, lo
 		logger = slog.New(slog.DiscardHandler)
 	}
 	p := &Publisher{config: cfg, store: store, bus: bus, logger: logger,
-		presence: map[string]string{}, dirty: map[int64]bool{}, house: map[int64]*houseState{}, seen: map[string]bool{}, kick: make(chan struct{}, 1),
+		presence: map[string]string{}, dirty: map[int64]bool{}, seen: map[string]bool{}, kick: make(chan struct{}, 1),
 		retained: map[string]string{}, owned: map[int64]map[string]bool{}, known: map[string]string{},
 		cache: map[string]*freezer.Device{}, prefixes: map[string]bool{}}
 	p.stopped, p.stop = context.WithCancel(context.Background())
@@ -349,39 +342,39 @@ func (p *Publisher) process(ctx context.Context) {
 			p.logger.Error("publish household states", "err", err)
 		}
 	}
-	unknown := map[int64]bool{}
 	for h := range counts {
-		switch {
-		case all || dirty[h]: // just refreshed
-		case p.house[h] == nil:
-			unknown[h] = true
-		default:
-			if err := p.recount(ctx, h); err != nil && ctx.Err() == nil {
-				p.logger.Error("publish freezer states", "household", h, "err", err)
-			}
+		if all || dirty[h] {
+			continue // just refreshed
 		}
-	}
-	if len(unknown) > 0 {
-		if err := p.refresh(ctx, unknown, false); err != nil && ctx.Err() == nil {
-			p.logger.Error("publish household states", "err", err)
+		if err := p.recount(ctx, h); err != nil && ctx.Err() == nil {
+			p.logger.Error("publish freezer states", "household", h, "err", err)
 		}
 	}
 }
 
-// recount publishes a household's freezer states after scans, from the
-// counts of its products inside alone: its freezers and settings are those
-// of its last refresh (API changes to them refresh the whole household).
-// Another replica may have published a state computed before this one's
-// last commit: a state is published again even when it did not change
-// here, so that the latest count wins.
+// recount publishes a household's freezer states after scans: it reads the
+// household (its due-soon window) and its freezers, a few rows, and counts
+// its products inside by group, instead of reading them. Another replica
+// may have published a state computed before this one's last commit: a
+// state is published again even when it did not change here, so that the
+// latest count wins.
 func (p *Publisher) recount(ctx context.Context, householdID int64) error {
-	hs := p.house[householdID]
+	h, err := p.store.FindHouseholdByID(ctx, householdID)
+	if freezer.ErrorCode(err) == freezer.ENOTFOUND {
+		return nil // deleted: the next refresh clears its topics
+	} else if err != nil {
+		return err
+	}
+	freezers, err := p.store.FindFreezers(ctx, freezer.FreezerFilter{HouseholdID: &householdID})
+	if err != nil {
+		return err
+	}
 	groups, err := p.store.CountInside(ctx, householdID)
 	if err != nil {
 		return err
 	}
 	today := freezer.Today(p.config.Now(), p.config.Location)
-	for f, st := range freezerStates(hs.freezers, groups, today, hs.dueSoonDays) {
+	for f, st := range freezerStates(freezers, groups, today, h.DueSoonDays) {
 		p.publishRetained(householdID, p.config.Topics.FreezerState(householdID, f), string(st.Encode()), true)
 	}
 	return nil
@@ -458,7 +451,6 @@ func (p *Publisher) refresh(ctx context.Context, only map[int64]bool, force bool
 	}
 	for h := range p.owned {
 		if !exists[h] && (only == nil || only[h]) {
-			delete(p.house, h)
 			p.apply(h, nil, false)
 		}
 	}
@@ -476,7 +468,6 @@ func (p *Publisher) refreshHousehold(ctx context.Context, h *freezer.Household, 
 	if err != nil {
 		return err
 	}
-	p.house[h.ID] = &houseState{dueSoonDays: h.DueSoonDays, freezers: freezers}
 	kind := freezer.DeviceScanner
 	scanners, err := p.store.FindDevices(ctx, freezer.DeviceFilter{HouseholdID: &h.ID, Kind: &kind})
 	if err != nil {

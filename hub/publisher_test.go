@@ -16,7 +16,12 @@ import (
 // countingStore counts what the publisher reads.
 type countingStore struct {
 	PublisherStore
-	households, freezers, counts atomic.Int64
+	households, freezers, counts, settings atomic.Int64
+}
+
+func (s *countingStore) FindAllAlertSettings(ctx context.Context) ([]*freezer.AlertSettings, error) {
+	s.settings.Add(1)
+	return s.PublisherStore.FindAllAlertSettings(ctx)
 }
 
 func (s *countingStore) FindHouseholds(ctx context.Context) ([]*freezer.Household, error) {
@@ -36,8 +41,8 @@ func (s *countingStore) CountInside(ctx context.Context, h int64) ([]freezer.Ins
 
 // TestStatesFollowScansWithoutReadingTheHousehold: after a batch of scans
 // that took products out, the freezer states are published from one count
-// of the products inside, without reading the household, its freezers or
-// its products again.
+// of the products inside and the household's own rows, without the full
+// refresh (every household, its settings, devices and discovery).
 func TestStatesFollowScansWithoutReadingTheHousehold(t *testing.T) {
 	e := newHAEnv(t)
 	store := &countingStore{PublisherStore: e.store}
@@ -49,6 +54,7 @@ func TestStatesFollowScansWithoutReadingTheHousehold(t *testing.T) {
 		t.Fatalf("state before = %s, want %s", got, want)
 	}
 	store.households.Store(0)
+	store.settings.Store(0)
 	store.freezers.Store(0)
 	store.counts.Store(0)
 
@@ -64,8 +70,8 @@ func TestStatesFollowScansWithoutReadingTheHousehold(t *testing.T) {
 	if got, want := bus.retained()[state], `{"inside":1,"overdue":0,"due_soon":1}`; got != want {
 		t.Errorf("state after = %s, want %s", got, want)
 	}
-	if h, f, c := store.households.Load(), store.freezers.Load(), store.counts.Load(); h != 0 || f != 0 || c != 1 {
-		t.Errorf("after a batch of scans: %d household reads, %d freezer reads, %d counts; want 0, 0, 1", h, f, c)
+	if h, s, f, c := store.households.Load(), store.settings.Load(), store.freezers.Load(), store.counts.Load(); h != 0 || s != 0 || f != 1 || c != 1 {
+		t.Errorf("after a batch of scans: %d reads of every household, %d of every setting, %d of the freezers, %d counts; want 0, 0, 1, 1", h, s, f, c)
 	}
 }
 
