@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -221,9 +222,10 @@ func (db *DB) RecordAlert(ctx context.Context, a *freezer.Alert, channels []stri
 	return err == nil, err
 }
 
-// staleClaim is how long a claimed delivery may stay unfinished before it
-// is taken for abandoned (its process died) and pending again.
-const staleClaim = 15 * time.Minute
+// ClaimLease is how long a claimed delivery stays claimed without being
+// renewed (RenewClaims): after it, the delivery is taken for abandoned (its
+// process died) and pending again, for another process to send.
+const ClaimLease = time.Minute
 
 // ClaimDeliveries claims the pending deliveries due at now (system only).
 func (db *DB) ClaimDeliveries(ctx context.Context, channels []string, now time.Time, limit int) ([]*freezer.AlertDelivery, error) {
@@ -238,7 +240,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, channels []string, now time.T
 	err := db.inTx(ctx, func(tx *Tx) error {
 		claimed = nil
 		if _, err := tx.ExecContext(ctx, `UPDATE alert_deliveries SET status = ?, claimed_at = NULL WHERE status = ? AND claimed_at < ?`,
-			freezer.DeliveryPending, freezer.DeliverySending, now.Add(-staleClaim)); err != nil {
+			freezer.DeliveryPending, freezer.DeliverySending, now.Add(-ClaimLease)); err != nil {
 			return translateError(err)
 		}
 		list, err := findDueDeliveries(ctx, tx, channels, now, limit)
@@ -260,6 +262,30 @@ func (db *DB) ClaimDeliveries(ctx context.Context, channels []string, now time.T
 		return nil
 	})
 	return claimed, err
+}
+
+// RenewClaims keeps the deliveries with these ids claimed as of now, for
+// another ClaimLease, while the process that claimed them is still sending
+// (system only). A delivery already finished is left alone.
+func (db *DB) RenewClaims(ctx context.Context, ids []int64, now time.Time) error {
+	if err := requireSystem(ctx); err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{now.UTC(), freezer.DeliverySending}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	return db.inTx(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE alert_deliveries SET claimed_at = ? WHERE status = ? AND id IN (?`+
+			strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("renew delivery claims: %w", translateError(err))
+		}
+		return nil
+	})
 }
 
 // findDueDeliveries reads pending deliveries due at now, with their alert,

@@ -26,6 +26,7 @@ const (
 	DefaultMaxAttempts   = 10
 	DefaultPollInterval  = time.Minute
 	DefaultSendTimeout   = 15 * time.Second
+	DefaultClaimRenewal  = 15 * time.Second
 )
 
 // ScheduleOff as the schedule disables the daily run and its catch-up at
@@ -53,9 +54,13 @@ type AlertConfig struct {
 	MaxAttempts  int
 	PollInterval time.Duration // how often pending deliveries left by others are looked for
 	SendTimeout  time.Duration // per webhook request and per SMTP conversation
-	HTTPClient   *http.Client  // default: one that never follows redirects
-	TLSConfig    *tls.Config   // base TLS settings of SMTP connections (tests add their CA)
-	Hostname     string        // the name given in SMTP's HELO and in Message-IDs (default: the host name)
+	// ClaimRenewal is how often the claims of the deliveries being sent
+	// are renewed (default 15 s), well within the store's lease of a
+	// minute, after which another process takes them for abandoned.
+	ClaimRenewal time.Duration
+	HTTPClient   *http.Client // default: one that never follows redirects
+	TLSConfig    *tls.Config  // base TLS settings of SMTP connections (tests add their CA)
+	Hostname     string       // the name given in SMTP's HELO and in Message-IDs (default: the host name)
 }
 
 // StateRefresher republishes what depends on the day, after an alert run.
@@ -108,6 +113,7 @@ func NewAlerts(cfg AlertConfig, store freezer.AlertStore, bus devices.Bus, state
 	setDefault(&cfg.MaxAttempts, DefaultMaxAttempts)
 	setDefault(&cfg.PollInterval, DefaultPollInterval)
 	setDefault(&cfg.SendTimeout, DefaultSendTimeout)
+	setDefault(&cfg.ClaimRenewal, DefaultClaimRenewal)
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{
 			Timeout:       cfg.SendTimeout,
@@ -389,6 +395,7 @@ func (a *Alerts) deliver(ctx context.Context, run *freezer.AlertRun, settings ma
 		if err != nil {
 			return err
 		}
+		stopRenewing := a.keepClaimed(ctx, batch)
 		digests := map[int64][]*freezer.AlertDelivery{}
 		for _, d := range batch {
 			s := settingsOf(settings, d.Alert.HouseholdID)
@@ -422,10 +429,49 @@ func (a *Alerts) deliver(ctx context.Context, run *freezer.AlertRun, settings ma
 				a.finish(ctx, run, d, a.outcome(d, err))
 			}
 		}
+		stopRenewing()
 		if len(batch) < claimBatch {
 			return nil
 		}
 	}
+}
+
+// claimRenewer renews the claims of deliveries being sent, so that only
+// those of a process that died are taken over (after the store's lease of
+// a minute).
+type claimRenewer interface {
+	RenewClaims(ctx context.Context, ids []int64, now time.Time) error
+}
+
+// keepClaimed renews the batch's claims until the returned function is
+// called, when the store can.
+func (a *Alerts) keepClaimed(ctx context.Context, batch []*freezer.AlertDelivery) (stop func()) {
+	r, ok := a.store.(claimRenewer)
+	if !ok || len(batch) == 0 {
+		return func() {}
+	}
+	ids := make([]int64, len(batch))
+	for i, d := range batch {
+		ids[i] = d.ID
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(a.config.ClaimRenewal)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				if err := r.RenewClaims(ctx, ids, a.config.Now()); err != nil && ctx.Err() == nil {
+					a.logger.Warn("renew alert delivery claims", "deliveries", len(ids), "err", err)
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 // outcome turns an attempt's error into what to record: sent, a retry

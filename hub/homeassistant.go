@@ -16,7 +16,11 @@ import (
 // freezer, three sensors read its retained state; per scanner, a
 // connectivity binary sensor reads the mirror of its status; per household,
 // an event entity for scans and one for alerts. Every entity is available
-// while the household's status topic says "online".
+// while the household's status topic says "online"; on an external broker,
+// while the hub's status says so too (availability_mode "all"): the
+// household's status is retained, and only the hub's follows the hub's
+// death, through its Will. On the embedded broker, Home Assistant loses its
+// connection when the hub dies, which makes the entities unavailable.
 
 // Manufacturer is the manufacturer of every discovered device.
 const Manufacturer = "Freezer Manager"
@@ -59,6 +63,7 @@ type haConfig struct {
 	PayloadOff        string           `json:"payload_off,omitempty"`
 	EventTypes        []string         `json:"event_types,omitempty"`
 	Availability      []haAvailability `json:"availability"`
+	AvailabilityMode  string           `json:"availability_mode,omitempty"`
 	QoS               int              `json:"qos"`
 	Device            haDevice         `json:"device"`
 	Origin            haOrigin         `json:"origin"`
@@ -78,6 +83,7 @@ type discovery struct {
 	version   string
 	household *freezer.Household
 	prefix    string
+	hubStatus bool // entities follow the hub's status too
 }
 
 // nodeID groups a household's configs under the prefix.
@@ -88,7 +94,19 @@ func (d *discovery) topic(component, object string) string {
 }
 
 func (d *discovery) availability() []haAvailability {
-	return []haAvailability{{Topic: d.topics.HouseholdStatus(d.household.ID), PayloadAvailable: "online", PayloadNotAvailable: "offline"}}
+	household := haAvailability{Topic: d.topics.HouseholdStatus(d.household.ID), PayloadAvailable: "online", PayloadNotAvailable: "offline"}
+	if !d.hubStatus {
+		return []haAvailability{household}
+	}
+	return []haAvailability{{Topic: d.topics.HubStatus(), PayloadAvailable: "online", PayloadNotAvailable: "offline"}, household}
+}
+
+// availabilityMode is "all" when entities follow two topics.
+func (d *discovery) availabilityMode() string {
+	if d.hubStatus {
+		return "all"
+	}
+	return ""
 }
 
 // hubDevice is the household's own device, that its freezers and scanners hang from.
@@ -102,7 +120,7 @@ func (d *discovery) hubID() string {
 }
 
 func (d *discovery) base(name, uniqueID, stateTopic string, dev haDevice) haConfig {
-	return haConfig{Name: name, UniqueID: uniqueID, StateTopic: stateTopic, Availability: d.availability(), QoS: 1,
+	return haConfig{Name: name, UniqueID: uniqueID, StateTopic: stateTopic, Availability: d.availability(), AvailabilityMode: d.availabilityMode(), QoS: 1,
 		Device: dev, Origin: haOrigin{Name: Manufacturer, SWVersion: d.version}}
 }
 

@@ -26,6 +26,9 @@ import (
 // userAgent names the server in webhook requests.
 const userAgent = "freezer-manager"
 
+// IdempotencyKey is the Idempotency-Key header of an alert's webhooks.
+func IdempotencyKey(alertID int64) string { return "freezer-alert-" + strconv.FormatInt(alertID, 10) }
+
 // postWebhook posts one alert: its JSON, or for ntfy a line of text with
 // ntfy's title, tags and priority headers. Any answer but a 2xx is a failure.
 func (a *Alerts) postWebhook(ctx context.Context, w freezer.WebhookSettings, m devices.AlertMessage) error {
@@ -41,6 +44,9 @@ func (a *Alerts) postWebhook(ctx context.Context, w freezer.WebhookSettings, m d
 	}
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("User-Agent", userAgent)
+	// The same key on every attempt of one alert: a receiver may drop a
+	// repeat (a delivery sent by a replica that died before recording it).
+	req.Header.Set("Idempotency-Key", IdempotencyKey(m.AlertID))
 	if w.Format == freezer.WebhookNtfy {
 		title, tags, priority := "Freezer: due soon", "hourglass_flowing_sand", "default"
 		if m.EventType == freezer.AlertOverdue {

@@ -25,8 +25,9 @@ const (
 // PublisherStore is what the publisher reads, acting as the system.
 type PublisherStore interface {
 	FindHouseholds(ctx context.Context) ([]*freezer.Household, error)
+	FindHouseholdByID(ctx context.Context, id int64) (*freezer.Household, error)
 	FindFreezers(ctx context.Context, filter freezer.FreezerFilter) ([]*freezer.Freezer, error)
-	FindProducts(ctx context.Context, filter freezer.ProductFilter) ([]*freezer.Product, error)
+	CountInside(ctx context.Context, householdID int64) ([]freezer.InsideGroup, error)
 	FindDevices(ctx context.Context, filter freezer.DeviceFilter) ([]*freezer.Device, error)
 	FindAllAlertSettings(ctx context.Context) ([]*freezer.AlertSettings, error)
 }
@@ -38,6 +39,10 @@ type PublisherConfig struct {
 	Now            func() time.Time
 	Version        string // the software version given in discovery configs
 	ResyncInterval time.Duration
+	// HubStatus makes Home Assistant's entities available only while the
+	// hub's status topic says "online" as well as the household's: set it
+	// on an external broker, where that topic follows the hub's Will.
+	HubStatus bool
 }
 
 // Publisher keeps what integrations read up to date on MQTT: each
@@ -196,6 +201,19 @@ func (p *Publisher) RefreshAll() {
 	p.mu.Unlock()
 }
 
+// Republish queues publishing everything again, unchanged topics
+// included: after a reconnection, the broker may have lost its retained
+// messages (a restart without persistence).
+func (p *Publisher) Republish() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.all, p.force = true, true
+	p.wake()
+	p.mu.Unlock()
+}
+
 // Sync does now, in the caller's goroutine, the queued work and a refresh
 // of every household.
 func (p *Publisher) Sync(ctx context.Context) {
@@ -280,6 +298,7 @@ func (p *Publisher) process(ctx context.Context) {
 	events, presence, dirty, all, force := p.events, p.presence, p.dirty, p.all, p.force
 	p.events, p.presence, p.dirty, p.all, p.force = nil, map[string]string{}, map[int64]bool{}, false, false
 	p.mu.Unlock()
+	counts := map[int64]bool{}
 
 	ctx = freezer.SystemContext(ctx)
 	if all {
@@ -293,17 +312,26 @@ func (p *Publisher) process(ctx context.Context) {
 		p.known[dev] = status
 		p.publishRetained(d.HouseholdID, p.config.Topics.DeviceState(d.HouseholdID, dev), status, false)
 	}
-	for _, e := range events {
+	for i, e := range events {
 		d := p.device(ctx, e.deviceID)
 		if d == nil {
 			continue
 		}
 		msg := devices.NewScanEventMessage(d, e.ack, e.at)
 		if err := p.bus.Publish(p.config.Topics.Events(d.HouseholdID), msg.Encode(), false); err != nil {
-			p.logger.Warn("publish scan event", "device", d.ID, "err", err)
+			p.logger.Warn("scan events kept until the broker is back", "device", d.ID, "events", len(events)-i, "err", err)
+			p.keep(events[i:])
+			for _, rest := range events[i:] {
+				if changesProducts(rest.ack) {
+					if d := p.device(ctx, rest.deviceID); d != nil {
+						counts[d.HouseholdID] = true
+					}
+				}
+			}
+			break
 		}
 		if changesProducts(e.ack) {
-			dirty[d.HouseholdID] = true
+			counts[d.HouseholdID] = true
 		}
 	}
 	if all {
@@ -314,6 +342,56 @@ func (p *Publisher) process(ctx context.Context) {
 			p.logger.Error("publish household states", "err", err)
 		}
 	}
+	for h := range counts {
+		if all || dirty[h] {
+			continue // just refreshed
+		}
+		if err := p.recount(ctx, h); err != nil && ctx.Err() == nil {
+			p.logger.Error("publish freezer states", "household", h, "err", err)
+		}
+	}
+}
+
+// recount publishes a household's freezer states after scans: it reads the
+// household (its due-soon window) and its freezers, a few rows, and counts
+// its products inside by group, instead of reading them. Another replica
+// may have published a state computed before this one's last commit: a
+// state is published again even when it did not change here, so that the
+// latest count wins.
+func (p *Publisher) recount(ctx context.Context, householdID int64) error {
+	h, err := p.store.FindHouseholdByID(ctx, householdID)
+	if freezer.ErrorCode(err) == freezer.ENOTFOUND {
+		return nil // deleted: the next refresh clears its topics
+	} else if err != nil {
+		return err
+	}
+	freezers, err := p.store.FindFreezers(ctx, freezer.FreezerFilter{HouseholdID: &householdID})
+	if err != nil {
+		return err
+	}
+	groups, err := p.store.CountInside(ctx, householdID)
+	if err != nil {
+		return err
+	}
+	today := freezer.Today(p.config.Now(), p.config.Location)
+	for f, st := range freezerStates(freezers, groups, today, h.DueSoonDays) {
+		p.publishRetained(householdID, p.config.Topics.FreezerState(householdID, f), string(st.Encode()), true)
+	}
+	return nil
+}
+
+// keep puts scan events that could not be published back in front of the
+// queue, within its bound, for the next pass after a reconnection
+// (Republish); it does not wake the loop, which would only fail again.
+func (p *Publisher) keep(events []scanNote) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	room := maxPendingEvents - len(p.events)
+	if room < len(events) {
+		p.logger.Warn("scan events dropped: the broker is away and the publisher is full", "events", len(events)-max(room, 0))
+		events = events[:max(room, 0)]
+	}
+	p.events = append(slices.Clone(events), p.events...)
 }
 
 // changesProducts reports whether a scan moved a product.
@@ -386,8 +464,7 @@ func (p *Publisher) refreshHousehold(ctx context.Context, h *freezer.Household, 
 	if err != nil {
 		return err
 	}
-	inside := true
-	products, err := p.store.FindProducts(ctx, freezer.ProductFilter{HouseholdID: &h.ID, Inside: &inside})
+	groups, err := p.store.CountInside(ctx, h.ID)
 	if err != nil {
 		return err
 	}
@@ -398,7 +475,7 @@ func (p *Publisher) refreshHousehold(ctx context.Context, h *freezer.Household, 
 	}
 	t := p.config.Topics
 	msgs := map[string][]byte{t.HouseholdStatus(h.ID): []byte("online")}
-	for f, st := range freezerStates(freezers, products, today, h.DueSoonDays) {
+	for f, st := range freezerStates(freezers, groups, today, h.DueSoonDays) {
 		msgs[t.FreezerState(h.ID, f)] = st.Encode()
 	}
 	for _, d := range scanners {
@@ -412,7 +489,7 @@ func (p *Publisher) refreshHousehold(ctx context.Context, h *freezer.Household, 
 		if err := p.subscribePrefix(s.HomeAssistant.Prefix); err != nil {
 			p.logger.Warn("subscribe to Home Assistant's status", "prefix", s.HomeAssistant.Prefix, "err", err)
 		}
-		d := &discovery{topics: t, version: p.config.Version, household: h, prefix: s.HomeAssistant.Prefix}
+		d := &discovery{topics: t, version: p.config.Version, household: h, prefix: s.HomeAssistant.Prefix, hubStatus: p.config.HubStatus}
 		for topic, b := range d.configs(freezers, scanners) {
 			msgs[topic] = b
 		}
@@ -422,24 +499,24 @@ func (p *Publisher) refreshHousehold(ctx context.Context, h *freezer.Household, 
 }
 
 // freezerStates counts each freezer's products inside, overdue and due soon.
-func freezerStates(freezers []*freezer.Freezer, products []*freezer.Product, today freezer.Date, dueSoonDays int) map[int64]devices.FreezerState {
+func freezerStates(freezers []*freezer.Freezer, groups []freezer.InsideGroup, today freezer.Date, dueSoonDays int) map[int64]devices.FreezerState {
 	states := make(map[int64]devices.FreezerState, len(freezers))
 	for _, f := range freezers {
 		states[f.ID] = devices.FreezerState{}
 	}
-	for _, pr := range products {
-		st, ok := states[pr.FreezerID]
-		if !ok || !pr.Inside() {
+	for _, g := range groups {
+		st, ok := states[g.FreezerID]
+		if !ok {
 			continue
 		}
-		st.Inside++
-		switch pr.Stage(today, dueSoonDays) {
+		st.Inside += g.Count
+		switch g.Stage(today, dueSoonDays) {
 		case freezer.StageOverdue:
-			st.Overdue++
+			st.Overdue += g.Count
 		case freezer.StageDueSoon:
-			st.DueSoon++
+			st.DueSoon += g.Count
 		}
-		states[pr.FreezerID] = st
+		states[g.FreezerID] = st
 	}
 	return states
 }

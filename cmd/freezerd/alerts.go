@@ -43,7 +43,7 @@ func (m *Server) configureTime() error {
 // discovery up to date on bus.
 func (m *Server) openPublisher(bus devices.Bus) error {
 	m.Publisher = hub.NewPublisher(hub.PublisherConfig{Topics: devices.Topics{Root: m.Config.MQTTRoot},
-		Location: m.location, Now: m.Config.Now, Version: Version()}, m.DB, bus, m.Logger)
+		Location: m.location, Now: m.Config.Now, Version: Version(), HubStatus: m.External != nil}, m.DB, bus, m.Logger)
 	return m.Publisher.Start()
 }
 

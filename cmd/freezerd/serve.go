@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/freezer-manager/freezer/api"
@@ -35,14 +36,15 @@ type ServeConfig struct {
 	MQTTPassword    string
 	MQTTClientID    string
 	MQTTShareGroup  string
-	LabelsDir       string // where directory printers write; "" = <data-dir>/labels
-	MQTTPublicURL   string // the broker address new devices are told to use
-	LegacyPerMinute int    // legacy API requests per client IP and route per minute; 0 = no limit
-	LegacyPerDay    int    // … per day
-	TrustedProxies  string // comma-separated CIDRs whose X-Forwarded-For is believed
-	AuthFailures    int    // failed MQTT sign-ins or API tokens per IP and minute before refusing it
-	AlertSchedule   string // cron spec of the alert job, or "off"
-	TZ              string // time zone of "today" and of the schedule
+	MQTTKeepAlive   time.Duration // keep-alive on the external broker: how soon a dead replica is dropped
+	LabelsDir       string        // where directory printers write; "" = <data-dir>/labels
+	MQTTPublicURL   string        // the broker address new devices are told to use
+	LegacyPerMinute int           // legacy API requests per client IP and route per minute; 0 = no limit
+	LegacyPerDay    int           // … per day
+	TrustedProxies  string        // comma-separated CIDRs whose X-Forwarded-For is believed
+	AuthFailures    int           // failed MQTT sign-ins or API tokens per IP and minute before refusing it
+	AlertSchedule   string        // cron spec of the alert job, or "off"
+	TZ              string        // time zone of "today" and of the schedule
 	// Now is the one clock of dates, schedules and rate limits (default
 	// time.Now); tests set it.
 	Now func() time.Time
@@ -60,7 +62,7 @@ func (c *ServeConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.MQTTURL, "mqtt-url", "", "external MQTT broker to use instead of the embedded one, e.g. tcp://mosquitto:1883")
 	fs.StringVar(&c.MQTTUser, "mqtt-user", "", "username on the external broker")
 	fs.StringVar(&c.MQTTPassword, "mqtt-password", "", "password on the external broker")
-	fs.StringVar(&c.MQTTClientID, "mqtt-client-id", "", "client id on the external broker (default freezer-hub-<host name>); keep it stable for a persistent session")
+	fs.StringVar(&c.MQTTClientID, "mqtt-client-id", "", "client id on the external broker (default freezer-hub-<host name>); one of its own per replica")
 	fs.IntVar(&c.LegacyPerMinute, "legacy-rate-minute", api.DefaultLegacyRateLimit.PerMinute, "legacy API: requests per minute per client IP and route (0: no limit)")
 	fs.IntVar(&c.LegacyPerDay, "legacy-rate-day", api.DefaultLegacyRateLimit.PerDay, "legacy API: requests per day per client IP and route (0: no limit)")
 	fs.IntVar(&c.AuthFailures, "auth-failures-per-minute", 20, "failed MQTT sign-ins or API tokens from one IP in a minute before it is refused for the rest of the minute (0: no limit)")
@@ -68,6 +70,7 @@ func (c *ServeConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.MQTTPublicURL, "mqtt-public-url", "", "broker address given to new devices, e.g. tcp://freezer.lan:1883 (default: port 1883 of the host the API was reached at)")
 	fs.StringVar(&c.LabelsDir, "labels-dir", "", "directory under which households' directory printers write label files (default <data-dir>/labels)")
 	fs.StringVar(&c.MQTTShareGroup, "mqtt-share-group", broker.DefaultShareGroup, `shared-subscription group that replicas split scans in; "" for a plain subscription`)
+	fs.DurationVar(&c.MQTTKeepAlive, "mqtt-keepalive", broker.DefaultKeepAlive, "MQTT keep-alive on the external broker: the broker stops sending scans to a replica whose connection went silent after 1.5 times this (plus its own check interval, about 5 s on Mosquitto)")
 	fs.StringVar(&c.AlertSchedule, "alert-schedule", hub.DefaultAlertSchedule, `when the alert job runs, as a cron spec in --tz (e.g. "0 8 * * *", "@daily"); "off" for on demand only`)
 	fs.StringVar(&c.TZ, "tz", "Local", `time zone whose calendar day is "today": Local, UTC or a name such as Europe/Paris`)
 }
@@ -138,15 +141,20 @@ func (m *Server) openMQTT() error {
 	c := m.Config
 	topics := devices.Topics{Root: c.MQTTRoot}
 	if c.MQTTURL != "" {
+		// After a reconnection the broker may have lost the retained
+		// messages (restarted without persistence): publish them again.
+		var publisher atomic.Pointer[hub.Publisher]
 		var err error
 		m.External, err = broker.DialExternal(broker.ExternalConfig{URL: c.MQTTURL, Username: c.MQTTUser, Password: c.MQTTPassword,
-			ClientID: c.MQTTClientID, Topics: topics, ShareGroup: c.MQTTShareGroup}, m.Logger)
+			ClientID: c.MQTTClientID, Topics: topics, ShareGroup: c.MQTTShareGroup, KeepAlive: c.MQTTKeepAlive,
+			OnReconnect: func() { publisher.Load().Republish() }}, m.Logger)
 		if err != nil {
 			return err
 		}
 		if err := m.openPublisher(m.External); err != nil {
 			return err
 		}
+		publisher.Store(m.Publisher)
 		m.Hub = hub.New(hub.Config{Topics: topics, Now: m.Config.Now, OnScan: m.Publisher.ScanAnswered}, m.DB, m.External, m.Logger)
 		return m.Hub.Start()
 	}
