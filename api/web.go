@@ -20,19 +20,12 @@ var templateFS embed.FS
 //go:embed web/static
 var staticFS embed.FS
 
-// Default sign-in limits: per client IP, and per e-mail address whatever
-// the IP, so that neither one address nor one account can be guessed at speed.
-var (
-	signInLimitPerIP    = RateLimit{PerMinute: 20, PerDay: 1000}
-	signInLimitPerEmail = RateLimit{PerMinute: 10, PerDay: 200}
-)
-
 // webSite serves the account site, the admin panel and the dashboard.
 type webSite struct {
-	s          *Server
-	pages      map[string]*template.Template
-	ipLimit    *rateLimiter // sign-in and registration attempts per client IP
-	emailLimit *rateLimiter // sign-in attempts per e-mail address
+	s             *Server
+	pages         map[string]*template.Template
+	signInLimits  *signInLimits
+	registrations *rateLimiter // registration attempts per client IP
 }
 
 // webPageNames are the templates of the site, each drawn inside layout.html.
@@ -42,8 +35,8 @@ var webPageNames = []string{"login", "register", "welcome", "account", "admin", 
 // /logout, /account, /admin) and the dashboard's files under /app/.
 func (s *Server) registerWebRoutes() {
 	w := &webSite{s: s, pages: map[string]*template.Template{},
-		ipLimit:    newRateLimiter(signInLimitPerIP, s.config.Now),
-		emailLimit: newRateLimiter(signInLimitPerEmail, s.config.Now),
+		signInLimits:  newSignInLimits(s.config.Now),
+		registrations: newRateLimiter(registrationLimit, s.config.Now),
 	}
 	for _, name := range webPageNames {
 		w.pages[name] = template.Must(template.New("layout.html").ParseFS(templateFS, "web/templates/layout.html", "web/templates/"+name+".html"))

@@ -93,19 +93,27 @@ func (w *webSite) limited(c echo.Context, name string, data any, checks ...func(
 }
 
 // signIn checks an e-mail and password, starts a session and sets its cookie.
+// An address that is not valid is never checked nor kept: it cannot sign in.
 func (w *webSite) signIn(c echo.Context) error {
 	email := freezer.NormalizeEmail(c.FormValue("email"))
+	if freezer.ValidateEmail(email) != nil {
+		email = ""
+	}
 	data := loginData{Email: email, Next: safeNext(c.FormValue("next"), "/account")}
-	if hit, err := w.limited(c, "login", data,
-		func() (bool, time.Duration) { return w.ipLimit.allow("login " + c.RealIP()) },
-		func() (bool, time.Duration) { return w.emailLimit.allow(email) }); hit {
+	ip := c.RealIP()
+	if hit, err := w.limited(c, "login", data, func() (bool, time.Duration) { return w.signInLimits.allow(ip, email) }); hit {
 		return err
 	}
-	u, err := w.s.services.Users.Authenticate(ctxOf(c), email, c.FormValue("password"))
+	var u *freezer.User
+	var err error = freezer.Errorf(freezer.EUNAUTHORIZED, "Wrong e-mail or password.")
+	if email != "" {
+		u, err = w.s.services.Users.Authenticate(ctxOf(c), email, c.FormValue("password"))
+	}
 	if err != nil {
 		p := w.newPage(c, data)
 		p.Error = w.errorText(p, err)
 		if freezer.ErrorCode(err) == freezer.EUNAUTHORIZED {
+			w.signInLimits.fail(ip, email)
 			p.Error = p.T["err_credentials"]
 		}
 		return w.render(c, errorStatus[freezer.ErrorCode(err)], "login", p)
@@ -156,7 +164,7 @@ func (w *webSite) register(c echo.Context) error {
 		data.Language = w.language(c)
 	}
 	if hit, err := w.limited(c, "register", data,
-		func() (bool, time.Duration) { return w.ipLimit.allow("register " + c.RealIP()) }); hit {
+		func() (bool, time.Duration) { return w.registrations.allow(c.RealIP()) }); hit {
 		return err
 	}
 	password := c.FormValue("password")
@@ -244,14 +252,15 @@ func (w *webSite) updateProfile(c echo.Context) error {
 // every other session out.
 func (w *webSite) changePassword(c echo.Context) error {
 	s := sessionOf(c)
-	if hit, err := w.limited(c, "error", nil,
-		func() (bool, time.Duration) { return w.emailLimit.allow(s.User.Email) }); hit {
+	ip := c.RealIP()
+	if hit, err := w.limited(c, "error", nil, func() (bool, time.Duration) { return w.signInLimits.allow(ip, s.User.Email) }); hit {
 		return err
 	}
 	T := webTexts[s.User.Language]
 	password := c.FormValue("new_password")
 	if _, err := w.s.services.Users.Authenticate(ctxOf(c), s.User.Email, c.FormValue("current_password")); err != nil {
 		if freezer.ErrorCode(err) == freezer.EUNAUTHORIZED {
+			w.signInLimits.fail(ip, s.User.Email)
 			err = freezer.Errorf(freezer.EUNAUTHORIZED, "%s", T["err_current_password"])
 		}
 		return w.accountResult(c, err, "")

@@ -476,7 +476,7 @@ func TestWebSignInRateLimit(t *testing.T) {
 	attempt := func(email, password string) webAnswer {
 		return b.post(t, "/login", url.Values{"csrf": {token}, "email": {email}, "password": {password}})
 	}
-	// Ten attempts a minute per e-mail address…
+	// Ten failures a minute per e-mail address…
 	for i := 0; i < 10; i++ {
 		attempt("alice@example.com", "wrong password").want(t, http.StatusUnauthorized)
 	}
@@ -485,11 +485,15 @@ func TestWebSignInRateLimit(t *testing.T) {
 	if a.header.Get("Retry-After") == "" {
 		t.Errorf("%v: no Retry-After", a)
 	}
-	// …twenty per IP address, whatever the e-mail.
-	for i := 0; i < 9; i++ {
+	// …twenty per IP address, whatever the e-mail; then an address that has
+	// not failed from this IP gets one attempt per few seconds.
+	for i := 0; i < 10; i++ {
 		attempt(fmt.Sprintf("other%d@example.com", i), "x").want(t, http.StatusUnauthorized)
 	}
-	attempt("someone@example.com", "x").want(t, http.StatusTooManyRequests)
+	attempt("other0@example.com", "x").want(t, http.StatusTooManyRequests)
+	attempt("someone@example.com", "x").want(t, http.StatusUnauthorized)
+	attempt("someone2@example.com", "x").want(t, http.StatusTooManyRequests)
+	attempt("not an address", "x").want(t, http.StatusTooManyRequests)
 }
 
 func TestWebSessionOnAnyReplica(t *testing.T) {
