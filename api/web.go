@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -191,9 +192,17 @@ func (w *webSite) errorText(p *webPage, err error) string {
 }
 
 // safeNext returns target when it is a path of this site, else fallback:
-// the sign-in page must not send people elsewhere.
+// the sign-in page must not send people elsewhere. Browsers drop tabs and
+// newlines from a URL and read a backslash as a slash, so "/\t/evil.example"
+// would leave the site: a target with a control character or a backslash
+// is refused, and what remains must parse as a path alone.
 func safeNext(target, fallback string) string {
-	if !strings.HasPrefix(target, "/") || strings.HasPrefix(target, "//") || strings.ContainsAny(target, "\\\r\n") {
+	if strings.ContainsFunc(target, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return fallback
+	}
+	u, err := url.Parse(target)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(target, "/") || strings.HasPrefix(target, "//") || strings.HasPrefix(u.Path, "//") {
 		return fallback
 	}
 	return target

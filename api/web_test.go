@@ -305,11 +305,16 @@ func TestWebSignInErrors(t *testing.T) {
 		}
 	})
 	t.Run("OpenRedirect", func(t *testing.T) {
-		for _, next := range []string{"//evil.example/", "https://evil.example/", `/\evil.example`, "javascript:alert(1)"} {
+		for _, next := range []string{"//evil.example/", "https://evil.example/", `/\evil.example`, "javascript:alert(1)",
+			"/\t/evil.example/x", "/\n/evil.example/x", "/\r\n/evil.example", "\t//evil.example", "/\x00/evil.example", `/%09/\evil.example`,
+			"///evil.example", "/\x7f/evil.example", " //evil.example"} {
 			b := newWebBrowser(t, s.srv)
 			b.submit(t, "/login", "/login", url.Values{"email": {"alice@example.com"}, "password": {webPassword}, "next": {next}}).
 				wantRedirect(t, "/account")
 		}
+		b := newWebBrowser(t, s.srv)
+		b.submit(t, "/login", "/login", url.Values{"email": {"alice@example.com"}, "password": {webPassword}, "next": {"/account?done=x%2F%2Fy#top"}}).
+			wantRedirect(t, "/account?done=x%2F%2Fy#top")
 	})
 	t.Run("RegisterMismatch", func(t *testing.T) {
 		b.submit(t, "/register", "/register", url.Values{"email": {"bob@example.com"}, "password": {webPassword},
