@@ -339,6 +339,27 @@ func TestWebCSRF(t *testing.T) {
 			want(t, http.StatusForbidden)
 	})
 
+	t.Run("PlantedCookie", func(t *testing.T) {
+		// A cookie set by someone else (a sibling subdomain, a network
+		// attacker on plain HTTP) with a field to match is not ours.
+		b := newWebBrowser(t, s.srv)
+		planted := strings.Repeat("ab", 32)
+		u, _ := url.Parse(s.srv.URL)
+		b.client.Jar.SetCookies(u, []*http.Cookie{{Name: "freezer_csrf", Value: planted, Path: "/"}})
+		b.post(t, "/login", url.Values{"csrf": {planted}, "email": {"alice@example.com"}, "password": {webPassword}}).
+			want(t, http.StatusForbidden)
+		// The login page replaces it with a token of its own.
+		if token := b.csrf(t, "/login"); token == planted {
+			t.Fatal("the login page kept the planted token")
+		}
+		// A token of another server (another key) is not ours either.
+		other := newWebSite(t)
+		theirs := newWebBrowser(t, other.srv).csrf(t, "/login")
+		b.client.Jar.SetCookies(u, []*http.Cookie{{Name: "freezer_csrf", Value: theirs, Path: "/"}})
+		b.post(t, "/login", url.Values{"csrf": {theirs}, "email": {"alice@example.com"}, "password": {webPassword}}).
+			want(t, http.StatusForbidden)
+	})
+
 	t.Run("SignedIn", func(t *testing.T) {
 		b := s.signIn(t, "alice@example.com")
 		token := b.csrf(t, "/account")

@@ -117,7 +117,8 @@ func (m *Server) Open(ctx context.Context) (err error) {
 	}
 	m.HTTP = api.NewServer(api.Config{Version: Version(), MQTTTopics: devices.Topics{Root: m.Config.MQTTRoot},
 		MQTTPublicURL: m.Config.MQTTPublicURL, MQTTPort: m.brokerPort(), TrustedProxies: proxies, TokenFailuresPerMinute: m.Config.AuthFailures,
-		LegacyRateLimit: &api.RateLimit{PerMinute: m.Config.LegacyPerMinute, PerDay: m.Config.LegacyPerDay}}, services, m.Logger)
+		LegacyRateLimit: &api.RateLimit{PerMinute: m.Config.LegacyPerMinute, PerDay: m.Config.LegacyPerDay},
+		FormKey:         m.Config.key.Derive("form tokens")}, services, m.Logger)
 	if err := m.HTTP.Listen(m.Config.HTTPAddr); err != nil {
 		return err
 	}
