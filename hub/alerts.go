@@ -15,6 +15,7 @@ import (
 
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/devices"
+	"github.com/freezer-manager/freezer/internal/netguard"
 	"github.com/freezer-manager/freezer/labels"
 )
 
@@ -54,9 +55,12 @@ type AlertConfig struct {
 	MaxAttempts  int
 	PollInterval time.Duration // how often pending deliveries left by others are looked for
 	SendTimeout  time.Duration // per webhook request and per SMTP conversation
-	HTTPClient   *http.Client  // default: one that never follows redirects
-	TLSConfig    *tls.Config   // base TLS settings of SMTP connections (tests add their CA)
-	Hostname     string        // the name given in SMTP's HELO and in Message-IDs (default: the host name)
+	HTTPClient   *http.Client  // default: the Guard's, which never follows redirects
+	// Guard refuses webhooks and SMTP servers on addresses a household must
+	// not reach (nil: any address; freezerd always sets one).
+	Guard     *netguard.Guard
+	TLSConfig *tls.Config // base TLS settings of SMTP connections (tests add their CA)
+	Hostname  string      // the name given in SMTP's HELO and in Message-IDs (default: the host name)
 }
 
 // StateRefresher republishes what depends on the day, after an alert run.
@@ -110,10 +114,7 @@ func NewAlerts(cfg AlertConfig, store freezer.AlertStore, bus devices.Bus, state
 	setDefault(&cfg.PollInterval, DefaultPollInterval)
 	setDefault(&cfg.SendTimeout, DefaultSendTimeout)
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{
-			Timeout:       cfg.SendTimeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+		cfg.HTTPClient = cfg.Guard.HTTPClient(cfg.SendTimeout)
 	}
 	if cfg.Hostname == "" {
 		cfg.Hostname, _ = os.Hostname()

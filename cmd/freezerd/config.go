@@ -4,10 +4,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/freezer-manager/freezer/internal/netguard"
 	"github.com/freezer-manager/freezer/internal/secretbox"
 )
 
@@ -118,4 +120,31 @@ func (c *Config) ensureDataDir() error {
 		return fmt.Errorf("create data directory: %w", err)
 	}
 	return nil
+}
+
+// TargetConfig says which addresses households' printers, webhooks and
+// SMTP servers may reach: by default none on the server's own networks.
+type TargetConfig struct {
+	AllowPrivate    bool
+	AllowedNetworks string // comma-separated CIDRs
+}
+
+func (c *TargetConfig) register(fs *flag.FlagSet) {
+	fs.BoolVar(&c.AllowPrivate, "allow-private-targets", false, "let households' printers, webhooks and SMTP servers be on loopback, private and link-local addresses")
+	fs.StringVar(&c.AllowedNetworks, "allowed-target-networks", "", "comma-separated networks (CIDR) that households' printers, webhooks and SMTP servers may be on although private, e.g. 192.168.1.0/24")
+}
+
+// guard returns the guard of outbound connections these settings describe.
+func (c *TargetConfig) guard() (*netguard.Guard, error) {
+	nets, err := parseCIDRs("--allowed-target-networks", c.AllowedNetworks)
+	if err != nil {
+		return nil, err
+	}
+	g := &netguard.Guard{AllowPrivate: c.AllowPrivate}
+	for _, n := range nets {
+		ones, _ := n.Mask.Size()
+		addr, _ := netip.AddrFromSlice(n.IP)
+		g.Allowed = append(g.Allowed, netip.PrefixFrom(addr.Unmap(), ones-(len(n.IP)*8-addr.Unmap().BitLen())))
+	}
+	return g, nil
 }

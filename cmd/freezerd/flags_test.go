@@ -14,7 +14,7 @@ import (
 )
 
 func TestParseCIDRs(t *testing.T) {
-	nets, err := parseCIDRs(" 10.0.0.0/8, 192.168.1.7 ,::1,")
+	nets, err := parseCIDRs("--x", " 10.0.0.0/8, 192.168.1.7 ,::1,")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestParseCIDRs(t *testing.T) {
 	if got, want := nets[2].String(), "::1/128"; got != want {
 		t.Errorf("bare IPv6 = %s, want %s", got, want)
 	}
-	if _, err := parseCIDRs("10.0.0.0/33"); err == nil {
+	if _, err := parseCIDRs("--x", "10.0.0.0/33"); err == nil {
 		t.Error("a bad network was accepted")
 	}
 }

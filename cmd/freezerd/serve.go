@@ -16,12 +16,14 @@ import (
 	"github.com/freezer-manager/freezer/db"
 	"github.com/freezer-manager/freezer/devices"
 	"github.com/freezer-manager/freezer/hub"
+	"github.com/freezer-manager/freezer/internal/netguard"
 	"github.com/freezer-manager/freezer/labels"
 )
 
 // ServeConfig holds the settings of "freezerd serve".
 type ServeConfig struct {
 	Config
+	Targets         TargetConfig
 	HTTPAddr        string
 	ShutdownTimeout time.Duration
 	MQTTAddr        string // embedded broker, plain TCP; "" for none
@@ -83,7 +85,8 @@ type Server struct {
 	// date (nil without a broker); Alerts is the alert job.
 	Publisher *hub.Publisher
 	Alerts    *hub.Alerts
-	location  *time.Location // --tz
+	location  *time.Location  // --tz
+	guard     *netguard.Guard // --allow-private-targets, --allowed-target-networks
 }
 
 // Open opens the database and binds every listener; on error nothing stays open.
@@ -99,6 +102,9 @@ func (m *Server) Open(ctx context.Context) (err error) {
 	if err := m.configureTime(); err != nil {
 		return err
 	}
+	if m.guard, err = m.Config.Targets.guard(); err != nil {
+		return err
+	}
 	if err := m.openMQTT(); err != nil {
 		return err
 	}
@@ -111,7 +117,7 @@ func (m *Server) Open(ctx context.Context) (err error) {
 	if m.Broker != nil {
 		services.Disconnector = m.Broker
 	}
-	proxies, err := parseCIDRs(m.Config.TrustedProxies)
+	proxies, err := parseCIDRs("--trusted-proxies", m.Config.TrustedProxies)
 	if err != nil {
 		return err
 	}
@@ -230,6 +236,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	var cfg ServeConfig
 	fs := newFlagSet("serve", stderr)
 	cfg.Config.register(fs)
+	cfg.Targets.register(fs)
 	cfg.register(fs)
 	if err := parseCommand(fs, args, getenv); err != nil {
 		return err
@@ -264,8 +271,9 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	return printJSON(stdout, map[string]any{"schema_version": v, "database": store.Dialect()})
 }
 
-// parseCIDRs reads a comma-separated list of networks; a bare address is one host.
-func parseCIDRs(list string) ([]*net.IPNet, error) {
+// parseCIDRs reads the comma-separated list of networks of flag; a bare
+// address is one host.
+func parseCIDRs(flag, list string) ([]*net.IPNet, error) {
 	var nets []*net.IPNet
 	for _, item := range strings.Split(list, ",") {
 		item = strings.TrimSpace(item)
@@ -281,7 +289,7 @@ func parseCIDRs(list string) ([]*net.IPNet, error) {
 		}
 		_, n, err := net.ParseCIDR(item)
 		if err != nil {
-			return nil, usageError{fmt.Errorf("--trusted-proxies: %q is not a network", item)}
+			return nil, usageError{fmt.Errorf("%s: %q is not a network", flag, item)}
 		}
 		nets = append(nets, n)
 	}
