@@ -45,6 +45,15 @@ type Config struct {
 	// AuthFailuresPerMinute refuses every connection from an IP address
 	// that failed to authenticate this often within a minute (0: no limit).
 	AuthFailuresPerMinute int
+	// ConnectTimeout closes a connection whose CONNECT packet has not
+	// arrived in full this long after it was accepted (default DefaultConnectTimeout).
+	ConnectTimeout time.Duration
+	// MaxConnections bounds the connections on all listeners (default
+	// DefaultMaxConnections); MaxPendingPerIP those of one IP address that
+	// have not authenticated yet (default DefaultMaxPendingPerIP). Both
+	// close a connection beyond the limit as soon as it is accepted.
+	MaxConnections  int
+	MaxPendingPerIP int
 }
 
 // DeviceAuthenticator checks device credentials and records presence.
@@ -77,6 +86,16 @@ func New(cfg Config, auth DeviceAuthenticator, logger *slog.Logger) (*Broker, er
 	if cfg.DiscoveryPrefix == "" {
 		cfg.DiscoveryPrefix = "homeassistant"
 	}
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = DefaultMaxConnections
+	}
+	if cfg.MaxPendingPerIP <= 0 {
+		cfg.MaxPendingPerIP = DefaultMaxPendingPerIP
+	}
+	limits := newConnLimits(cfg.MaxConnections, cfg.MaxPendingPerIP, cfg.ConnectTimeout)
 	caps := mqtt.NewDefaultServerCapabilities()
 	caps.MaximumMessageExpiryInterval = 0 // retained messages must never expire
 	caps.MaximumPacketSize = cfg.MaxPacketSize
@@ -94,14 +113,14 @@ func New(cfg Config, auth DeviceAuthenticator, logger *slog.Logger) (*Broker, er
 		Logger:                  logger.With("component", "mqtt"),
 	})
 	hook := &authHook{devices: auth, topics: cfg.Topics, discovery: cfg.DiscoveryPrefix, logger: logger,
-		failures: throttle.New(cfg.AuthFailuresPerMinute, time.Minute, nil), trimmer: newBurstTrimmer()}
+		failures: throttle.New(cfg.AuthFailuresPerMinute, time.Minute, nil), trimmer: newBurstTrimmer(), limits: limits}
 	if err := server.AddHook(hook, nil); err != nil {
 		return nil, fmt.Errorf("mqtt: add auth hook: %w", err)
 	}
 	b := &Broker{config: cfg, server: server, auth: hook, logger: logger}
 	if cfg.TCPAddr != "" {
 		tcp := listeners.NewTCP(listeners.Config{ID: "tcp", Address: cfg.TCPAddr})
-		if err := server.AddListener(tcp); err != nil {
+		if err := server.AddListener(limitedListener{tcp, limits}); err != nil {
 			return nil, fmt.Errorf("mqtt: cannot listen on %s: %w", cfg.TCPAddr, errors.Unwrap(err))
 		}
 		b.tcpAddr = tcp.Address()
@@ -111,7 +130,7 @@ func New(cfg Config, auth DeviceAuthenticator, logger *slog.Logger) (*Broker, er
 			b.closeListeners()
 			return nil, errors.New("mqtt: a TLS listener needs a certificate")
 		}
-		if err := server.AddListener(listeners.NewTCP(listeners.Config{ID: "tls", Address: cfg.TLSAddr, TLSConfig: cfg.TLSConfig})); err != nil {
+		if err := server.AddListener(limitedListener{listeners.NewTCP(listeners.Config{ID: "tls", Address: cfg.TLSAddr, TLSConfig: cfg.TLSConfig}), limits}); err != nil {
 			b.closeListeners()
 			return nil, fmt.Errorf("mqtt: cannot listen on %s: %w", cfg.TLSAddr, errors.Unwrap(err))
 		}
@@ -125,7 +144,7 @@ func New(cfg Config, auth DeviceAuthenticator, logger *slog.Logger) (*Broker, er
 			return nil, fmt.Errorf("mqtt: cannot listen on %s: %w", cfg.WebSocketAddr, errors.Unwrap(err))
 		}
 		probe.Close()
-		if err := server.AddListener(listeners.NewWebsocket(listeners.Config{ID: "ws", Address: cfg.WebSocketAddr})); err != nil {
+		if err := server.AddListener(limitedListener{listeners.NewWebsocket(listeners.Config{ID: "ws", Address: cfg.WebSocketAddr}), limits}); err != nil {
 			b.closeListeners()
 			return nil, fmt.Errorf("mqtt: cannot listen on %s: %w", cfg.WebSocketAddr, errors.Unwrap(err))
 		}
@@ -201,6 +220,7 @@ type authHook struct {
 	current    map[string]*mqtt.Client // device id → its live connection
 
 	trimmer *burstTrimmer
+	limits  *connLimits
 }
 
 func (h *authHook) ID() string { return "freezer-device-auth" }
@@ -247,6 +267,9 @@ func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) boo
 		return false
 	}
 	h.connected.Store(cl.ID, d)
+	if h.limits != nil {
+		h.limits.authenticated(cl.Net.Conn)
+	}
 	return true
 }
 

@@ -43,8 +43,12 @@ type ServeConfig struct {
 	LegacyPerDay    int    // … per day
 	TrustedProxies  string // comma-separated CIDRs whose X-Forwarded-For is believed
 	AuthFailures    int    // failed MQTT sign-ins or API tokens per IP and minute before refusing it
-	AlertSchedule   string // cron spec of the alert job, or "off"
-	TZ              string // time zone of "today" and of the schedule
+	// Embedded broker's connection limits.
+	MQTTConnectTimeout  time.Duration
+	MQTTMaxConnections  int
+	MQTTMaxPendingPerIP int
+	AlertSchedule       string // cron spec of the alert job, or "off"
+	TZ                  string // time zone of "today" and of the schedule
 }
 
 func (c *ServeConfig) register(fs *flag.FlagSet) {
@@ -63,6 +67,9 @@ func (c *ServeConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.LegacyPerMinute, "legacy-rate-minute", api.DefaultLegacyRateLimit.PerMinute, "legacy API: requests per minute per client IP and route (0: no limit)")
 	fs.IntVar(&c.LegacyPerDay, "legacy-rate-day", api.DefaultLegacyRateLimit.PerDay, "legacy API: requests per day per client IP and route (0: no limit)")
 	fs.IntVar(&c.AuthFailures, "auth-failures-per-minute", 20, "failed MQTT sign-ins or API tokens from one IP in a minute before it is refused for the rest of the minute (0: no limit)")
+	fs.DurationVar(&c.MQTTConnectTimeout, "mqtt-connect-timeout", broker.DefaultConnectTimeout, "embedded broker: close a connection that has not sent its whole CONNECT within this time")
+	fs.IntVar(&c.MQTTMaxConnections, "mqtt-max-connections", broker.DefaultMaxConnections, "embedded broker: most connections at once, on all listeners (keep it below the open-file limit)")
+	fs.IntVar(&c.MQTTMaxPendingPerIP, "mqtt-max-pending-per-ip", broker.DefaultMaxPendingPerIP, "embedded broker: most connections of one IP address that have not authenticated yet")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated networks (CIDR) of reverse proxies whose X-Forwarded-For names the client")
 	fs.StringVar(&c.MQTTPublicURL, "mqtt-public-url", "", "broker address given to new devices, e.g. tcp://freezer.lan:1883 (default: port 1883 of the host the API was reached at)")
 	fs.StringVar(&c.LabelsDir, "labels-dir", "", "directory under which households' directory printers write label files (default <data-dir>/labels)")
@@ -155,7 +162,8 @@ func (m *Server) openMQTT() error {
 		return nil
 	}
 	cfg := broker.Config{TCPAddr: c.MQTTAddr, WebSocketAddr: c.MQTTWSAddr, TLSAddr: c.MQTTTLSAddr, Topics: topics,
-		AuthFailuresPerMinute: c.AuthFailures}
+		AuthFailuresPerMinute: c.AuthFailures, ConnectTimeout: c.MQTTConnectTimeout, MaxConnections: c.MQTTMaxConnections,
+		MaxPendingPerIP: c.MQTTMaxPendingPerIP}
 	if c.MQTTTLSAddr != "" {
 		cert, err := tls.LoadX509KeyPair(c.MQTTTLSCert, c.MQTTTLSKey)
 		if err != nil {

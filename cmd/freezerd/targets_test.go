@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -90,5 +92,41 @@ func TestPrivateTargetsRefusedByDefault(t *testing.T) {
 	case path := <-reached:
 		t.Errorf("the loopback server was reached at %s", path)
 	default:
+	}
+}
+
+// TestHTTPAnswersWhenMQTTFull: sockets that never authenticate fill the
+// broker's connections, and the HTTP server still answers.
+func TestHTTPAnswersWhenMQTTFull(t *testing.T) {
+	m, _ := startServing(t, ServeConfig{MQTTAddr: "127.0.0.1:0", MQTTMaxConnections: 5, MQTTMaxPendingPerIP: 100, MQTTConnectTimeout: time.Minute})
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	refused := 0
+	for i := 0; i < 20; i++ {
+		c, err := net.Dial("tcp", m.Broker.TCPAddr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		c.Write([]byte{0x10, 0x20})
+		c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		if _, err := c.Read(make([]byte, 1)); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			refused++
+		}
+	}
+	if refused != 15 {
+		t.Errorf("%d of 20 sockets refused, want 15 beyond --mqtt-max-connections 5", refused)
+	}
+	resp, err := http.Get("http://" + m.HTTP.Addr() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/healthz = %d with the broker full", resp.StatusCode)
 	}
 }
