@@ -227,7 +227,7 @@ func (h *authHook) ID() string { return "freezer-device-auth" }
 
 func (h *authHook) Provides(b byte) bool {
 	switch b {
-	case mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnSessionEstablished, mqtt.OnDisconnect:
+	case mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnSessionEstablished, mqtt.OnDisconnect, mqtt.OnPublish:
 		return true
 	}
 	return false
@@ -274,6 +274,15 @@ func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) boo
 }
 
 func (h *authHook) forget(id string) { h.connected.Delete(id) }
+
+// OnPublish delivers a scan sent with the retain flag as a plain scan: the
+// broker must not keep it, or every new subscription would get it again.
+func (h *authHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if _, scan := h.topics.DeviceOfScan(pk.TopicName); scan && pk.FixedHeader.Retain {
+		pk.FixedHeader.Retain = false
+	}
+	return pk, nil
+}
 
 // OnACLCheck lets a scanner publish only its own scans and status and read
 // its own acks and settings; an integration reads its household's topics

@@ -134,7 +134,7 @@ func (e *External) Subscribe(filter string, handler func(devices.Message)) error
 func (e *External) subscribe(filter string, handler func(devices.Message)) error {
 	subscription := e.subscription(filter)
 	tok := e.client.Subscribe(subscription, 1, func(_ paho.Client, m paho.Message) {
-		handler(devices.Message{Topic: m.Topic(), Payload: m.Payload(), Done: m.Ack})
+		handler(devices.Message{Topic: m.Topic(), Payload: m.Payload(), Done: m.Ack, Retained: m.Retained()})
 	})
 	if !tok.WaitTimeout(e.config.Timeout) {
 		return fmt.Errorf("mqtt: subscribe %s: timed out", subscription)

@@ -155,7 +155,7 @@ func (m *Server) openMQTT() error {
 		if err := m.openPublisher(m.External); err != nil {
 			return err
 		}
-		m.Hub = hub.New(hub.Config{Topics: topics, OnScan: m.Publisher.ScanAnswered}, m.DB, m.External, m.Logger)
+		m.Hub = hub.New(hub.Config{Topics: topics, OnScan: m.Publisher.ScanAnswered}, m.DB, devices.IgnoreRetainedScans(m.External, topics), m.Logger)
 		return m.Hub.Start()
 	}
 	if c.MQTTAddr == "" && c.MQTTWSAddr == "" && c.MQTTTLSAddr == "" {
