@@ -565,10 +565,24 @@ func TestWebAccount(t *testing.T) {
 
 	t.Run("Members", func(t *testing.T) {
 		path := fmt.Sprintf("/account/households/%d/members", alice.Household.ID)
-		b.submit(t, "/account", path, url.Values{"email": {"bob@example.com"}}).wantRedirect(t, "/account?done=member_added")
-		b.get(t, "/account?done=member_added").wantText(t, "bob@example.com", "The member was added.")
-		b.submit(t, "/account", path, url.Values{"email": {"nobody@example.com"}}).want(t, http.StatusNotFound)
+		// An invitation, the same for an address with or without an account.
+		b.submit(t, "/account", path, url.Values{"email": {"bob@example.com"}}).wantRedirect(t, "/account?done=member_invited")
+		b.submit(t, "/account", path, url.Values{"email": {"nobody@example.com"}}).wantRedirect(t, "/account?done=member_invited")
+		b.get(t, "/account?done=member_invited").wantText(t, "bob@example.com", "nobody@example.com", "The invitation is sent")
 		members, _ := s.store.FindMembers(freezer.NewContextWithUser(context.Background(), alice.User), alice.Household.ID)
+		if len(members) != 1 {
+			t.Fatalf("%d members before bob accepts, want 1", len(members))
+		}
+		// Bob sees it on his account page and accepts.
+		bob := s.signIn(t, "bob@example.com")
+		page := bob.get(t, "/account").want(t, http.StatusOK)
+		page.wantText(t, "Invitations", "invited by alice@example.com")
+		m := regexp.MustCompile(`/account/invitations/(\d+)/accept`).FindStringSubmatch(page.body)
+		if m == nil {
+			t.Fatalf("%v: no accept form", page)
+		}
+		bob.submit(t, "/account", "/account/invitations/"+m[1]+"/accept", url.Values{}).wantRedirect(t, "/account?done=invitation_accepted")
+		members, _ = s.store.FindMembers(freezer.NewContextWithUser(context.Background(), alice.User), alice.Household.ID)
 		b.submit(t, "/account", fmt.Sprintf("%s/%d/remove", path, members[1].UserID), url.Values{}).wantRedirect(t, "/account?done=member_removed")
 	})
 
