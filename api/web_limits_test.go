@@ -31,18 +31,20 @@ func TestWebSignInFloodMemory(t *testing.T) {
 	token := b.csrf(t, "/login")
 	huge := strings.Repeat("a", 1<<20-200) + "@example.com"
 	before := heapAfterGC()
+	largest := 0
 	for i := 0; i < 100; i++ {
 		a := b.post(t, "/login", url.Values{"csrf": {token}, "email": {huge + strconv.Itoa(i)}, "password": {"x"}})
 		if a.status != http.StatusUnauthorized && a.status != http.StatusTooManyRequests {
 			t.Fatalf("attempt %d: %v", i, a)
 		}
-		if len(a.body) > 64<<10 {
-			t.Fatalf("attempt %d: the page is %d bytes: the address is shown back", i, len(a.body))
-		}
+		largest = max(largest, len(a.body))
 	}
 	after := heapAfterGC()
 	if grown := int64(after) - int64(before); grown > 30<<20 {
-		t.Fatalf("heap grew by %d MiB after the flood, want less than 30 MiB", grown>>20)
+		t.Errorf("heap grew by %d MiB after the flood, want less than 30 MiB", grown>>20)
+	}
+	if largest > 64<<10 {
+		t.Errorf("a page of %d bytes: the address is shown back", largest)
 	}
 }
 
