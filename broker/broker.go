@@ -178,6 +178,7 @@ func (b *Broker) ListenerAddr(id string) string {
 // Close disconnects every client and stops the listeners.
 func (b *Broker) Close() error {
 	b.auth.trimmer.stop()
+	b.auth.limits.close(5 * time.Second)
 	return b.server.Close()
 }
 

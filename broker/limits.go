@@ -28,10 +28,12 @@ type connLimits struct {
 	max, perIP int
 	timeout    time.Duration
 
-	mu      sync.Mutex
-	total   int
-	pending map[net.Conn]string // connections not yet authenticated → their IP
-	perHost map[string]int      // IP → its connections in pending
+	mu       sync.Mutex
+	total    int
+	pending  map[net.Conn]string // connections not yet authenticated → their IP
+	perHost  map[string]int      // IP → its connections in pending
+	starting int                 // admitted connections mochi has not read from yet
+	closing  bool                // the broker is closing: admit nothing more
 }
 
 func newConnLimits(max, perIP int, timeout time.Duration) *connLimits {
@@ -46,13 +48,38 @@ func (l *connLimits) admit(c net.Conn) bool {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.total >= l.max || l.perHost[ip] >= l.perIP {
+	if l.closing || l.total >= l.max || l.perHost[ip] >= l.perIP {
 		return false
 	}
 	l.total++
+	l.starting++
 	l.pending[c] = ip
 	l.perHost[ip]++
 	return true
+}
+
+// started counts out a connection mochi began to read, or gave up on.
+func (l *connLimits) started() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.starting--
+}
+
+// close admits no more connections and waits (up to wait) until mochi has
+// begun reading every admitted one: mochi counts a connection in when it
+// starts on it, and closing the server meanwhile races with that count.
+func (l *connLimits) close(wait time.Duration) {
+	l.mu.Lock()
+	l.closing = true
+	l.mu.Unlock()
+	for deadline := time.Now().Add(wait); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		l.mu.Lock()
+		n := l.starting
+		l.mu.Unlock()
+		if n <= 0 {
+			return
+		}
+	}
 }
 
 // authenticated stops counting c against its address's pending connections.
@@ -92,13 +119,29 @@ type limitedListener struct {
 // Serve serves the listener's connections through the limits.
 func (l limitedListener) Serve(establish listeners.EstablishFn) {
 	l.Listener.Serve(func(id string, c net.Conn) error {
-		if !l.limits.admit(c) {
+		sc := &startedConn{Conn: c, started: l.limits.started}
+		if !l.limits.admit(sc) {
 			return c.Close()
 		}
-		defer l.limits.release(c)
+		defer l.limits.release(sc)
+		defer sc.start() // when mochi returns without reading
 		if l.limits.timeout > 0 {
 			_ = c.SetDeadline(time.Now().Add(l.limits.timeout))
 		}
-		return establish(id, c)
+		return establish(id, sc)
 	})
+}
+
+// startedConn tells the limits when mochi first reads from it.
+type startedConn struct {
+	net.Conn
+	once    sync.Once
+	started func()
+}
+
+func (c *startedConn) start() { c.once.Do(c.started) }
+
+func (c *startedConn) Read(p []byte) (int, error) {
+	c.start()
+	return c.Conn.Read(p)
 }

@@ -24,8 +24,9 @@ type Bus interface {
 
 // IgnoreRetainedScans returns bus with one difference: a retained message
 // on a scan topic under topics is acknowledged, cleared on the broker and
-// not delivered. A scan must be applied once, when it is sent; a broker
-// that kept one would hand it over again at every subscription.
+// not delivered, and neither is the empty message that clears it. A scan
+// must be applied once, when it is sent; a broker that kept one would hand
+// it over again at every subscription.
 func IgnoreRetainedScans(bus Bus, topics Topics) Bus {
 	return retainedScanFilter{Bus: bus, topics: topics}
 }
@@ -37,13 +38,15 @@ type retainedScanFilter struct {
 
 func (b retainedScanFilter) Subscribe(filter string, handler func(Message)) error {
 	return b.Bus.Subscribe(filter, func(m Message) {
-		if _, scan := b.topics.DeviceOfScan(m.Topic); !m.Retained || !scan {
+		if _, scan := b.topics.DeviceOfScan(m.Topic); !scan || (!m.Retained && len(m.Payload) > 0) {
 			handler(m)
 			return
 		}
-		// Cleared on the bus's own goroutine would wait for the broker's
-		// answer on the goroutine that reads it.
-		go func() { _ = b.Bus.Publish(m.Topic, nil, true) }()
+		if m.Retained && len(m.Payload) > 0 {
+			// Not on the bus's own goroutine, which must go on reading the
+			// broker's answer to it.
+			go func() { _ = b.Bus.Publish(m.Topic, nil, true) }()
+		}
 		if m.Done != nil {
 			m.Done()
 		}
