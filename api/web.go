@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/internal/throttle"
 )
 
 //go:embed web/templates/*.html
@@ -25,7 +26,7 @@ var staticFS embed.FS
 type webSite struct {
 	s             *Server
 	pages         map[string]*template.Template
-	signInLimits  *signInLimits
+	signInLimits  *throttle.Lockout
 	registrations *rateLimiter // registration attempts per client IP
 }
 
@@ -36,7 +37,7 @@ var webPageNames = []string{"login", "register", "welcome", "account", "admin", 
 // /logout, /account, /admin) and the dashboard's files under /app/.
 func (s *Server) registerWebRoutes() {
 	w := &webSite{s: s, pages: map[string]*template.Template{},
-		signInLimits:  newSignInLimits(s.config.Now),
+		signInLimits:  throttle.NewLockout(signInLimits, s.config.Now),
 		registrations: newRateLimiter(registrationLimit, s.config.Now),
 	}
 	for _, name := range webPageNames {

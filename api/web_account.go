@@ -105,7 +105,7 @@ func (w *webSite) signIn(c echo.Context) error {
 	}
 	data := loginData{Email: email, Next: safeNext(c.FormValue("next"), "/account")}
 	ip := c.RealIP()
-	if hit, err := w.limited(c, "login", data, func() (bool, time.Duration) { return w.signInLimits.allow(ip, email) }); hit {
+	if hit, err := w.limited(c, "login", data, func() (bool, time.Duration) { return w.signInLimits.Allow(ip, email) }); hit {
 		return err
 	}
 	var u *freezer.User
@@ -117,7 +117,7 @@ func (w *webSite) signIn(c echo.Context) error {
 		p := w.newPage(c, data)
 		p.Error = w.errorText(p, err)
 		if freezer.ErrorCode(err) == freezer.EUNAUTHORIZED {
-			w.signInLimits.fail(ip, email)
+			w.signInLimits.Fail(ip, email)
 			p.Error = p.T["err_credentials"]
 		}
 		return w.render(c, errorStatus[freezer.ErrorCode(err)], "login", p)
@@ -265,14 +265,14 @@ func (w *webSite) updateProfile(c echo.Context) error {
 func (w *webSite) changePassword(c echo.Context) error {
 	s := sessionOf(c)
 	ip := c.RealIP()
-	if hit, err := w.limited(c, "error", nil, func() (bool, time.Duration) { return w.signInLimits.allow(ip, s.User.Email) }); hit {
+	if hit, err := w.limited(c, "error", nil, func() (bool, time.Duration) { return w.signInLimits.Allow(ip, s.User.Email) }); hit {
 		return err
 	}
 	T := webTexts[s.User.Language]
 	password := c.FormValue("new_password")
 	if _, err := w.s.services.Users.Authenticate(ctxOf(c), s.User.Email, c.FormValue("current_password")); err != nil {
 		if freezer.ErrorCode(err) == freezer.EUNAUTHORIZED {
-			w.signInLimits.fail(ip, s.User.Email)
+			w.signInLimits.Fail(ip, s.User.Email)
 			err = freezer.Errorf(freezer.EUNAUTHORIZED, "%s", T["err_current_password"])
 		}
 		return w.accountResult(c, err, "")

@@ -29,6 +29,10 @@ const DefaultMaxPacketSize = 16 * 1024
 // maxClientWritesPending bounds the messages queued for one client.
 const maxClientWritesPending = 512
 
+// authSlowLane is how often an address over its failure limit may still
+// try a device that has not failed from it.
+const authSlowLane = 5 * time.Second
+
 // clientReadBufferSize is the read buffer each connected client keeps.
 const clientReadBufferSize = 512
 
@@ -42,8 +46,10 @@ type Config struct {
 	MaxPacketSize uint32 // 0 means DefaultMaxPacketSize
 	// DiscoveryPrefix is the Home Assistant discovery prefix integrations may read.
 	DiscoveryPrefix string
-	// AuthFailuresPerMinute refuses every connection from an IP address
-	// that failed to authenticate this often within a minute (0: no limit).
+	// AuthFailuresPerMinute refuses a device id that failed to authenticate
+	// this often within a minute from one IP address, and slows down that
+	// address (one attempt of a device that has not failed from it every
+	// few seconds) once it failed this often in all (0: no limit).
 	AuthFailuresPerMinute int
 	// ConnectTimeout closes a connection whose CONNECT packet has not
 	// arrived in full this long after it was accepted (default DefaultConnectTimeout).
@@ -113,7 +119,9 @@ func New(cfg Config, auth DeviceAuthenticator, logger *slog.Logger) (*Broker, er
 		Logger:                  logger.With("component", "mqtt"),
 	})
 	hook := &authHook{devices: auth, topics: cfg.Topics, discovery: cfg.DiscoveryPrefix, logger: logger,
-		failures: throttle.New(cfg.AuthFailuresPerMinute, time.Minute, nil), trimmer: newBurstTrimmer(), limits: limits}
+		failures: throttle.NewLockout(throttle.LockoutLimits{PerIP: cfg.AuthFailuresPerMinute, PerPair: cfg.AuthFailuresPerMinute,
+			SlowLane: authSlowLane}, nil),
+		trimmer: newBurstTrimmer(), limits: limits}
 	if err := server.AddHook(hook, nil); err != nil {
 		return nil, fmt.Errorf("mqtt: add auth hook: %w", err)
 	}
@@ -215,7 +223,7 @@ type authHook struct {
 	logger    *slog.Logger
 
 	connected sync.Map // client id → *freezer.Device, for the ACL checks
-	failures  *throttle.Failures
+	failures  *throttle.Lockout
 
 	presenceMu sync.Mutex
 	current    map[string]*mqtt.Client // device id → its live connection
@@ -244,20 +252,20 @@ func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) boo
 	if host, _, err := net.SplitHostPort(ip); err == nil {
 		ip = host
 	}
-	if blocked, _ := h.failures.Blocked(ip); blocked {
+	id := string(pk.Connect.Username)
+	if ok, _ := h.failures.Allow(ip, id); !ok {
 		h.logger.Warn("mqtt connection refused: too many failed attempts from this address", "client", cl.ID, "remote", cl.Net.Remote)
 		return false
 	}
-	id := string(pk.Connect.Username)
 	if id == "" || id != cl.ID {
-		h.failures.Fail(ip)
+		h.failures.Fail(ip, id)
 		h.logger.Info("mqtt connection refused: client id and username must both be the device id", "client", cl.ID, "remote", cl.Net.Remote)
 		return false
 	}
 	d, err := h.devices.AuthenticateDevice(context.Background(), id, string(pk.Connect.Password))
 	if err != nil {
 		if freezer.ErrorCode(err) == freezer.EUNAUTHORIZED {
-			h.failures.Fail(ip)
+			h.failures.Fail(ip, id)
 		}
 		h.logger.Info("mqtt connection refused", "client", cl.ID, "remote", cl.Net.Remote, "err", freezer.ErrorMessage(err))
 		return false
