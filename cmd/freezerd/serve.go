@@ -42,7 +42,7 @@ type ServeConfig struct {
 	LegacyPerMinute int    // legacy API requests per client IP and route per minute; 0 = no limit
 	LegacyPerDay    int    // … per day
 	TrustedProxies  string // comma-separated CIDRs whose X-Forwarded-For is believed
-	AuthFailures    int    // failed MQTT sign-ins or API tokens per IP and minute before refusing it
+	AuthFailures    int    // failed API tokens per IP, and MQTT sign-ins per (IP, device) and per IP, in a minute
 	// Embedded broker's connection limits.
 	MQTTConnectTimeout  time.Duration
 	MQTTMaxConnections  int
@@ -66,7 +66,7 @@ func (c *ServeConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.MQTTClientID, "mqtt-client-id", "", "client id on the external broker (default freezer-hub-<host name>); keep it stable for a persistent session")
 	fs.IntVar(&c.LegacyPerMinute, "legacy-rate-minute", api.DefaultLegacyRateLimit.PerMinute, "legacy API: requests per minute per client IP and route (0: no limit)")
 	fs.IntVar(&c.LegacyPerDay, "legacy-rate-day", api.DefaultLegacyRateLimit.PerDay, "legacy API: requests per day per client IP and route (0: no limit)")
-	fs.IntVar(&c.AuthFailures, "auth-failures-per-minute", 20, "failed MQTT sign-ins or API tokens from one IP in a minute before it is refused for the rest of the minute (0: no limit)")
+	fs.IntVar(&c.AuthFailures, "auth-failures-per-minute", 20, "failed API tokens from one IP in a minute before it is refused for the rest of the minute; failed MQTT sign-ins per device and IP, and per IP (then one attempt of another device every 5 s) (0: no limit)")
 	fs.DurationVar(&c.MQTTConnectTimeout, "mqtt-connect-timeout", broker.DefaultConnectTimeout, "embedded broker: close a connection that has not sent its whole CONNECT within this time")
 	fs.IntVar(&c.MQTTMaxConnections, "mqtt-max-connections", broker.DefaultMaxConnections, "embedded broker: most connections at once, on all listeners (keep it below the open-file limit)")
 	fs.IntVar(&c.MQTTMaxPendingPerIP, "mqtt-max-pending-per-ip", broker.DefaultMaxPendingPerIP, "embedded broker: most connections of one IP address that have not authenticated yet")
