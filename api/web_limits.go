@@ -1,8 +1,9 @@
 package api
 
 import (
-	"github.com/freezer-manager/freezer/internal/throttle"
 	"time"
+
+	"github.com/freezer-manager/freezer/internal/throttle"
 )
 
 // signInLimits bound the failed sign-ins of the site: per client IP, per
