@@ -225,7 +225,10 @@ func validateSecret(field, s string) error {
 }
 
 // ValidateDiscoveryPrefix accepts an MQTT topic of one or more non-empty
-// levels without wildcards, such as "homeassistant".
+// levels without wildcards, such as "homeassistant". No level may be a
+// household's node id ("freezer_manager_2"), so that one household's
+// configs never land under another's; the topic root of the MQTT contract
+// is kept out by DiscoveryPrefixOverlaps, which needs the configured root.
 func ValidateDiscoveryPrefix(prefix string) error {
 	if prefix == "" || len(prefix) > 64 {
 		return Errorf(EINVALID, "home_assistant.discovery_prefix must have 1 to 64 characters.")
@@ -240,6 +243,19 @@ func ValidateDiscoveryPrefix(prefix string) error {
 				return Errorf(EINVALID, "home_assistant.discovery_prefix may use only letters, digits, '_', '-', '.' and '/'.")
 			}
 		}
+		if strings.HasPrefix(strings.ToLower(level), "freezer_manager_") {
+			return Errorf(EINVALID, "home_assistant.discovery_prefix must not name a household's node (freezer_manager_…).")
+		}
+	}
+	return nil
+}
+
+// DiscoveryPrefixOverlaps returns EINVALID when discovery topics under
+// prefix could fall inside the tree of the MQTT contract under root (the
+// devices' and households' topics), or the other way round.
+func DiscoveryPrefixOverlaps(prefix, root string) error {
+	if prefix == root || strings.HasPrefix(prefix, root+"/") || strings.HasPrefix(root, prefix+"/") {
+		return Errorf(EINVALID, "home_assistant.discovery_prefix must stay outside the server's topics under %q.", root)
 	}
 	return nil
 }

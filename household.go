@@ -38,6 +38,18 @@ type Member struct {
 	JoinedAt time.Time `json:"joined_at"`
 }
 
+// Invitation asks the user with an e-mail address to join a household.
+// Only that user may accept it (becoming a member) or decline it; members
+// of the household see it and may withdraw it.
+type Invitation struct {
+	ID            int64     `json:"id"`
+	HouseholdID   int64     `json:"household_id"`
+	HouseholdName string    `json:"household_name"`
+	Email         string    `json:"email"`
+	InvitedBy     string    `json:"invited_by"` // the inviting member's e-mail, "" once their account is gone
+	CreatedAt     time.Time `json:"created_at"`
+}
+
 // Membership roles.
 const (
 	RoleOwner  = "owner"
@@ -63,9 +75,22 @@ type HouseholdService interface {
 	UpdateHousehold(ctx context.Context, id int64, upd HouseholdUpdate) (*Household, error)
 	// FindMembers lists the members of a household (ENOTFOUND).
 	FindMembers(ctx context.Context, householdID int64) ([]*Member, error)
-	// AddMember adds the user with that e-mail (ENOTFOUND for an unknown
-	// household or e-mail, ECONFLICT when already a member).
-	AddMember(ctx context.Context, householdID int64, email string) (*Member, error)
+	// InviteMember invites an e-mail address into a household: nobody joins
+	// without accepting, and the answer is the same whether the address has
+	// an account or not (ENOTFOUND for an unknown household, EINVALID for a
+	// malformed address, ECONFLICT when it is already a member's). Inviting
+	// an address again returns its pending invitation.
+	InviteMember(ctx context.Context, householdID int64, email string) (*Invitation, error)
+	// FindInvitations lists the invitations of the acting user's address (EUNAUTHORIZED without a user).
+	FindInvitations(ctx context.Context) ([]*Invitation, error)
+	// FindHouseholdInvitations lists a household's pending invitations (ENOTFOUND).
+	FindHouseholdInvitations(ctx context.Context, householdID int64) ([]*Invitation, error)
+	// AcceptInvitation makes the acting user, whose address was invited, a
+	// member (ENOTFOUND for another's invitation).
+	AcceptInvitation(ctx context.Context, id int64) (*Member, error)
+	// DeclineInvitation removes an invitation: the invitee declines it, or a
+	// member of the household withdraws it (ENOTFOUND otherwise).
+	DeclineInvitation(ctx context.Context, id int64) error
 	// RemoveMember removes a user from a household; a user may remove
 	// themselves (leave). The last member cannot leave (ECONFLICT).
 	RemoveMember(ctx context.Context, householdID, userID int64) error

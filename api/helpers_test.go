@@ -446,3 +446,6 @@ func (h *harness) nextIDs(tb testing.TB, u *user, freezerID int64) map[string]in
 	}
 	return out
 }
+
+// sysCtx acts as the server itself, for set-ups no user may do.
+var sysCtx = freezer.SystemContext(context.Background())

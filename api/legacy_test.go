@@ -1135,7 +1135,7 @@ func TestLegacySharedHousehold(t *testing.T) {
 		owner, member, stranger := h.register(t), h.register(t), h.register(t)
 		shared := h.freezer(t, owner, "shared", 2)
 		h.product(t, owner, shared, 1, 1, 1, 3)
-		if _, err := h.store.AddMember(owner.ctx, owner.Household.ID, member.User.Email); err != nil {
+		if _, err := h.store.AddMember(sysCtx, owner.Household.ID, member.User.Email); err != nil {
 			t.Fatalf("add member: %v", err)
 		}
 		own := h.freezer(t, member, "member's own", 1)
@@ -1265,7 +1265,7 @@ func TestLegacyConcurrentAdd(t *testing.T) {
 func TestLegacyCreateFreezerInOwnHousehold(t *testing.T) {
 	eachHarness(t, func(t *testing.T, h *harness) {
 		owner, member := h.register(t), h.register(t)
-		if _, err := h.store.AddMember(owner.ctx, owner.Household.ID, member.User.Email); err != nil {
+		if _, err := h.store.AddMember(sysCtx, owner.Household.ID, member.User.Email); err != nil {
 			t.Fatal(err)
 		}
 		h.send(t, http.MethodPost, "/freezers/"+member.token, map[string]any{"num_boxes": 2, "name": "mine"}).wantEmpty(t)

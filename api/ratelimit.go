@@ -3,10 +3,11 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/freezer-manager/freezer/internal/throttle"
 )
 
 // RateLimit bounds the requests of one client on one route; 0 disables a window.
@@ -15,62 +16,24 @@ type RateLimit struct {
 	PerDay    int
 }
 
-// rateLimiter counts requests per key in fixed minute and day windows.
+// rateLimiter counts requests per key in a minute window and a day window.
+// Keys come from clients: the counters keep a bounded number of hashes.
 type rateLimiter struct {
-	limit RateLimit
-	now   func() time.Time
-
-	mu        sync.Mutex
-	counts    map[rateKey]int
-	lastPurge time.Time
-}
-
-type rateKey struct {
-	client string
-	window time.Duration
-	start  int64 // window start, in units of window since the epoch
+	minute, day *throttle.Failures
 }
 
 func newRateLimiter(limit RateLimit, now func() time.Time) *rateLimiter {
-	return &rateLimiter{limit: limit, now: now, counts: make(map[rateKey]int)}
+	return &rateLimiter{minute: throttle.New(limit.PerMinute, time.Minute, now), day: throttle.New(limit.PerDay, 24*time.Hour, now)}
 }
 
 // allow counts one request of client and reports whether it is within the
 // limits; when it is not, it also returns how long until the window resets.
+// A refused request is not counted in the window that refused it.
 func (l *rateLimiter) allow(client string) (bool, time.Duration) {
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.lastPurge) > time.Minute {
-		l.purge(now)
+	if ok, retry := l.minute.Take(client); !ok {
+		return false, retry
 	}
-	ok, retry := true, time.Duration(0)
-	for _, w := range []struct {
-		size  time.Duration
-		limit int
-	}{{time.Minute, l.limit.PerMinute}, {24 * time.Hour, l.limit.PerDay}} {
-		if w.limit <= 0 {
-			continue
-		}
-		key := rateKey{client: client, window: w.size, start: now.UnixNano() / int64(w.size)}
-		l.counts[key]++
-		if l.counts[key] > w.limit {
-			ok = false
-			retry = max(retry, time.Duration(key.start+1)*w.size-time.Duration(now.UnixNano()))
-		}
-	}
-	return ok, retry
-}
-
-// purge forgets the windows that have ended, so memory stays bounded by the
-// clients of the current day.
-func (l *rateLimiter) purge(now time.Time) {
-	for key := range l.counts {
-		if key.start < now.UnixNano()/int64(key.window) {
-			delete(l.counts, key)
-		}
-	}
-	l.lastPurge = now
+	return l.day.Take(client)
 }
 
 // limitPerRoute rejects with 429 the requests of a client IP beyond the

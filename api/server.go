@@ -4,6 +4,7 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -81,6 +82,9 @@ type Config struct {
 	// MQTTPublicURL is the broker address new devices are told to use
 	// (default: port 1883 of the host the request came to).
 	MQTTPublicURL string
+	// FormKey signs the form tokens handed out before sign-in (default: a
+	// random key of this process; replicas behind one address need the same).
+	FormKey []byte
 }
 
 // DefaultLegacyRateLimit is the original system's limit.
@@ -116,6 +120,10 @@ func NewServer(cfg Config, services Services, logger *slog.Logger) *Server {
 	}
 	if cfg.MQTTTopics.Root == "" {
 		cfg.MQTTTopics.Root = devices.DefaultRoot
+	}
+	if len(cfg.FormKey) == 0 {
+		cfg.FormKey = make([]byte, 32)
+		_, _ = rand.Read(cfg.FormKey)
 	}
 	if cfg.LegacyRateLimit == nil {
 		cfg.LegacyRateLimit = &DefaultLegacyRateLimit

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"net"
@@ -108,18 +110,39 @@ func (w *webSite) csrfToken(c echo.Context) string {
 	if s := sessionOf(c); s != nil {
 		return s.CSRFToken
 	}
-	if ck, err := c.Cookie(csrfCookie); err == nil && len(ck.Value) == 64 {
+	if ck, err := c.Cookie(csrfCookie); err == nil && w.validFormToken(ck.Value) {
 		return ck.Value
 	}
 	if token, ok := c.Get(csrfCookie).(string); ok { // already set on this response
 		return token
 	}
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	token := hex.EncodeToString(b)
+	nonce := make([]byte, formTokenNonce)
+	_, _ = rand.Read(nonce)
+	token := hex.EncodeToString(nonce) + hex.EncodeToString(w.formTokenMAC(nonce))
 	w.setCookie(c, csrfCookie, token, 0)
 	c.Set(csrfCookie, token)
 	return token
+}
+
+// formTokenNonce is the random half of a pre-sign-in form token; the
+// other half is its MAC under the server's form key.
+const formTokenNonce = 16
+
+func (w *webSite) formTokenMAC(nonce []byte) []byte {
+	mac := hmac.New(sha256.New, w.s.config.FormKey)
+	mac.Write(nonce)
+	return mac.Sum(nil)[:formTokenNonce]
+}
+
+// validFormToken reports whether token is one this server (or a replica
+// with the same key) made: a cookie that another site or a network
+// attacker planted, with a field to match, is refused.
+func (w *webSite) validFormToken(token string) bool {
+	raw, err := hex.DecodeString(token)
+	if err != nil || len(raw) != 2*formTokenNonce {
+		return false
+	}
+	return hmac.Equal(raw[formTokenNonce:], w.formTokenMAC(raw[:formTokenNonce]))
 }
 
 // errCSRF is the answer to a form that did not come from our own page.
@@ -149,7 +172,7 @@ func (w *webSite) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		want := ""
 		if s := sessionOf(c); s != nil {
 			want = s.CSRFToken
-		} else if ck, err := c.Cookie(csrfCookie); err == nil {
+		} else if ck, err := c.Cookie(csrfCookie); err == nil && w.validFormToken(ck.Value) {
 			want = ck.Value
 		}
 		if want == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(want)) != 1 {

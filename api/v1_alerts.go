@@ -98,6 +98,11 @@ func (s *Server) v1PutAlertSettings(c echo.Context) error {
 	if err := s.bind(c, &req); err != nil {
 		return err
 	}
+	if ha := req.HomeAssistant; ha != nil && ha.Prefix != nil {
+		if err := freezer.DiscoveryPrefixOverlaps(*ha.Prefix, s.config.MQTTTopics.Root); err != nil {
+			return err
+		}
+	}
 	settings, err := svc.UpdateAlertSettings(ctxOf(c), id, req.update())
 	if err != nil {
 		return err

@@ -35,6 +35,14 @@ func TestAlertSettingsAPI(t *testing.T) {
 			}
 		})
 
+		t.Run("ErrDiscoveryPrefixInContract", func(t *testing.T) {
+			for _, prefix := range []string{"freezer/v1/household/2/injected", "freezer/v1/dev/x/set", "freezer/v1", "freezer",
+				"homeassistant/sensor/freezer_manager_2", "$SYS/x"} {
+				e.do(t, ann, http.MethodPut, path, map[string]any{"home_assistant": map[string]any{"discovery_prefix": prefix}}).
+					want(t, http.StatusBadRequest)
+			}
+		})
+
 		t.Run("PutHidesSecrets", func(t *testing.T) {
 			body := map[string]any{
 				"webhook": map[string]any{"url": "https://ntfy.example/kitchen", "format": "ntfy", "token": "tk_very_secret"},

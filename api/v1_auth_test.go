@@ -88,6 +88,15 @@ type v1Fixture struct {
 // v1Fixtures makes a fresh object of each resource, the first segment of
 // its paths. owner is a user with their own household; admin an administrator.
 var v1Fixtures = map[string]func(t *testing.T, e *v1Env, owner, admin *v1User) v1Fixture{
+	"invitations": func(t *testing.T, e *v1Env, owner, _ *v1User) v1Fixture {
+		// Another user invites the owner, who alone may accept or decline.
+		inviter := e.user(t)
+		inv, err := e.store.InviteMember(inviter.ctx, inviter.Household, owner.Email)
+		if err != nil {
+			t.Fatalf("invite: %v", err)
+		}
+		return v1Fixture{owner: owner, stranger: http.StatusNotFound, params: map[string]string{"id": fmt.Sprint(inv.ID)}}
+	},
 	"households": func(t *testing.T, e *v1Env, owner, _ *v1User) v1Fixture {
 		h := &freezer.Household{Name: "Fixture"}
 		if err := e.store.CreateHousehold(owner.ctx, h); err != nil {
@@ -95,7 +104,7 @@ var v1Fixtures = map[string]func(t *testing.T, e *v1Env, owner, admin *v1User) v
 		}
 		// The same two users serve every fixture household: each one is new.
 		member, joiner := e.shared(t, "member"), e.shared(t, "joiner")
-		if _, err := e.store.AddMember(owner.ctx, h.ID, member.Email); err != nil {
+		if _, err := e.store.AddMember(sysCtx, h.ID, member.Email); err != nil {
 			t.Fatalf("add member: %v", err)
 		}
 		return v1Fixture{owner: owner, email: joiner.Email, stranger: http.StatusNotFound,

@@ -46,6 +46,7 @@ func v1MonthsAgo(n int) string { return v1Today.AddMonths(-n).String() }
 var (
 	v1KeysHousehold   = []string{"id", "name", "due_soon_days", "created_at", "updated_at"}
 	v1KeysMember      = []string{"user_id", "email", "role", "joined_at"}
+	v1KeysInvitation  = []string{"id", "household_id", "household_name", "email", "invited_by", "created_at"}
 	v1KeysFreezer     = []string{"id", "household_id", "name", "number_boxes", "archived_at", "created_at", "updated_at"}
 	v1KeysBox         = []string{"box", "next_free_slot"}
 	v1KeysProductType = []string{"id", "name_en", "name_fr"}

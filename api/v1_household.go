@@ -20,8 +20,15 @@ func (s *Server) v1HouseholdRoutes() []route {
 		{Method: http.MethodPatch, Path: "/households/:id", Summary: "Rename a household or change its due-soon window", Handler: s.v1UpdateHousehold,
 			Request: freezer.HouseholdUpdate{}, Response: freezer.Household{}},
 		{Method: http.MethodGet, Path: "/households/:id/members", Summary: "A household's members", Handler: s.v1ListMembers, Response: freezer.Member{}, List: true},
-		{Method: http.MethodPost, Path: "/households/:id/members", Summary: "Share the household with a registered user, by e-mail", Handler: s.v1AddMember,
-			Request: memberRequest{}, Response: freezer.Member{}, Status: http.StatusCreated},
+		{Method: http.MethodPost, Path: "/households/:id/members", Summary: "Invite an e-mail address into the household: its user joins on accepting; the answer is the same whether the address has an account",
+			Handler: s.v1InviteMember, Request: memberRequest{}, Response: freezer.Invitation{}, Status: http.StatusCreated},
+		{Method: http.MethodGet, Path: "/households/:id/invitations", Summary: "A household's pending invitations", Handler: s.v1ListHouseholdInvitations,
+			Response: freezer.Invitation{}, List: true},
+		{Method: http.MethodGet, Path: "/invitations", Summary: "The invitations of the caller's e-mail address", Handler: s.v1ListInvitations,
+			Response: freezer.Invitation{}, List: true},
+		{Method: http.MethodPost, Path: "/invitations/:id/accept", Summary: "Accept an invitation: join its household", Handler: s.v1AcceptInvitation,
+			Response: freezer.Member{}},
+		{Method: http.MethodDelete, Path: "/invitations/:id", Summary: "Decline an invitation, or withdraw one of your household's", Handler: s.v1DeclineInvitation},
 		{Method: http.MethodDelete, Path: "/households/:id/members/:user_id", Summary: "Remove a member; your own id leaves the household", Handler: s.v1RemoveMember},
 	}
 }
@@ -74,7 +81,7 @@ func (s *Server) v1ListMembers(c echo.Context) error {
 	return c.JSON(http.StatusOK, listResponse[*freezer.Member]{Items: nonNil(list)})
 }
 
-func (s *Server) v1AddMember(c echo.Context) error {
+func (s *Server) v1InviteMember(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -83,11 +90,54 @@ func (s *Server) v1AddMember(c echo.Context) error {
 	if err := s.bind(c, &req); err != nil {
 		return err
 	}
-	m, err := s.services.Households.AddMember(ctxOf(c), id, req.Email)
+	inv, err := s.services.Households.InviteMember(ctxOf(c), id, req.Email)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, m)
+	return c.JSON(http.StatusCreated, inv)
+}
+
+func (s *Server) v1ListHouseholdInvitations(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	list, err := s.services.Households.FindHouseholdInvitations(ctxOf(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, listResponse[*freezer.Invitation]{Items: nonNil(list)})
+}
+
+func (s *Server) v1ListInvitations(c echo.Context) error {
+	list, err := s.services.Households.FindInvitations(ctxOf(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, listResponse[*freezer.Invitation]{Items: nonNil(list)})
+}
+
+func (s *Server) v1AcceptInvitation(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	m, err := s.services.Households.AcceptInvitation(ctxOf(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, m)
+}
+
+func (s *Server) v1DeclineInvitation(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.services.Households.DeclineInvitation(ctxOf(c), id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 func (s *Server) v1RemoveMember(c echo.Context) error {

@@ -119,7 +119,19 @@ func TestV1Households(t *testing.T) {
 				t.Errorf("role = %q, want %q", got, want)
 			}
 
-			m := e.post(t, owner, hPath+"/members", map[string]any{"email": friend.Email}).want(t, http.StatusCreated).obj(t)
+			// An invitation: the friend joins only on accepting it.
+			inv := e.post(t, owner, hPath+"/members", map[string]any{"email": friend.Email}).want(t, http.StatusCreated).obj(t)
+			v1Keys(t, "invitation", inv, v1KeysInvitation...)
+			e.get(t, friend, hPath).wantErr(t, http.StatusNotFound, freezer.ENOTFOUND)
+			if got, want := len(e.get(t, owner, hPath+"/invitations").items(t)), 1; got != want {
+				t.Errorf("%d pending invitations, want %d", got, want)
+			}
+			mine := e.get(t, friend, "/invitations").items(t)
+			if len(mine) != 1 || v1Int(t, mine[0], "id") != v1Int(t, inv, "id") {
+				t.Fatalf("the friend's invitations = %v", mine)
+			}
+			e.post(t, owner, v1Path("/invitations/%d/accept", v1Int(t, inv, "id")), nil).wantErr(t, http.StatusNotFound, freezer.ENOTFOUND)
+			m := e.post(t, friend, v1Path("/invitations/%d/accept", v1Int(t, inv, "id")), nil).want(t, http.StatusOK).obj(t)
 			v1Keys(t, "new member", m, v1KeysMember...)
 			if got, want := v1Int(t, m, "user_id"), friend.ID; got != want {
 				t.Errorf("user_id = %d, want %d", got, want)
@@ -136,7 +148,10 @@ func TestV1Households(t *testing.T) {
 			e.get(t, friend, hPath).want(t, http.StatusOK)
 
 			e.post(t, owner, hPath+"/members", map[string]any{"email": friend.Email}).wantErr(t, http.StatusConflict, freezer.ECONFLICT)
-			e.post(t, owner, hPath+"/members", map[string]any{"email": "nobody@example.com"}).wantErr(t, http.StatusNotFound, freezer.ENOTFOUND)
+			// An address without an account gets the same answer: no enumeration.
+			ghost := e.post(t, owner, hPath+"/members", map[string]any{"email": "nobody@example.com"}).want(t, http.StatusCreated).obj(t)
+			v1Keys(t, "invitation of an unknown address", ghost, v1KeysInvitation...)
+			e.del(t, owner, v1Path("/invitations/%d", v1Int(t, ghost, "id"))).want(t, http.StatusNoContent)
 			e.post(t, owner, hPath+"/members", map[string]any{"mail": friend.Email}).wantErr(t, http.StatusBadRequest, freezer.EINVALID, "mail")
 
 			// The friend leaves: the household is then unknown to them.
@@ -180,7 +195,8 @@ func TestV1Freezers(t *testing.T) {
 
 		t.Run("create in a named household", func(t *testing.T) {
 			// other shares their household with u; u puts a freezer there.
-			e.post(t, other, v1Path("/households/%d/members", other.Household), map[string]any{"email": u.Email}).want(t, http.StatusCreated)
+			inv := e.post(t, other, v1Path("/households/%d/members", other.Household), map[string]any{"email": u.Email}).want(t, http.StatusCreated).obj(t)
+			e.post(t, u, v1Path("/invitations/%d/accept", v1Int(t, inv, "id")), nil).want(t, http.StatusOK)
 			f := e.mkFreezer(t, u, "Shared", 2, other.Household)
 			if got, want := v1Int(t, f, "household_id"), other.Household; got != want {
 				t.Errorf("household_id = %d, want %d", got, want)

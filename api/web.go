@@ -6,12 +6,14 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/internal/throttle"
 )
 
 //go:embed web/templates/*.html
@@ -23,19 +25,12 @@ var staticFS embed.FS
 // The app icons of the dashboard's manifest are drawn once and committed.
 //go:generate go run ./web/genicons.go
 
-// Default sign-in limits: per client IP, and per e-mail address whatever
-// the IP, so that neither one address nor one account can be guessed at speed.
-var (
-	signInLimitPerIP    = RateLimit{PerMinute: 20, PerDay: 1000}
-	signInLimitPerEmail = RateLimit{PerMinute: 10, PerDay: 200}
-)
-
 // webSite serves the account site, the admin panel and the dashboard.
 type webSite struct {
-	s          *Server
-	pages      map[string]*template.Template
-	ipLimit    *rateLimiter // sign-in and registration attempts per client IP
-	emailLimit *rateLimiter // sign-in attempts per e-mail address
+	s             *Server
+	pages         map[string]*template.Template
+	signInLimits  *throttle.Lockout
+	registrations *rateLimiter // registration attempts per client IP
 }
 
 // webPageNames are the templates of the site, each drawn inside layout.html.
@@ -45,8 +40,8 @@ var webPageNames = []string{"login", "register", "welcome", "account", "admin", 
 // /logout, /account, /admin) and the dashboard's files under /app/.
 func (s *Server) registerWebRoutes() {
 	w := &webSite{s: s, pages: map[string]*template.Template{},
-		ipLimit:    newRateLimiter(signInLimitPerIP, s.config.Now),
-		emailLimit: newRateLimiter(signInLimitPerEmail, s.config.Now),
+		signInLimits:  throttle.NewLockout(signInLimits, s.config.Now),
+		registrations: newRateLimiter(registrationLimit, s.config.Now),
 	}
 	for _, name := range webPageNames {
 		w.pages[name] = template.Must(template.New("layout.html").ParseFS(templateFS, "web/templates/layout.html", "web/templates/"+name+".html"))
@@ -212,9 +207,17 @@ func (w *webSite) errorText(p *webPage, err error) string {
 }
 
 // safeNext returns target when it is a path of this site, else fallback:
-// the sign-in page must not send people elsewhere.
+// the sign-in page must not send people elsewhere. Browsers drop tabs and
+// newlines from a URL and read a backslash as a slash, so "/\t/evil.example"
+// would leave the site: a target with a control character or a backslash
+// is refused, and what remains must parse as a path alone.
 func safeNext(target, fallback string) string {
-	if !strings.HasPrefix(target, "/") || strings.HasPrefix(target, "//") || strings.ContainsAny(target, "\\\r\n") {
+	if strings.ContainsFunc(target, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return fallback
+	}
+	u, err := url.Parse(target)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(target, "/") || strings.HasPrefix(target, "//") || strings.HasPrefix(u.Path, "//") {
 		return fallback
 	}
 	return target

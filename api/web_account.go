@@ -39,12 +39,14 @@ type accountData struct {
 	// SessionTokenID is the dashboard token of this browser's session.
 	SessionTokenID int64
 	Households     []householdView
+	Invitations    []*freezer.Invitation // for the user's address
 }
 
-// householdView is a household with its members.
+// householdView is a household with its members and pending invitations.
 type householdView struct {
 	*freezer.Household
-	Members []*freezer.Member
+	Members     []*freezer.Member
+	Invitations []*freezer.Invitation
 }
 
 func (w *webSite) registerAccountRoutes() {
@@ -53,8 +55,10 @@ func (w *webSite) registerAccountRoutes() {
 	w.add(http.MethodPost, "/account/password", w.changePassword, requireSession)
 	w.add(http.MethodPost, "/account/tokens", w.createToken, requireSession)
 	w.add(http.MethodPost, "/account/tokens/:id/revoke", w.revokeToken, requireSession)
-	w.add(http.MethodPost, "/account/households/:id/members", w.addMember, requireSession)
+	w.add(http.MethodPost, "/account/households/:id/members", w.inviteMember, requireSession)
 	w.add(http.MethodPost, "/account/households/:id/members/:user_id/remove", w.removeMember, requireSession)
+	w.add(http.MethodPost, "/account/invitations/:id/accept", w.acceptInvitation, requireSession)
+	w.add(http.MethodPost, "/account/invitations/:id/decline", w.declineInvitation, requireSession)
 }
 
 // withNotice shows the text of ?done= (a key of webTexts) as a notice.
@@ -93,19 +97,27 @@ func (w *webSite) limited(c echo.Context, name string, data any, checks ...func(
 }
 
 // signIn checks an e-mail and password, starts a session and sets its cookie.
+// An address that is not valid is never checked nor kept: it cannot sign in.
 func (w *webSite) signIn(c echo.Context) error {
 	email := freezer.NormalizeEmail(c.FormValue("email"))
+	if freezer.ValidateEmail(email) != nil {
+		email = ""
+	}
 	data := loginData{Email: email, Next: safeNext(c.FormValue("next"), "/account")}
-	if hit, err := w.limited(c, "login", data,
-		func() (bool, time.Duration) { return w.ipLimit.allow("login " + c.RealIP()) },
-		func() (bool, time.Duration) { return w.emailLimit.allow(email) }); hit {
+	ip := c.RealIP()
+	if hit, err := w.limited(c, "login", data, func() (bool, time.Duration) { return w.signInLimits.Allow(ip, email) }); hit {
 		return err
 	}
-	u, err := w.s.services.Users.Authenticate(ctxOf(c), email, c.FormValue("password"))
+	var u *freezer.User
+	var err error = freezer.Errorf(freezer.EUNAUTHORIZED, "Wrong e-mail or password.")
+	if email != "" {
+		u, err = w.s.services.Users.Authenticate(ctxOf(c), email, c.FormValue("password"))
+	}
 	if err != nil {
 		p := w.newPage(c, data)
 		p.Error = w.errorText(p, err)
 		if freezer.ErrorCode(err) == freezer.EUNAUTHORIZED {
+			w.signInLimits.Fail(ip, email)
 			p.Error = p.T["err_credentials"]
 		}
 		return w.render(c, errorStatus[freezer.ErrorCode(err)], "login", p)
@@ -156,7 +168,7 @@ func (w *webSite) register(c echo.Context) error {
 		data.Language = w.language(c)
 	}
 	if hit, err := w.limited(c, "register", data,
-		func() (bool, time.Duration) { return w.ipLimit.allow("register " + c.RealIP()) }); hit {
+		func() (bool, time.Duration) { return w.registrations.allow(c.RealIP()) }); hit {
 		return err
 	}
 	password := c.FormValue("password")
@@ -197,13 +209,21 @@ func (w *webSite) loadAccount(c echo.Context) (*accountData, error) {
 	if err != nil {
 		return nil, err
 	}
-	data := &accountData{Tokens: tokens, SessionTokenID: sessionOf(c).DashboardTokenID}
+	invitations, err := w.s.services.Households.FindInvitations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	data := &accountData{Tokens: tokens, SessionTokenID: sessionOf(c).DashboardTokenID, Invitations: invitations}
 	for _, h := range households {
 		members, err := w.s.services.Households.FindMembers(ctx, h.ID)
 		if err != nil {
 			return nil, err
 		}
-		data.Households = append(data.Households, householdView{Household: h, Members: members})
+		pending, err := w.s.services.Households.FindHouseholdInvitations(ctx, h.ID)
+		if err != nil {
+			return nil, err
+		}
+		data.Households = append(data.Households, householdView{Household: h, Members: members, Invitations: pending})
 	}
 	return data, nil
 }
@@ -244,14 +264,15 @@ func (w *webSite) updateProfile(c echo.Context) error {
 // every other session out.
 func (w *webSite) changePassword(c echo.Context) error {
 	s := sessionOf(c)
-	if hit, err := w.limited(c, "error", nil,
-		func() (bool, time.Duration) { return w.emailLimit.allow(s.User.Email) }); hit {
+	ip := c.RealIP()
+	if hit, err := w.limited(c, "error", nil, func() (bool, time.Duration) { return w.signInLimits.Allow(ip, s.User.Email) }); hit {
 		return err
 	}
 	T := webTexts[s.User.Language]
 	password := c.FormValue("new_password")
 	if _, err := w.s.services.Users.Authenticate(ctxOf(c), s.User.Email, c.FormValue("current_password")); err != nil {
 		if freezer.ErrorCode(err) == freezer.EUNAUTHORIZED {
+			w.signInLimits.Fail(ip, s.User.Email)
 			err = freezer.Errorf(freezer.EUNAUTHORIZED, "%s", T["err_current_password"])
 		}
 		return w.accountResult(c, err, "")
@@ -287,12 +308,30 @@ func (w *webSite) revokeToken(c echo.Context) error {
 	return w.accountResult(c, err, "token_revoked")
 }
 
-func (w *webSite) addMember(c echo.Context) error {
+// inviteMember invites an address; the notice is the same whether it has an account.
+func (w *webSite) inviteMember(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err == nil {
-		_, err = w.s.services.Households.AddMember(ctxOf(c), id, c.FormValue("email"))
+		_, err = w.s.services.Households.InviteMember(ctxOf(c), id, c.FormValue("email"))
 	}
-	return w.accountResult(c, err, "member_added")
+	return w.accountResult(c, err, "member_invited")
+}
+
+func (w *webSite) acceptInvitation(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err == nil {
+		_, err = w.s.services.Households.AcceptInvitation(ctxOf(c), id)
+	}
+	return w.accountResult(c, err, "invitation_accepted")
+}
+
+// declineInvitation declines an invitation of the user's, or withdraws one of their household's.
+func (w *webSite) declineInvitation(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err == nil {
+		err = w.s.services.Households.DeclineInvitation(ctxOf(c), id)
+	}
+	return w.accountResult(c, err, "invitation_declined")
 }
 
 func (w *webSite) removeMember(c echo.Context) error {

@@ -305,11 +305,16 @@ func TestWebSignInErrors(t *testing.T) {
 		}
 	})
 	t.Run("OpenRedirect", func(t *testing.T) {
-		for _, next := range []string{"//evil.example/", "https://evil.example/", `/\evil.example`, "javascript:alert(1)"} {
+		for _, next := range []string{"//evil.example/", "https://evil.example/", `/\evil.example`, "javascript:alert(1)",
+			"/\t/evil.example/x", "/\n/evil.example/x", "/\r\n/evil.example", "\t//evil.example", "/\x00/evil.example", `/%09/\evil.example`,
+			"///evil.example", "/\x7f/evil.example", " //evil.example"} {
 			b := newWebBrowser(t, s.srv)
 			b.submit(t, "/login", "/login", url.Values{"email": {"alice@example.com"}, "password": {webPassword}, "next": {next}}).
 				wantRedirect(t, "/account")
 		}
+		b := newWebBrowser(t, s.srv)
+		b.submit(t, "/login", "/login", url.Values{"email": {"alice@example.com"}, "password": {webPassword}, "next": {"/account?done=x%2F%2Fy#top"}}).
+			wantRedirect(t, "/account?done=x%2F%2Fy#top")
 	})
 	t.Run("RegisterMismatch", func(t *testing.T) {
 		b.submit(t, "/register", "/register", url.Values{"email": {"bob@example.com"}, "password": {webPassword},
@@ -331,6 +336,27 @@ func TestWebCSRF(t *testing.T) {
 		form.Set("csrf", strings.Repeat("0", 64))
 		b.post(t, "/login", form).want(t, http.StatusForbidden) // cookie and field differ
 		b.post(t, "/register", url.Values{"email": {"x@example.com"}, "password": {webPassword}, "password2": {webPassword}}).
+			want(t, http.StatusForbidden)
+	})
+
+	t.Run("PlantedCookie", func(t *testing.T) {
+		// A cookie set by someone else (a sibling subdomain, a network
+		// attacker on plain HTTP) with a field to match is not ours.
+		b := newWebBrowser(t, s.srv)
+		planted := strings.Repeat("ab", 32)
+		u, _ := url.Parse(s.srv.URL)
+		b.client.Jar.SetCookies(u, []*http.Cookie{{Name: "freezer_csrf", Value: planted, Path: "/"}})
+		b.post(t, "/login", url.Values{"csrf": {planted}, "email": {"alice@example.com"}, "password": {webPassword}}).
+			want(t, http.StatusForbidden)
+		// The login page replaces it with a token of its own.
+		if token := b.csrf(t, "/login"); token == planted {
+			t.Fatal("the login page kept the planted token")
+		}
+		// A token of another server (another key) is not ours either.
+		other := newWebSite(t)
+		theirs := newWebBrowser(t, other.srv).csrf(t, "/login")
+		b.client.Jar.SetCookies(u, []*http.Cookie{{Name: "freezer_csrf", Value: theirs, Path: "/"}})
+		b.post(t, "/login", url.Values{"csrf": {theirs}, "email": {"alice@example.com"}, "password": {webPassword}}).
 			want(t, http.StatusForbidden)
 	})
 
@@ -476,7 +502,7 @@ func TestWebSignInRateLimit(t *testing.T) {
 	attempt := func(email, password string) webAnswer {
 		return b.post(t, "/login", url.Values{"csrf": {token}, "email": {email}, "password": {password}})
 	}
-	// Ten attempts a minute per e-mail address…
+	// Ten failures a minute per e-mail address…
 	for i := 0; i < 10; i++ {
 		attempt("alice@example.com", "wrong password").want(t, http.StatusUnauthorized)
 	}
@@ -485,11 +511,15 @@ func TestWebSignInRateLimit(t *testing.T) {
 	if a.header.Get("Retry-After") == "" {
 		t.Errorf("%v: no Retry-After", a)
 	}
-	// …twenty per IP address, whatever the e-mail.
-	for i := 0; i < 9; i++ {
+	// …twenty per IP address, whatever the e-mail; then an address that has
+	// not failed from this IP gets one attempt per few seconds.
+	for i := 0; i < 10; i++ {
 		attempt(fmt.Sprintf("other%d@example.com", i), "x").want(t, http.StatusUnauthorized)
 	}
-	attempt("someone@example.com", "x").want(t, http.StatusTooManyRequests)
+	attempt("other0@example.com", "x").want(t, http.StatusTooManyRequests)
+	attempt("someone@example.com", "x").want(t, http.StatusUnauthorized)
+	attempt("someone2@example.com", "x").want(t, http.StatusTooManyRequests)
+	attempt("not an address", "x").want(t, http.StatusTooManyRequests)
 }
 
 func TestWebSessionOnAnyReplica(t *testing.T) {
@@ -535,10 +565,24 @@ func TestWebAccount(t *testing.T) {
 
 	t.Run("Members", func(t *testing.T) {
 		path := fmt.Sprintf("/account/households/%d/members", alice.Household.ID)
-		b.submit(t, "/account", path, url.Values{"email": {"bob@example.com"}}).wantRedirect(t, "/account?done=member_added")
-		b.get(t, "/account?done=member_added").wantText(t, "bob@example.com", "The member was added.")
-		b.submit(t, "/account", path, url.Values{"email": {"nobody@example.com"}}).want(t, http.StatusNotFound)
+		// An invitation, the same for an address with or without an account.
+		b.submit(t, "/account", path, url.Values{"email": {"bob@example.com"}}).wantRedirect(t, "/account?done=member_invited")
+		b.submit(t, "/account", path, url.Values{"email": {"nobody@example.com"}}).wantRedirect(t, "/account?done=member_invited")
+		b.get(t, "/account?done=member_invited").wantText(t, "bob@example.com", "nobody@example.com", "The invitation is sent")
 		members, _ := s.store.FindMembers(freezer.NewContextWithUser(context.Background(), alice.User), alice.Household.ID)
+		if len(members) != 1 {
+			t.Fatalf("%d members before bob accepts, want 1", len(members))
+		}
+		// Bob sees it on his account page and accepts.
+		bob := s.signIn(t, "bob@example.com")
+		page := bob.get(t, "/account").want(t, http.StatusOK)
+		page.wantText(t, "Invitations", "invited by alice@example.com")
+		m := regexp.MustCompile(`/account/invitations/(\d+)/accept`).FindStringSubmatch(page.body)
+		if m == nil {
+			t.Fatalf("%v: no accept form", page)
+		}
+		bob.submit(t, "/account", "/account/invitations/"+m[1]+"/accept", url.Values{}).wantRedirect(t, "/account?done=invitation_accepted")
+		members, _ = s.store.FindMembers(freezer.NewContextWithUser(context.Background(), alice.User), alice.Household.ID)
 		b.submit(t, "/account", fmt.Sprintf("%s/%d/remove", path, members[1].UserID), url.Values{}).wantRedirect(t, "/account?done=member_removed")
 	})
 

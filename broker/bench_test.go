@@ -55,7 +55,7 @@ func BenchmarkScanPipeline(b *testing.B) {
 	if err := store.CreateFreezer(ctx, f); err != nil {
 		b.Fatal(err)
 	}
-	br, err := broker.New(broker.Config{TCPAddr: "127.0.0.1:0"}, store, nil)
+	br, err := broker.New(broker.Config{TCPAddr: "127.0.0.1:0", MaxPendingPerIP: loopbackClients}, store, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

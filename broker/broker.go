@@ -29,6 +29,10 @@ const DefaultMaxPacketSize = 16 * 1024
 // maxClientWritesPending bounds the messages queued for one client.
 const maxClientWritesPending = 512
 
+// authSlowLane is how often an address over its failure limit may still
+// try a device that has not failed from it.
+const authSlowLane = 5 * time.Second
+
 // clientReadBufferSize is the read buffer each connected client keeps.
 const clientReadBufferSize = 512
 
@@ -42,9 +46,20 @@ type Config struct {
 	MaxPacketSize uint32 // 0 means DefaultMaxPacketSize
 	// DiscoveryPrefix is the Home Assistant discovery prefix integrations may read.
 	DiscoveryPrefix string
-	// AuthFailuresPerMinute refuses every connection from an IP address
-	// that failed to authenticate this often within a minute (0: no limit).
+	// AuthFailuresPerMinute refuses a device id that failed to authenticate
+	// this often within a minute from one IP address, and slows down that
+	// address (one attempt of a device that has not failed from it every
+	// few seconds) once it failed this often in all (0: no limit).
 	AuthFailuresPerMinute int
+	// ConnectTimeout closes a connection whose CONNECT packet has not
+	// arrived in full this long after it was accepted (default DefaultConnectTimeout).
+	ConnectTimeout time.Duration
+	// MaxConnections bounds the connections on all listeners (default
+	// DefaultMaxConnections); MaxPendingPerIP those of one IP address that
+	// have not authenticated yet (default DefaultMaxPendingPerIP). Both
+	// close a connection beyond the limit as soon as it is accepted.
+	MaxConnections  int
+	MaxPendingPerIP int
 }
 
 // DeviceAuthenticator checks device credentials and records presence.
@@ -77,6 +92,16 @@ func New(cfg Config, auth DeviceAuthenticator, logger *slog.Logger) (*Broker, er
 	if cfg.DiscoveryPrefix == "" {
 		cfg.DiscoveryPrefix = "homeassistant"
 	}
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = DefaultMaxConnections
+	}
+	if cfg.MaxPendingPerIP <= 0 {
+		cfg.MaxPendingPerIP = DefaultMaxPendingPerIP
+	}
+	limits := newConnLimits(cfg.MaxConnections, cfg.MaxPendingPerIP, cfg.ConnectTimeout)
 	caps := mqtt.NewDefaultServerCapabilities()
 	caps.MaximumMessageExpiryInterval = 0 // retained messages must never expire
 	caps.MaximumPacketSize = cfg.MaxPacketSize
@@ -94,14 +119,16 @@ func New(cfg Config, auth DeviceAuthenticator, logger *slog.Logger) (*Broker, er
 		Logger:                  logger.With("component", "mqtt"),
 	})
 	hook := &authHook{devices: auth, topics: cfg.Topics, discovery: cfg.DiscoveryPrefix, logger: logger,
-		failures: throttle.New(cfg.AuthFailuresPerMinute, time.Minute, nil), trimmer: newBurstTrimmer()}
+		failures: throttle.NewLockout(throttle.LockoutLimits{PerIP: cfg.AuthFailuresPerMinute, PerPair: cfg.AuthFailuresPerMinute,
+			SlowLane: authSlowLane}, nil),
+		trimmer: newBurstTrimmer(), limits: limits}
 	if err := server.AddHook(hook, nil); err != nil {
 		return nil, fmt.Errorf("mqtt: add auth hook: %w", err)
 	}
 	b := &Broker{config: cfg, server: server, auth: hook, logger: logger}
 	if cfg.TCPAddr != "" {
 		tcp := listeners.NewTCP(listeners.Config{ID: "tcp", Address: cfg.TCPAddr})
-		if err := server.AddListener(tcp); err != nil {
+		if err := server.AddListener(limitedListener{tcp, limits}); err != nil {
 			return nil, fmt.Errorf("mqtt: cannot listen on %s: %w", cfg.TCPAddr, errors.Unwrap(err))
 		}
 		b.tcpAddr = tcp.Address()
@@ -111,7 +138,7 @@ func New(cfg Config, auth DeviceAuthenticator, logger *slog.Logger) (*Broker, er
 			b.closeListeners()
 			return nil, errors.New("mqtt: a TLS listener needs a certificate")
 		}
-		if err := server.AddListener(listeners.NewTCP(listeners.Config{ID: "tls", Address: cfg.TLSAddr, TLSConfig: cfg.TLSConfig})); err != nil {
+		if err := server.AddListener(limitedListener{listeners.NewTCP(listeners.Config{ID: "tls", Address: cfg.TLSAddr, TLSConfig: cfg.TLSConfig}), limits}); err != nil {
 			b.closeListeners()
 			return nil, fmt.Errorf("mqtt: cannot listen on %s: %w", cfg.TLSAddr, errors.Unwrap(err))
 		}
@@ -125,7 +152,7 @@ func New(cfg Config, auth DeviceAuthenticator, logger *slog.Logger) (*Broker, er
 			return nil, fmt.Errorf("mqtt: cannot listen on %s: %w", cfg.WebSocketAddr, errors.Unwrap(err))
 		}
 		probe.Close()
-		if err := server.AddListener(listeners.NewWebsocket(listeners.Config{ID: "ws", Address: cfg.WebSocketAddr})); err != nil {
+		if err := server.AddListener(limitedListener{listeners.NewWebsocket(listeners.Config{ID: "ws", Address: cfg.WebSocketAddr}), limits}); err != nil {
 			b.closeListeners()
 			return nil, fmt.Errorf("mqtt: cannot listen on %s: %w", cfg.WebSocketAddr, errors.Unwrap(err))
 		}
@@ -159,6 +186,7 @@ func (b *Broker) ListenerAddr(id string) string {
 // Close disconnects every client and stops the listeners.
 func (b *Broker) Close() error {
 	b.auth.trimmer.stop()
+	b.auth.limits.close(5 * time.Second)
 	return b.server.Close()
 }
 
@@ -195,19 +223,20 @@ type authHook struct {
 	logger    *slog.Logger
 
 	connected sync.Map // client id → *freezer.Device, for the ACL checks
-	failures  *throttle.Failures
+	failures  *throttle.Lockout
 
 	presenceMu sync.Mutex
 	current    map[string]*mqtt.Client // device id → its live connection
 
 	trimmer *burstTrimmer
+	limits  *connLimits
 }
 
 func (h *authHook) ID() string { return "freezer-device-auth" }
 
 func (h *authHook) Provides(b byte) bool {
 	switch b {
-	case mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnSessionEstablished, mqtt.OnDisconnect:
+	case mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnSessionEstablished, mqtt.OnDisconnect, mqtt.OnPublish:
 		return true
 	}
 	return false
@@ -223,20 +252,20 @@ func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) boo
 	if host, _, err := net.SplitHostPort(ip); err == nil {
 		ip = host
 	}
-	if blocked, _ := h.failures.Blocked(ip); blocked {
+	id := string(pk.Connect.Username)
+	if ok, _ := h.failures.Allow(ip, id); !ok {
 		h.logger.Warn("mqtt connection refused: too many failed attempts from this address", "client", cl.ID, "remote", cl.Net.Remote)
 		return false
 	}
-	id := string(pk.Connect.Username)
 	if id == "" || id != cl.ID {
-		h.failures.Fail(ip)
+		h.failures.Fail(ip, id)
 		h.logger.Info("mqtt connection refused: client id and username must both be the device id", "client", cl.ID, "remote", cl.Net.Remote)
 		return false
 	}
 	d, err := h.devices.AuthenticateDevice(context.Background(), id, string(pk.Connect.Password))
 	if err != nil {
 		if freezer.ErrorCode(err) == freezer.EUNAUTHORIZED {
-			h.failures.Fail(ip)
+			h.failures.Fail(ip, id)
 		}
 		h.logger.Info("mqtt connection refused", "client", cl.ID, "remote", cl.Net.Remote, "err", freezer.ErrorMessage(err))
 		return false
@@ -247,10 +276,22 @@ func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) boo
 		return false
 	}
 	h.connected.Store(cl.ID, d)
+	if h.limits != nil {
+		h.limits.authenticated(cl.Net.Conn)
+	}
 	return true
 }
 
 func (h *authHook) forget(id string) { h.connected.Delete(id) }
+
+// OnPublish delivers a scan sent with the retain flag as a plain scan: the
+// broker must not keep it, or every new subscription would get it again.
+func (h *authHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if _, scan := h.topics.DeviceOfScan(pk.TopicName); scan && pk.FixedHeader.Retain {
+		pk.FixedHeader.Retain = false
+	}
+	return pk, nil
+}
 
 // OnACLCheck lets a scanner publish only its own scans and status and read
 // its own acks and settings; an integration reads its household's topics

@@ -24,6 +24,9 @@ import (
 // topics are the contract's topics under the default root.
 var topics = devices.Topics{Root: devices.DefaultRoot}
 
+// loopbackClients lets every test client, all on loopback, connect at once.
+const loopbackClients = 4096
+
 // sys acts as the server itself.
 var sys = freezer.SystemContext(context.Background())
 
@@ -51,7 +54,7 @@ func newEnv(t *testing.T, store *db.DB) *env {
 	if err := store.CreateFreezer(sys, f); err != nil {
 		t.Fatal(err)
 	}
-	b, err := broker.New(broker.Config{TCPAddr: "127.0.0.1:0"}, store, nil)
+	b, err := broker.New(broker.Config{TCPAddr: "127.0.0.1:0", MaxPendingPerIP: loopbackClients}, store, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -240,7 +240,7 @@ func (e *External) route(_ paho.Client, m paho.Message) {
 		m.Ack()
 		return
 	}
-	handler(devices.Message{Topic: m.Topic(), Payload: m.Payload(), Done: m.Ack})
+	handler(devices.Message{Topic: m.Topic(), Payload: m.Payload(), Done: m.Ack, Retained: m.Retained()})
 }
 
 // topicMatches reports whether an MQTT topic filter (with + and #) matches topic.

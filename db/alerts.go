@@ -19,7 +19,7 @@ var (
 const alertSettingsColumns = `household_id, mqtt, webhook_url, webhook_format, webhook_token, email_to, email_from,
 	smtp_host, smtp_port, smtp_username, smtp_password, smtp_tls, ha_discovery, ha_prefix, updated_at`
 
-func scanAlertSettings(row rowScanner) (*freezer.AlertSettings, error) {
+func (db *DB) scanAlertSettings(row rowScanner) (*freezer.AlertSettings, error) {
 	var s freezer.AlertSettings
 	var to string
 	var updated time.Time
@@ -27,6 +27,12 @@ func scanAlertSettings(row rowScanner) (*freezer.AlertSettings, error) {
 		&s.Email.SMTPHost, &s.Email.SMTPPort, &s.Email.SMTPUsername, &s.Email.SMTPPassword, &s.Email.SMTPTLS,
 		&s.HomeAssistant.Discovery, &s.HomeAssistant.Prefix, &updated)
 	if err != nil {
+		return nil, err
+	}
+	if s.Webhook.Token, err = db.open(s.Webhook.Token, "webhook_token", s.HouseholdID); err != nil {
+		return nil, err
+	}
+	if s.Email.SMTPPassword, err = db.open(s.Email.SMTPPassword, "smtp_password", s.HouseholdID); err != nil {
 		return nil, err
 	}
 	s.Email.To = splitAddresses(to)
@@ -50,12 +56,12 @@ func (db *DB) FindAlertSettings(ctx context.Context, householdID int64) (*freeze
 	if err := canSeeHousehold(ctx, db.read, householdID); err != nil {
 		return nil, err
 	}
-	return findAlertSettings(ctx, db.read, householdID)
+	return db.findAlertSettings(ctx, db.read, householdID)
 }
 
 // findAlertSettings reads a household's settings row, or the defaults.
-func findAlertSettings(ctx context.Context, q querier, householdID int64) (*freezer.AlertSettings, error) {
-	s, err := scanAlertSettings(q.QueryRowContext(ctx, "SELECT "+alertSettingsColumns+" FROM alert_settings WHERE household_id = ?", householdID))
+func (db *DB) findAlertSettings(ctx context.Context, q querier, householdID int64) (*freezer.AlertSettings, error) {
+	s, err := db.scanAlertSettings(q.QueryRowContext(ctx, "SELECT "+alertSettingsColumns+" FROM alert_settings WHERE household_id = ?", householdID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return freezer.DefaultAlertSettings(householdID), nil
 	} else if err != nil {
@@ -71,7 +77,7 @@ func (db *DB) UpdateAlertSettings(ctx context.Context, householdID int64, upd fr
 		if err := canSeeHousehold(ctx, tx, householdID); err != nil {
 			return err
 		}
-		if s, err = findAlertSettings(ctx, tx, householdID); err != nil {
+		if s, err = db.findAlertSettings(ctx, tx, householdID); err != nil {
 			return err
 		}
 		stored := s.UpdatedAt != nil
@@ -80,8 +86,9 @@ func (db *DB) UpdateAlertSettings(ctx context.Context, householdID int64, upd fr
 			return err
 		}
 		s.UpdatedAt = &tx.now
-		args := []any{s.MQTT, s.Webhook.URL, s.Webhook.Format, s.Webhook.Token, strings.Join(s.Email.To, ","), s.Email.From,
-			s.Email.SMTPHost, s.Email.SMTPPort, s.Email.SMTPUsername, s.Email.SMTPPassword, s.Email.SMTPTLS,
+		args := []any{s.MQTT, s.Webhook.URL, s.Webhook.Format, db.seal(s.Webhook.Token, "webhook_token", householdID),
+			strings.Join(s.Email.To, ","), s.Email.From, s.Email.SMTPHost, s.Email.SMTPPort, s.Email.SMTPUsername,
+			db.seal(s.Email.SMTPPassword, "smtp_password", householdID), s.Email.SMTPTLS,
 			s.HomeAssistant.Discovery, s.HomeAssistant.Prefix, tx.now, householdID}
 		query := `UPDATE alert_settings SET mqtt = ?, webhook_url = ?, webhook_format = ?, webhook_token = ?, email_to = ?,
 			email_from = ?, smtp_host = ?, smtp_port = ?, smtp_username = ?, smtp_password = ?, smtp_tls = ?,
@@ -121,7 +128,7 @@ func (db *DB) FindAllAlertSettings(ctx context.Context) ([]*freezer.AlertSetting
 	}
 	defer rows.Close()
 	for rows.Next() {
-		s, err := scanAlertSettings(rows)
+		s, err := db.scanAlertSettings(rows)
 		if err != nil {
 			return nil, translateError(err)
 		}

@@ -7,6 +7,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +17,7 @@ import (
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/internal/secretbox"
 )
 
 // DB is an open database with its connection pools and clock.
@@ -25,6 +28,8 @@ type DB struct {
 	stmts   stmtCache     // the write statements, prepared once
 	ckpt    *checkpointer // SQLite: checkpoints the log off the writer's path
 	kept    *keptRows     // SQLite: rows scan batches read, for the next batch
+	// secretKey encrypts households' secrets at rest (nil: plain text).
+	secretKey *secretbox.Key
 
 	// Now returns the current time; tests replace it with a fixed clock.
 	Now func() time.Time
@@ -42,6 +47,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	db := &DB{dialect: dialect, Now: time.Now, Location: time.UTC}
 	switch dialect {
 	case SQLite:
+		if err := createPrivate(sqlitePath(dsn)); err != nil {
+			return nil, fmt.Errorf("open sqlite database %s: %w", redactDSN(dsn), err)
+		}
 		if db.write, err = sql.Open("sqlite", driverDSN+fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", walRestartPages)); err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
@@ -75,6 +83,25 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		}
 	}
 	return db, nil
+}
+
+// createPrivate creates a new SQLite file readable by its owner only:
+// SQLite gives its log files the same mode. An existing file is left as it is.
+func createPrivate(path string) error {
+	if strings.HasPrefix(path, ":") || strings.HasPrefix(path, "file:") {
+		return nil // in memory, or a URI the driver reads
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create: %w", errors.Unwrap(err))
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("create: %w", err)
+	}
+	return nil
 }
 
 // Dialect returns the SQL engine behind db.

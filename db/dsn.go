@@ -27,13 +27,18 @@ const (
 // statement journal of a multi-row insert then costs no file writes).
 const sqliteParams = "_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1&_busy_timeout=10000&_txlock=immediate&_time_format=sqlite&_timezone=UTC&_pragma=temp_store(MEMORY)"
 
+// sqlitePath returns the file of an "sqlite:PATH" DSN.
+func sqlitePath(dsn string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
+}
+
 // ParseDSN splits a freezerd DSN into its dialect and the driver's own data
 // source name. Accepted forms: "sqlite:PATH" and
 // "mysql://user:pass@host:port/db?param=value".
 func ParseDSN(dsn string) (Dialect, string, error) {
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
-		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
+		path := sqlitePath(dsn)
 		if path == "" {
 			return "", "", fmt.Errorf("parse dsn: sqlite DSN needs a file path, as in sqlite:./freezer.db")
 		}

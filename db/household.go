@@ -133,8 +133,14 @@ func findMembers(ctx context.Context, q querier, householdID int64) ([]*freezer.
 	return list, translateError(rows.Err())
 }
 
-// AddMember invites the user with that e-mail into the household.
+// AddMember makes the user with that e-mail a member at once, without an
+// invitation: the server itself only (EFORBIDDEN otherwise; ENOTFOUND for
+// an unknown household or e-mail, ECONFLICT when already a member). Users
+// invite with InviteMember.
 func (db *DB) AddMember(ctx context.Context, householdID int64, email string) (*freezer.Member, error) {
+	if err := requireSystem(ctx); err != nil {
+		return nil, err
+	}
 	m := &freezer.Member{Email: freezer.NormalizeEmail(email), Role: freezer.RoleMember}
 	err := db.inTx(ctx, func(tx *Tx) error {
 		if err := canSeeHousehold(ctx, tx, householdID); err != nil {

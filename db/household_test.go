@@ -54,7 +54,7 @@ func TestFindHouseholds(t *testing.T) {
 			assertCode(t, err, freezer.ENOTFOUND)
 			_, err = store.UpdateHousehold(regCtx(alice), bob.Household.ID, freezer.HouseholdUpdate{Name: ptr("Mine now")})
 			assertCode(t, err, freezer.ENOTFOUND)
-			_, err = store.AddMember(regCtx(alice), bob.Household.ID, "alice@example.com")
+			_, err = store.InviteMember(regCtx(alice), bob.Household.ID, "alice@example.com")
 			assertCode(t, err, freezer.ENOTFOUND)
 			assertCode(t, store.RemoveMember(regCtx(alice), bob.Household.ID, bob.User.ID), freezer.ENOTFOUND)
 
@@ -177,7 +177,11 @@ func TestAddMember(t *testing.T) {
 			f := MustCreateFreezer(t, store, alice, "Garage", 4)
 			p := MustCreateProduct(t, regCtx(alice), store, newProduct(f, 1, 0))
 
-			m, err := store.AddMember(regCtx(alice), alice.Household.ID, "  BOB@example.com")
+			inv, err := store.InviteMember(regCtx(alice), alice.Household.ID, "  BOB@example.com")
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := store.AcceptInvitation(regCtx(bob), inv.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -235,13 +239,11 @@ func TestAddMember(t *testing.T) {
 		testdb.EachDB(t, func(t *testing.T, store *db.DB) {
 			alice := MustRegister(t, store, "alice@example.com")
 			MustRegister(t, store, "bob@example.com")
-			if _, err := store.AddMember(regCtx(alice), alice.Household.ID, "bob@example.com"); err != nil {
-				t.Fatal(err)
-			}
-			_, err := store.AddMember(regCtx(alice), alice.Household.ID, "Bob@Example.com")
+			mustJoin(t, store, alice, alice.Household.ID, "bob@example.com")
+			_, err := store.InviteMember(regCtx(alice), alice.Household.ID, "Bob@Example.com")
 			assertCode(t, err, freezer.ECONFLICT)
 			// The owner is a member already.
-			_, err = store.AddMember(regCtx(alice), alice.Household.ID, "alice@example.com")
+			_, err = store.InviteMember(regCtx(alice), alice.Household.ID, "alice@example.com")
 			assertCode(t, err, freezer.ECONFLICT)
 			members, err := store.FindMembers(regCtx(alice), alice.Household.ID)
 			if err != nil {
@@ -253,12 +255,110 @@ func TestAddMember(t *testing.T) {
 		})
 	})
 
-	t.Run("ErrNotFoundEmail", func(t *testing.T) {
+	t.Run("ErrForbiddenForUsers", func(t *testing.T) {
 		testdb.EachDB(t, func(t *testing.T, store *db.DB) {
 			alice := MustRegister(t, store, "alice@example.com")
-			_, err := store.AddMember(regCtx(alice), alice.Household.ID, "nobody@example.com")
-			assertCode(t, err, freezer.ENOTFOUND)
+			MustRegister(t, store, "bob@example.com")
+			_, err := store.AddMember(regCtx(alice), alice.Household.ID, "bob@example.com")
+			assertCode(t, err, freezer.EFORBIDDEN)
 		})
+	})
+}
+
+// mustJoin has the user with email accept an invitation of inviter's into household h.
+func mustJoin(t *testing.T, store *db.DB, inviter *freezer.RegisteredUser, h int64, email string) *freezer.Member {
+	t.Helper()
+	inv, err := store.InviteMember(regCtx(inviter), h, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := store.FindUsers(systemCtx(), freezer.UserFilter{Email: &email})
+	if err != nil || len(u) != 1 {
+		t.Fatalf("find %s: %v", email, err)
+	}
+	m, err := store.AcceptInvitation(userCtx(u[0]), inv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestInvitations: nobody becomes a member without accepting, and inviting
+// tells nothing of whether an address has an account.
+func TestInvitations(t *testing.T) {
+	testdb.EachDB(t, func(t *testing.T, store *db.DB) {
+		alice := MustRegister(t, store, "alice@example.com")
+		bob := MustRegister(t, store, "bob@example.com")
+		carol := MustRegister(t, store, "carol@example.com")
+		h := alice.Household.ID
+
+		inv, err := store.InviteMember(regCtx(alice), h, "bob@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ghost, err := store.InviteMember(regCtx(alice), h, "nobody@example.com")
+		if err != nil {
+			t.Fatalf("inviting an address without an account: %v", err)
+		}
+		if inv.Email != "bob@example.com" || inv.InvitedBy != "alice@example.com" || inv.HouseholdName != alice.Household.Name ||
+			ghost.InvitedBy != inv.InvitedBy || ghost.HouseholdName != inv.HouseholdName {
+			t.Errorf("invitations %+v and %+v differ beyond the address", inv, ghost)
+		}
+		again, err := store.InviteMember(regCtx(alice), h, "BOB@example.com")
+		if err != nil || again.ID != inv.ID {
+			t.Errorf("inviting again = %+v, %v; want the pending invitation", again, err)
+		}
+		_, err = store.InviteMember(regCtx(alice), h, "not an address")
+		assertCode(t, err, freezer.EINVALID)
+
+		// Not a member before accepting.
+		_, err = store.FindHouseholdByID(regCtx(bob), h)
+		assertCode(t, err, freezer.ENOTFOUND)
+		mine, err := store.FindInvitations(regCtx(bob))
+		if err != nil || len(mine) != 1 || mine[0].ID != inv.ID {
+			t.Fatalf("bob's invitations = %v, %v", mine, err)
+		}
+		if list, _ := store.FindInvitations(regCtx(carol)); len(list) != 0 {
+			t.Errorf("carol sees %d invitations of others", len(list))
+		}
+		pending, err := store.FindHouseholdInvitations(regCtx(alice), h)
+		if err != nil || len(pending) != 2 {
+			t.Errorf("pending = %v, %v; want 2", pending, err)
+		}
+		_, err = store.FindHouseholdInvitations(regCtx(carol), h)
+		assertCode(t, err, freezer.ENOTFOUND)
+
+		// Only the invitee accepts; another user cannot, nor decline it.
+		_, err = store.AcceptInvitation(regCtx(carol), inv.ID)
+		assertCode(t, err, freezer.ENOTFOUND)
+		assertCode(t, store.DeclineInvitation(regCtx(carol), inv.ID), freezer.ENOTFOUND)
+		_, err = store.AcceptInvitation(regCtx(alice), inv.ID)
+		assertCode(t, err, freezer.ENOTFOUND)
+		if _, err := store.AcceptInvitation(regCtx(bob), inv.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.FindHouseholdByID(regCtx(bob), h); err != nil {
+			t.Errorf("bob after accepting: %v", err)
+		}
+		_, err = store.AcceptInvitation(regCtx(bob), inv.ID)
+		assertCode(t, err, freezer.ENOTFOUND)
+
+		// The invitee declines; a member withdraws.
+		c, err := store.InviteMember(regCtx(bob), h, "carol@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store.DeclineInvitation(regCtx(carol), c.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err = store.AcceptInvitation(regCtx(carol), c.ID)
+		assertCode(t, err, freezer.ENOTFOUND)
+		if err := store.DeclineInvitation(regCtx(bob), ghost.ID); err != nil {
+			t.Fatalf("a member withdraws: %v", err)
+		}
+		if pending, _ := store.FindHouseholdInvitations(regCtx(alice), h); len(pending) != 0 {
+			t.Errorf("pending after all = %v", pending)
+		}
 	})
 }
 
@@ -269,9 +369,7 @@ func TestRemoveMember(t *testing.T) {
 		bob = MustRegister(t, store, "bob@example.com")
 		carol = MustRegister(t, store, "carol@example.com")
 		for _, email := range []string{"bob@example.com", "carol@example.com"} {
-			if _, err := store.AddMember(regCtx(alice), alice.Household.ID, email); err != nil {
-				t.Fatal(err)
-			}
+			mustJoin(t, store, alice, alice.Household.ID, email)
 		}
 		return alice, bob, carol
 	}

@@ -17,10 +17,7 @@ func TestOwnerLeaving(t *testing.T) {
 	testdb.EachDB(t, func(t *testing.T, store *db.DB) {
 		alice := MustRegister(t, store, "alice@example.com")
 		MustRegister(t, store, "bob@example.com")
-		bob, err := store.AddMember(regCtx(alice), alice.Household.ID, "bob@example.com")
-		if err != nil {
-			t.Fatal(err)
-		}
+		bob := mustJoin(t, store, alice, alice.Household.ID, "bob@example.com")
 		if err := store.RemoveMember(regCtx(alice), alice.Household.ID, alice.User.ID); err != nil {
 			t.Fatal(err)
 		}

@@ -15,9 +15,13 @@ var (
 
 const printerColumns = "household_id, kind, target, token, size, dpi, language, auto_print, updated_at"
 
-func scanPrinter(row rowScanner) (*freezer.PrinterConfig, error) {
+func (db *DB) scanPrinter(row rowScanner) (*freezer.PrinterConfig, error) {
 	var c freezer.PrinterConfig
 	if err := row.Scan(&c.HouseholdID, &c.Kind, &c.Target, &c.Token, &c.Size, &c.DPI, &c.Language, &c.AutoPrint, &c.UpdatedAt); err != nil {
+		return nil, err
+	}
+	var err error
+	if c.Token, err = db.open(c.Token, "token", c.HouseholdID); err != nil {
 		return nil, err
 	}
 	c.HasToken = c.Token != ""
@@ -29,7 +33,7 @@ func (db *DB) FindPrinter(ctx context.Context, householdID int64) (*freezer.Prin
 	if err := canSeeHousehold(ctx, db.read, householdID); err != nil {
 		return nil, err
 	}
-	c, err := scanPrinter(db.read.QueryRowContext(ctx, "SELECT "+printerColumns+" FROM printers WHERE household_id = ?", householdID))
+	c, err := db.scanPrinter(db.read.QueryRowContext(ctx, "SELECT "+printerColumns+" FROM printers WHERE household_id = ?", householdID))
 	if err != nil {
 		return nil, notFound(err, "No printer is set for household %d.", householdID)
 	}
@@ -51,7 +55,7 @@ func (db *DB) SetPrinter(ctx context.Context, c *freezer.PrinterConfig) error {
 		}
 		c.UpdatedAt = tx.now
 		_, err := tx.ExecContext(ctx, "INSERT INTO printers ("+printerColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			c.HouseholdID, c.Kind, c.Target, c.Token, c.Size, c.DPI, c.Language, c.AutoPrint, c.UpdatedAt)
+			c.HouseholdID, c.Kind, c.Target, db.seal(c.Token, "token", c.HouseholdID), c.Size, c.DPI, c.Language, c.AutoPrint, c.UpdatedAt)
 		return translateError(err)
 	})
 }

@@ -15,6 +15,7 @@ import (
 
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/devices"
+	"github.com/freezer-manager/freezer/internal/netguard"
 )
 
 // Defaults of the alert job's settings.
@@ -58,9 +59,12 @@ type AlertConfig struct {
 	// are renewed (default 15 s), well within the store's lease of a
 	// minute, after which another process takes them for abandoned.
 	ClaimRenewal time.Duration
-	HTTPClient   *http.Client // default: one that never follows redirects
-	TLSConfig    *tls.Config  // base TLS settings of SMTP connections (tests add their CA)
-	Hostname     string       // the name given in SMTP's HELO and in Message-IDs (default: the host name)
+	HTTPClient   *http.Client // default: the Guard's, which never follows redirects
+	// Guard refuses webhooks and SMTP servers on addresses a household must
+	// not reach (nil: any address; freezerd always sets one).
+	Guard     *netguard.Guard
+	TLSConfig *tls.Config // base TLS settings of SMTP connections (tests add their CA)
+	Hostname  string      // the name given in SMTP's HELO and in Message-IDs (default: the host name)
 }
 
 // StateRefresher republishes what depends on the day, after an alert run.
@@ -115,10 +119,7 @@ func NewAlerts(cfg AlertConfig, store freezer.AlertStore, bus devices.Bus, state
 	setDefault(&cfg.SendTimeout, DefaultSendTimeout)
 	setDefault(&cfg.ClaimRenewal, DefaultClaimRenewal)
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{
-			Timeout:       cfg.SendTimeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+		cfg.HTTPClient = cfg.Guard.HTTPClient(cfg.SendTimeout)
 	}
 	if cfg.Hostname == "" {
 		cfg.Hostname, _ = os.Hostname()

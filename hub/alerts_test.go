@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"github.com/freezer-manager/freezer/internal/netguard"
 	"mime"
 	"mime/quotedprintable"
+	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -647,5 +650,49 @@ func TestMQTTWaitsForABus(t *testing.T) {
 	}
 	if got := len(bus.on(testTopics.Alerts(e.user.Household.ID))); got != 1 {
 		t.Errorf("MQTT events = %d, want 1", got)
+	}
+}
+
+// TestAlertsRefusePrivateTargets: with the server's guard, a household's
+// webhook or SMTP server on the server's own network is never reached, and
+// the delivery's error says how an operator allows it.
+func TestAlertsRefusePrivateTargets(t *testing.T) {
+	e := newAlertEnv(t, testdb.SQLiteDSN(t), march15)
+	e.product(t, "Lasagne", e.today().AddDays(-40), 1)
+	h := newHook(t)
+	smtpAddr, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer smtpAddr.Close()
+	host, portText, _ := net.SplitHostPort(smtpAddr.Addr().String())
+	port, _ := strconv.Atoi(portText)
+	e.settings(t, freezer.AlertSettingsUpdate{MQTT: ref(false), Webhook: &freezer.WebhookSettingsUpdate{URL: &h.URL},
+		Email: &freezer.EmailSettingsUpdate{To: ref([]string{"a@example.com"}), From: ref("f@example.com"), SMTPHost: &host, SMTPPort: &port, SMTPTLS: ref("none")}})
+	a := e.alerts(t, e.store, nil, AlertConfig{Guard: &netguard.Guard{}})
+	run := mustRun(t, a)
+	if run.Failed[freezer.ChannelWebhook] != 1 || run.Failed[freezer.ChannelEmail] != 1 {
+		t.Fatalf("run = %+v, want the webhook and the e-mail failed", run)
+	}
+	if h.count() != 0 {
+		t.Errorf("the loopback webhook was reached %d times", h.count())
+	}
+	rows, err := rawDB(t, e.dsn).Query(`SELECT last_error FROM alert_deliveries`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var msg string
+		if err := rows.Scan(&msg); err != nil {
+			t.Fatal(err)
+		}
+		if n++; !strings.Contains(msg, "refused to connect to 127.0.0.1") || !strings.Contains(msg, "--allow") {
+			t.Errorf("delivery error %q, want refused with how to allow it", msg)
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d deliveries, want 2", n)
 	}
 }

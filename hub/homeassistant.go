@@ -124,9 +124,14 @@ func (d *discovery) base(name, uniqueID, stateTopic string, dev haDevice) haConf
 		Device: dev, Origin: haOrigin{Name: Manufacturer, SWVersion: d.version}}
 }
 
-// configs returns the household's discovery configs by topic.
+// configs returns the household's discovery configs by topic: none when
+// its prefix would put them among the contract's topics (a prefix stored
+// before that was refused, or under another --mqtt-root).
 func (d *discovery) configs(freezers []*freezer.Freezer, scanners []*freezer.Device) map[string][]byte {
 	out := map[string][]byte{}
+	if freezer.ValidateDiscoveryPrefix(d.prefix) != nil || freezer.DiscoveryPrefixOverlaps(d.prefix, d.topics.Root) != nil {
+		return out
+	}
 	add := func(component, object string, c haConfig) {
 		b, _ := json.Marshal(c)
 		out[d.topic(component, object)] = b

@@ -393,3 +393,29 @@ func TestStatesAfterAlertRun(t *testing.T) {
 		t.Errorf("state after the run = %s", got)
 	}
 }
+
+// TestDiscoveryStaysOutOfTheContract: a discovery prefix inside the
+// contract's tree (stored before it was refused) publishes nothing there,
+// so one household cannot inject retained messages into another's topics
+// or a device's settings.
+func TestDiscoveryStaysOutOfTheContract(t *testing.T) {
+	e := newHAEnv(t)
+	settings := WatchAlertSettings(e.store, e.pub)
+	for _, prefix := range []string{
+		testTopics.Root + "/household/999/injected",
+		testTopics.Root + "/dev/other/set",
+		testTopics.Root,
+		"freezer",
+	} {
+		before := len(e.bus.matching(testTopics.Root + "/#"))
+		if _, err := settings.UpdateAlertSettings(e.ctx, e.h, freezer.AlertSettingsUpdate{HomeAssistant: &freezer.HomeAssistantSettingsUpdate{Prefix: ref(prefix)}}); err != nil {
+			t.Fatal(err)
+		}
+		e.pub.Sync(context.Background())
+		for _, m := range e.bus.matching(testTopics.Root + "/#")[before:] {
+			if strings.HasSuffix(m.Topic, "/config") && m.Payload != "" {
+				t.Errorf("prefix %q: published %s", prefix, m.Topic)
+			}
+		}
+	}
+}

@@ -65,8 +65,8 @@ func (a *Alerts) postWebhook(ctx context.Context, w freezer.WebhookSettings, m d
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("webhook: answered %s", resp.Status)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 { // not the remote's own words: the household reads this
+		return fmt.Errorf("webhook: answered %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
 	}
 	return nil
 }
@@ -87,8 +87,7 @@ func (a *Alerts) sendMail(ctx context.Context, e freezer.EmailSettings, msg []by
 	ctx, cancel := context.WithTimeout(ctx, a.config.SendTimeout)
 	defer cancel()
 	addr := net.JoinHostPort(e.SMTPHost, strconv.Itoa(e.SMTPPort))
-	var dialer net.Dialer
-	conn, err := dialer.DialContext(ctx, "tcp", addr)
+	conn, err := a.config.Guard.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("smtp: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/internal/netguard"
 )
 
 // Job is one label on its way to a printer.
@@ -40,9 +41,12 @@ type PrinterOptions struct {
 	LabelsDir string
 	// LPCommand is the CUPS client (default "lp", found on PATH).
 	LPCommand string
-	// HTTPClient posts to webhooks (default: http.DefaultClient, bounded
+	// HTTPClient posts to webhooks (default: the Guard's client, bounded
 	// by the print's context).
 	HTTPClient *http.Client
+	// Guard refuses network printers and webhooks on addresses a household
+	// must not reach (nil: any address; freezerd always sets one).
+	Guard *netguard.Guard
 }
 
 // NewPrinter returns the printer a household configured.
@@ -56,9 +60,13 @@ func NewPrinter(c *freezer.PrinterConfig, opts PrinterOptions) (Printer, error) 
 	case freezer.PrinterCUPS:
 		return CUPSPrinter{Queue: c.Target, Command: opts.LPCommand}, nil
 	case freezer.PrinterTCP:
-		return TCPPrinter{Addr: c.Target}, nil
+		return TCPPrinter{Addr: c.Target, Dial: opts.Guard.DialContext}, nil
 	case freezer.PrinterWebhook:
-		return WebhookPrinter{URL: c.Target, Token: c.Token, Client: opts.HTTPClient}, nil
+		client := opts.HTTPClient
+		if client == nil {
+			client = opts.Guard.HTTPClient(0)
+		}
+		return WebhookPrinter{URL: c.Target, Token: c.Token, Client: client}, nil
 	}
 	return nil, fmt.Errorf("unknown printer kind %q", c.Kind)
 }
@@ -126,6 +134,8 @@ func (p CUPSPrinter) Print(ctx context.Context, job Job) error {
 // TCPPrinter sends ZPL to a Zebra printer's raw port (9100).
 type TCPPrinter struct {
 	Addr string
+	// Dial connects (default: a plain net.Dialer).
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 }
 
 // Print connects, writes the ZPL and closes.
@@ -138,8 +148,11 @@ func (p TCPPrinter) Print(ctx context.Context, job Job) error {
 	if err != nil {
 		return err
 	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", p.Addr)
+	dial := p.Dial
+	if dial == nil {
+		dial = new(net.Dialer).DialContext
+	}
+	conn, err := dial(ctx, "tcp", p.Addr)
 	if err != nil {
 		return fmt.Errorf("connect to printer: %w", err)
 	}
@@ -223,9 +236,12 @@ func (p WebhookPrinter) Print(ctx context.Context, job Job) error {
 		return fmt.Errorf("webhook: %w", err)
 	}
 	defer resp.Body.Close()
-	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	// The answer's body and reason phrase are not repeated: the print
+	// job's error is shown to the household, who must not read through
+	// the server what a host it cannot reach answers.
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("webhook answered %s: %s", resp.Status, clipText(strings.TrimSpace(string(answer)), 200))
+		return fmt.Errorf("webhook answered %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
 	}
 	return nil
 }

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"github.com/freezer-manager/freezer/internal/netguard"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -201,8 +204,68 @@ func TestWebhookPrinter(t *testing.T) {
 	}
 	status = http.StatusServiceUnavailable
 	mu.Unlock()
+	// The household reads this error: the status, never the remote answer.
 	if err := p.Print(context.Background(), productJob(t, freezer.LabelSize62mm)); err == nil || !strings.Contains(err.Error(), "503") ||
-		!strings.Contains(err.Error(), "printer offline") {
-		t.Errorf("503: err = %v, want the status and the answer", err)
+		strings.Contains(err.Error(), "printer offline") {
+		t.Errorf("503: err = %v, want the status without the answer", err)
+	}
+}
+
+// A household may not point a printer at the server's own network: the
+// guard refuses loopback (and private) targets when connecting, for raw
+// TCP printers and webhooks alike, and a webhook's redirect is not followed.
+func TestPrintersRefusePrivateTargets(t *testing.T) {
+	reached := make(chan string, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached <- r.URL.Path
+		if r.URL.Path == "/redirect" {
+			http.Redirect(w, r, "/internal", http.StatusFound)
+		}
+	}))
+	defer srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	guard := &netguard.Guard{}
+	for _, c := range []*freezer.PrinterConfig{
+		{Kind: freezer.PrinterWebhook, Target: srv.URL + "/print"},
+		{Kind: freezer.PrinterWebhook, Target: "http://localhost:" + port + "/print"},
+		{Kind: freezer.PrinterTCP, Target: ln.Addr().String()},
+		{Kind: freezer.PrinterTCP, Target: "127.0.0.1:1"}, // closed: refused alike, no port scan
+	} {
+		p, err := labels.NewPrinter(c, labels.PrinterOptions{Guard: guard})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = p.Print(context.Background(), productJob(t, freezer.LabelSize62mm))
+		var refused *netguard.RefusedError
+		if !errors.As(err, &refused) || !strings.Contains(err.Error(), "--allow") {
+			t.Errorf("%s %s: err = %v, want refused with how to allow it", c.Kind, c.Target, err)
+		}
+	}
+	select {
+	case path := <-reached:
+		t.Fatalf("the webhook server was reached at %s", path)
+	default:
+	}
+	// Allowed by the operator: printed, and the redirect is not followed.
+	allowed := labels.PrinterOptions{Guard: &netguard.Guard{Allowed: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}}
+	p, err := labels.NewPrinter(&freezer.PrinterConfig{Kind: freezer.PrinterWebhook, Target: srv.URL + "/redirect"}, allowed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Print(context.Background(), productJob(t, freezer.LabelSize62mm)); err == nil || !strings.Contains(err.Error(), "302") {
+		t.Errorf("redirect: err = %v, want the 302 as a failure", err)
+	}
+	if got := <-reached; got != "/redirect" {
+		t.Errorf("reached %s", got)
+	}
+	select {
+	case path := <-reached:
+		t.Errorf("the redirect was followed to %s", path)
+	default:
 	}
 }

@@ -30,7 +30,7 @@ func (passwordAuth) SetDeviceOnline(context.Context, string, bool) error { retur
 // ack of the status status returns for it, and records the scans.
 func startResponder(t *testing.T, status func(devices.ScanMessage) string) (addr string, scans func() []devices.ScanMessage) {
 	t.Helper()
-	b, err := broker.New(broker.Config{TCPAddr: "127.0.0.1:0"}, passwordAuth{}, nil)
+	b, err := broker.New(broker.Config{TCPAddr: "127.0.0.1:0", MaxPendingPerIP: benchClients}, passwordAuth{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func (m *Server) openAlerts() error {
 	}
 	var err error
 	m.Alerts, err = hub.NewAlerts(hub.AlertConfig{Topics: devices.Topics{Root: m.Config.MQTTRoot},
-		Schedule: m.Config.AlertSchedule, Location: m.location, Now: m.Config.Now}, m.DB, bus, m.Publisher, m.Logger)
+		Schedule: m.Config.AlertSchedule, Location: m.location, Now: m.Config.Now, Guard: m.guard}, m.DB, bus, m.Publisher, m.Logger)
 	if err != nil {
 		return usageError{fmt.Errorf("--alert-schedule: %w", errors.Unwrap(err))}
 	}
@@ -96,16 +96,22 @@ func runAlerts(ctx context.Context, args []string, getenv func(string) string, s
 		return usageError{errors.New(usage)}
 	}
 	var cfg Config
+	var targets TargetConfig
 	var tz string
 	var wait time.Duration
 	fs := newFlagSet("alerts run", stderr)
 	cfg.register(fs)
+	targets.register(fs)
 	fs.StringVar(&tz, "tz", "Local", `time zone whose calendar day is "today": Local, UTC or a name such as Europe/Paris`)
 	fs.DurationVar(&wait, "lock-wait", hub.DefaultLockWait, "how long to wait for a run of another process to end")
 	if err := parseCommand(fs, args[1:], getenv); err != nil {
 		return err
 	}
 	loc, err := loadLocation(tz)
+	if err != nil {
+		return err
+	}
+	guard, err := targets.guard()
 	if err != nil {
 		return err
 	}
@@ -121,7 +127,7 @@ func runAlerts(ctx context.Context, args []string, getenv func(string) string, s
 	store.Location = loc
 	// No broker here: MQTT deliveries stay pending for the server, which
 	// sends them within a minute.
-	job, err := hub.NewAlerts(hub.AlertConfig{Schedule: hub.ScheduleOff, Location: loc, LockWait: wait}, store, nil, nil, logger)
+	job, err := hub.NewAlerts(hub.AlertConfig{Schedule: hub.ScheduleOff, Location: loc, LockWait: wait, Guard: guard}, store, nil, nil, logger)
 	if err != nil {
 		return err
 	}

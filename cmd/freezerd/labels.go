@@ -14,7 +14,7 @@ func (m *Server) openLabels(services *api.Services) {
 	if dir == "" {
 		dir = filepath.Join(m.Config.DataDir, "labels")
 	}
-	m.Spooler = labels.NewSpooler(m.DB, m.DB, labels.SpoolerConfig{PrinterOptions: labels.PrinterOptions{LabelsDir: dir}, Logger: m.Logger})
+	m.Spooler = labels.NewSpooler(m.DB, m.DB, labels.SpoolerConfig{PrinterOptions: labels.PrinterOptions{LabelsDir: dir, Guard: m.guard}, Logger: m.Logger})
 	services.Printing = m.Spooler
 }
 

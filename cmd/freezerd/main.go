@@ -125,9 +125,14 @@ func newLogger(level string, stderr io.Writer) (*slog.Logger, error) {
 	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: l})), nil
 }
 
-// openDB opens and migrates the configured database.
+// openDB opens and migrates the configured database, with the secret key
+// that encrypts households' secrets; secrets still in plain text are sealed.
 func openDB(ctx context.Context, cfg *Config) (*db.DB, error) {
 	if err := cfg.ensureDataDir(); err != nil {
+		return nil, err
+	}
+	key, err := cfg.secretKey()
+	if err != nil {
 		return nil, err
 	}
 	store, err := db.Open(ctx, cfg.DSN())
@@ -135,6 +140,11 @@ func openDB(ctx context.Context, cfg *Config) (*db.DB, error) {
 		return nil, err
 	}
 	if err := store.Migrate(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	store.SetSecretKey(key)
+	if _, err := store.SealSecrets(ctx); err != nil {
 		store.Close()
 		return nil, err
 	}

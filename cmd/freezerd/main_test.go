@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -33,11 +34,22 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// runCmd runs one command line in-process with only the given environment.
+// testSecretKey is the secret key of commands run by runCmd unless the
+// test gives one: without it, a command given --db alone would create a
+// key file under ./freezer-data in the package directory.
+const testSecretKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+// runCmd runs one command line in-process with only the given environment
+// (and testSecretKey).
 func runCmd(t *testing.T, env map[string]string, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	getenv := func(k string) string { return env[k] }
+	getenv := func(k string) string {
+		if v, ok := env[k]; ok || k != "FREEZER_SECRET_KEY" || slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--secret-key") }) {
+			return v
+		}
+		return testSecretKey
+	}
 	code = run(context.Background(), args, getenv, strings.NewReader(stdin), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
@@ -253,7 +265,7 @@ func TestServeDefaultsToSQLiteInDataDir(t *testing.T) {
 
 func TestServeHealthReportsDatabaseDown(t *testing.T) {
 	dsn := testdb.SQLiteDSN(t)
-	m := &Server{Config: ServeConfig{Config: Config{DB: dsn}, HTTPAddr: "127.0.0.1:0", ShutdownTimeout: time.Second}, Logger: discardLogger()}
+	m := &Server{Config: ServeConfig{Config: Config{DB: dsn, DataDir: t.TempDir()}, HTTPAddr: "127.0.0.1:0", ShutdownTimeout: time.Second}, Logger: discardLogger()}
 	ctx := context.Background()
 	if err := m.Open(ctx); err != nil {
 		t.Fatal(err)
@@ -381,4 +393,39 @@ func waitForLog(t *testing.T, r io.Reader, re *regexp.Regexp) string {
 		t.Fatalf("no log line matched %s within 15s", re)
 	}
 	return ""
+}
+
+// TestSecretKeyFile: the first start creates the secret key in the data
+// directory, readable by its owner only, and the next starts read it.
+func TestSecretKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := runCmd(t, map[string]string{"FREEZER_SECRET_KEY": ""}, "", "migrate", "--data-dir", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	path := filepath.Join(dir, "secret.key")
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o600 {
+		t.Errorf("secret.key mode %v, want 0600", perm)
+	}
+	db, err := os.Stat(filepath.Join(dir, "freezer.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := db.Mode().Perm(); perm != 0o600 {
+		t.Errorf("freezer.db mode %v, want 0600", perm)
+	}
+	first, _ := os.ReadFile(path)
+	if code, _, stderr := runCmd(t, map[string]string{"FREEZER_SECRET_KEY": ""}, "", "migrate", "--data-dir", dir); code != 0 {
+		t.Fatalf("second start: exit %d: %s", code, stderr)
+	}
+	if again, _ := os.ReadFile(path); string(again) != string(first) {
+		t.Error("the second start replaced the key")
+	}
+	if code, _, stderr := runCmd(t, nil, "", "migrate", "--data-dir", dir, "--secret-key", "not hex"); code != 2 || !strings.Contains(stderr, "--secret-key") {
+		t.Errorf("a malformed --secret-key: exit %d, %s", code, stderr)
+	}
 }

@@ -17,12 +17,14 @@ import (
 	"github.com/freezer-manager/freezer/db"
 	"github.com/freezer-manager/freezer/devices"
 	"github.com/freezer-manager/freezer/hub"
+	"github.com/freezer-manager/freezer/internal/netguard"
 	"github.com/freezer-manager/freezer/labels"
 )
 
 // ServeConfig holds the settings of "freezerd serve".
 type ServeConfig struct {
 	Config
+	Targets         TargetConfig
 	HTTPAddr        string
 	ShutdownTimeout time.Duration
 	MQTTAddr        string // embedded broker, plain TCP; "" for none
@@ -42,9 +44,13 @@ type ServeConfig struct {
 	LegacyPerMinute int           // legacy API requests per client IP and route per minute; 0 = no limit
 	LegacyPerDay    int           // … per day
 	TrustedProxies  string        // comma-separated CIDRs whose X-Forwarded-For is believed
-	AuthFailures    int           // failed MQTT sign-ins or API tokens per IP and minute before refusing it
-	AlertSchedule   string        // cron spec of the alert job, or "off"
-	TZ              string        // time zone of "today" and of the schedule
+	AuthFailures    int           // failed API tokens per IP, and MQTT sign-ins per (IP, device) and per IP, in a minute
+	// Embedded broker's connection limits.
+	MQTTConnectTimeout  time.Duration
+	MQTTMaxConnections  int
+	MQTTMaxPendingPerIP int
+	AlertSchedule       string // cron spec of the alert job, or "off"
+	TZ                  string // time zone of "today" and of the schedule
 	// Now is the one clock of dates, schedules and rate limits (default
 	// time.Now); tests set it.
 	Now func() time.Time
@@ -65,7 +71,10 @@ func (c *ServeConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.MQTTClientID, "mqtt-client-id", "", "client id on the external broker (default freezer-hub-<host name>); one of its own per replica")
 	fs.IntVar(&c.LegacyPerMinute, "legacy-rate-minute", api.DefaultLegacyRateLimit.PerMinute, "legacy API: requests per minute per client IP and route (0: no limit)")
 	fs.IntVar(&c.LegacyPerDay, "legacy-rate-day", api.DefaultLegacyRateLimit.PerDay, "legacy API: requests per day per client IP and route (0: no limit)")
-	fs.IntVar(&c.AuthFailures, "auth-failures-per-minute", 20, "failed MQTT sign-ins or API tokens from one IP in a minute before it is refused for the rest of the minute (0: no limit)")
+	fs.IntVar(&c.AuthFailures, "auth-failures-per-minute", 20, "failed API tokens from one IP in a minute before it is refused for the rest of the minute; failed MQTT sign-ins per device and IP, and per IP (then one attempt of another device every 5 s) (0: no limit)")
+	fs.DurationVar(&c.MQTTConnectTimeout, "mqtt-connect-timeout", broker.DefaultConnectTimeout, "embedded broker: close a connection that has not sent its whole CONNECT within this time")
+	fs.IntVar(&c.MQTTMaxConnections, "mqtt-max-connections", broker.DefaultMaxConnections, "embedded broker: most connections at once, on all listeners (keep it below the open-file limit)")
+	fs.IntVar(&c.MQTTMaxPendingPerIP, "mqtt-max-pending-per-ip", broker.DefaultMaxPendingPerIP, "embedded broker: most connections of one IP address that have not authenticated yet")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated networks (CIDR) of reverse proxies whose X-Forwarded-For names the client")
 	fs.StringVar(&c.MQTTPublicURL, "mqtt-public-url", "", "broker address given to new devices, e.g. tcp://freezer.lan:1883 (default: port 1883 of the host the API was reached at)")
 	fs.StringVar(&c.LabelsDir, "labels-dir", "", "directory under which households' directory printers write label files (default <data-dir>/labels)")
@@ -89,7 +98,8 @@ type Server struct {
 	// date (nil without a broker); Alerts is the alert job.
 	Publisher *hub.Publisher
 	Alerts    *hub.Alerts
-	location  *time.Location // --tz
+	location  *time.Location  // --tz
+	guard     *netguard.Guard // --allow-private-targets, --allowed-target-networks
 }
 
 // Open opens the database and binds every listener; on error nothing stays open.
@@ -103,6 +113,9 @@ func (m *Server) Open(ctx context.Context) (err error) {
 		return err
 	}
 	if err := m.configureTime(); err != nil {
+		return err
+	}
+	if m.guard, err = m.Config.Targets.guard(); err != nil {
 		return err
 	}
 	if err := m.openMQTT(); err != nil {
@@ -120,13 +133,14 @@ func (m *Server) Open(ctx context.Context) (err error) {
 	if m.Hub != nil {
 		services.Scanner = m.Hub
 	}
-	proxies, err := parseCIDRs(m.Config.TrustedProxies)
+	proxies, err := parseCIDRs("--trusted-proxies", m.Config.TrustedProxies)
 	if err != nil {
 		return err
 	}
 	m.HTTP = api.NewServer(api.Config{Version: Version(), MQTTTopics: devices.Topics{Root: m.Config.MQTTRoot},
 		Now: m.Config.Now, MQTTPublicURL: m.Config.MQTTPublicURL, MQTTPort: m.brokerPort(), TrustedProxies: proxies, TokenFailuresPerMinute: m.Config.AuthFailures,
-		LegacyRateLimit: &api.RateLimit{PerMinute: m.Config.LegacyPerMinute, PerDay: m.Config.LegacyPerDay}}, services, m.Logger)
+		LegacyRateLimit: &api.RateLimit{PerMinute: m.Config.LegacyPerMinute, PerDay: m.Config.LegacyPerDay},
+		FormKey:         m.Config.key.Derive("form tokens")}, services, m.Logger)
 	if err := m.HTTP.Listen(m.Config.HTTPAddr); err != nil {
 		return err
 	}
@@ -155,14 +169,16 @@ func (m *Server) openMQTT() error {
 			return err
 		}
 		publisher.Store(m.Publisher)
-		m.Hub = hub.New(hub.Config{Topics: topics, Now: m.Config.Now, OnScan: m.Publisher.ScanAnswered}, m.DB, m.External, m.Logger)
+		m.Hub = hub.New(hub.Config{Topics: topics, Now: m.Config.Now, OnScan: m.Publisher.ScanAnswered}, m.DB,
+			devices.IgnoreRetainedScans(m.External, topics), m.Logger)
 		return m.Hub.Start()
 	}
 	if c.MQTTAddr == "" && c.MQTTWSAddr == "" && c.MQTTTLSAddr == "" {
 		return nil
 	}
 	cfg := broker.Config{TCPAddr: c.MQTTAddr, WebSocketAddr: c.MQTTWSAddr, TLSAddr: c.MQTTTLSAddr, Topics: topics,
-		AuthFailuresPerMinute: c.AuthFailures}
+		AuthFailuresPerMinute: c.AuthFailures, ConnectTimeout: c.MQTTConnectTimeout, MaxConnections: c.MQTTMaxConnections,
+		MaxPendingPerIP: c.MQTTMaxPendingPerIP}
 	if c.MQTTTLSAddr != "" {
 		cert, err := tls.LoadX509KeyPair(c.MQTTTLSCert, c.MQTTTLSKey)
 		if err != nil {
@@ -243,6 +259,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	var cfg ServeConfig
 	fs := newFlagSet("serve", stderr)
 	cfg.Config.register(fs)
+	cfg.Targets.register(fs)
 	cfg.register(fs)
 	if err := parseCommand(fs, args, getenv); err != nil {
 		return err
@@ -277,8 +294,9 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	return printJSON(stdout, map[string]any{"schema_version": v, "database": store.Dialect()})
 }
 
-// parseCIDRs reads a comma-separated list of networks; a bare address is one host.
-func parseCIDRs(list string) ([]*net.IPNet, error) {
+// parseCIDRs reads the comma-separated list of networks of flag; a bare
+// address is one host.
+func parseCIDRs(flag, list string) ([]*net.IPNet, error) {
 	var nets []*net.IPNet
 	for _, item := range strings.Split(list, ",") {
 		item = strings.TrimSpace(item)
@@ -294,7 +312,7 @@ func parseCIDRs(list string) ([]*net.IPNet, error) {
 		}
 		_, n, err := net.ParseCIDR(item)
 		if err != nil {
-			return nil, usageError{fmt.Errorf("--trusted-proxies: %q is not a network", item)}
+			return nil, usageError{fmt.Errorf("%s: %q is not a network", flag, item)}
 		}
 		nets = append(nets, n)
 	}

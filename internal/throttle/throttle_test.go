@@ -1,6 +1,8 @@
 package throttle
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -31,5 +33,47 @@ func TestFailures(t *testing.T) {
 	}
 	if blocked, _ := New(0, time.Minute, nil).Blocked("x"); blocked {
 		t.Error("a zero limit blocks")
+	}
+}
+
+func TestFailuresBounded(t *testing.T) {
+	now := time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
+	f := New(3, time.Minute, func() time.Time { return now })
+	f.MaxKeys = 100
+	for range 3 {
+		f.Fail("attacker")
+	}
+	// A flood of new keys, each a megabyte long, within the window.
+	long := strings.Repeat("x", 1<<20)
+	for i := range 1000 {
+		f.Fail(long + strconv.Itoa(i))
+	}
+	if got := f.Len(); got > 100 {
+		t.Fatalf("%d keys kept, want at most 100", got)
+	}
+	if blocked, _ := f.Blocked("attacker"); !blocked {
+		t.Error("the flood made a blocked key forget its failures")
+	}
+}
+
+func TestTake(t *testing.T) {
+	now := time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
+	f := New(2, time.Minute, func() time.Time { return now })
+	for i := range 2 {
+		if ok, _ := f.Take("a"); !ok {
+			t.Fatalf("event %d refused, want 2 allowed", i+1)
+		}
+	}
+	for range 5 {
+		if ok, retry := f.Take("a"); ok || retry != time.Minute {
+			t.Fatalf("third event: ok %v retry %v, want refused for a minute", ok, retry)
+		}
+	}
+	if got := f.Count("a"); got != 2 {
+		t.Errorf("count %d after refusals, want 2: a refusal must not count", got)
+	}
+	now = now.Add(time.Minute)
+	if ok, _ := f.Take("a"); !ok {
+		t.Error("refused in a new window")
 	}
 }
