@@ -138,6 +138,7 @@ func (w *doorWorld) product(t *testing.T, id int64) (p struct {
 	Slot    int     `json:"slot"`
 	DateOut *string `json:"date_out"`
 	UseBy   string  `json:"use_by"`
+	Outcome string  `json:"outcome"`
 }) {
 	t.Helper()
 	w.call(t, "GET", fmt.Sprintf("/api/v1/products/%d", id), nil, &p)
@@ -291,10 +292,11 @@ func TestBrowserDashboardFits(t *testing.T) {
 		t.Errorf("edit form from more: name %q", got)
 	}
 	b.do("close the form", chromedp.Click(chromedp.CSS("#product-cancel")))
-	b.do("phone take out", chromedp.Click(chromedp.CSS(`#product-table tr[data-id="`+soup+`"] .main-action`)))
+	b.do("phone take out", chromedp.Click(chromedp.CSS(`#product-table tr[data-id="`+soup+`"] .main-action`)),
+		chromedp.Click(chromedp.CSS(`#product-table tr[data-id="`+soup+`"] .take-out-eaten`)))
 	b.waitFor("the soup out", row+`?.dataset.stage === 'out'`)
-	if p := w.product(t, w.ids["Soupe de Noël"]); p.DateOut == nil {
-		t.Error("the phone's take out left the soup inside")
+	if p := w.product(t, w.ids["Soupe de Noël"]); p.DateOut == nil || p.Outcome != freezer.OutcomeEaten {
+		t.Errorf("the phone's take out, eaten, left the soup %+v", p)
 	}
 }
 
@@ -339,10 +341,10 @@ func TestBrowserFreezerView(t *testing.T) {
 		t.Errorf("the tapped product's panel is of %q", got)
 	}
 	b.shot("desktop-view-product")
-	b.do("take the soup out", chromedp.Click(chromedp.CSS(`#slot-panel button.take-out`)))
+	b.do("throw the soup away", chromedp.Click(chromedp.CSS(`#slot-panel button.take-out-discarded`)))
 	b.waitFor("the soup to leave its box", fmt.Sprintf(`document.querySelector('button.slot[data-id="%d"]') === null && %s !== null`, soup, box(1)))
-	if p := w.product(t, soup); p.DateOut == nil {
-		t.Error("taken out in the freezer view, the soup is still inside")
+	if p := w.product(t, soup); p.DateOut == nil || p.Outcome != freezer.OutcomeDiscarded {
+		t.Errorf("thrown away in the freezer view, the soup is %+v, want out and discarded", p)
 	}
 	if got, want := browserEval[string](b, slots(1)), "1:free 3:due_soon:Gratin dauphinois 4:inside:Lasagnes"; got != want {
 		t.Errorf("box 1 after the take-out: %q, want %q", got, want)

@@ -344,10 +344,14 @@ func TestBrowserFlow(t *testing.T) {
 	}
 
 	// Take it out: it leaves the "inside" list, and "all" shows it out.
-	b.do("take out", chromedp.Click(chromedp.CSS(`#product-table tr[data-id="`+soupID+`"] button.take-out`)))
+	b.do("take out, eaten", chromedp.Click(chromedp.CSS(`#product-table tr[data-id="`+soupID+`"] button.take-out`)),
+		chromedp.Click(chromedp.CSS(`#product-table tr[data-id="`+soupID+`"] button.take-out-eaten`)))
 	b.waitFor("the row to leave", productRow("Soupe de Noël")+` === undefined`)
 	b.choose("#filter-state", "all")
 	b.waitFor("the row taken out", productRow("Soupe de Noël")+`?.dataset.stage === 'out'`)
+	if got := browserEval[string](b, productRow("Soupe de Noël")+`.querySelector('.badge').textContent`); got != "mangé" {
+		t.Errorf("the outcome badge of the soup taken out says %q, want mangé", got)
+	}
 	b.shot("05-products-all")
 
 	// The trends count it: one soup ever stored, last taken out today.

@@ -193,6 +193,16 @@
     $('#freezer-form').addEventListener('submit', addFreezer);
     $('#device-form').addEventListener('submit', addDevice);
     window.addEventListener('hashchange', function () { if (state.token) showTab(location.hash.slice(1)); });
+    // The charts are drawn for their width: draw them again when it changes.
+    let resizing, drawnWidth = innerWidth;
+    window.addEventListener('resize', function () {
+      clearTimeout(resizing);
+      resizing = setTimeout(function () {
+        if (innerWidth === drawnWidth) return;
+        drawnWidth = innerWidth;
+        if (state.token && state.tab === 'trends') run(loadTrends);
+      }, 250);
+    });
   }
 
   // --- helpers on the data ---------------------------------------------
@@ -219,8 +229,14 @@
 
   function placeText(p) { return t('place_text', freezerName(p.freezer_id), p.box, p.slot); }
 
-  // stageBadge is the overdue / due soon / out badge of a product, or null.
+  // stageBadge is the overdue / due soon badge of a product, or for a
+  // product out its outcome (eaten, thrown away), or null.
   function stageBadge(p) {
+    if (p.stage === 'out') {
+      const thrown = p.outcome === 'discarded';
+      return el('span', { class: 'badge outcome ' + (thrown ? 'discarded' : 'out'), dataset: { outcome: thrown ? 'discarded' : 'eaten' } },
+        t(thrown ? 'outcome_discarded' : 'outcome_eaten'));
+    }
     const badge = STAGE_BADGE[p.stage];
     return badge ? el('span', { class: 'badge ' + badge[0] }, t(badge[1])) : null;
   }
@@ -317,8 +333,30 @@
     if ($('#filter-freezer').value) params.set('freezer_id', $('#filter-freezer').value);
     if ($('#filter-q').value.trim()) params.set('q', $('#filter-q').value.trim());
     state.me = await api('GET', 'me'); // a new day may have begun since the page opened
-    state.products = await listAll('products?' + params);
+    const both = await Promise.all([listAll('products?' + params), api('GET', 'products/eat-next?limit=' + EAT_NEXT)]);
+    state.products = both[0];
     renderProducts();
+    renderEatNext(both[1].items);
+  }
+
+  // --- eat next ----------------------------------------------------------
+  // The first thing on the first screen: what to eat next (the API's order:
+  // overdue, due soon, then the oldest), each taken out with one tap.
+  const EAT_NEXT = 6;
+
+  function renderEatNext(list) {
+    const items = list.map(function (p) {
+      return el('li', { class: 'eat-item ' + p.stage, dataset: { id: p.id, stage: p.stage } },
+        el('div', { class: 'eat-what' },
+          el('span', { class: 'name-line' }, el('strong', { class: 'eat-name' }, p.name), ' ', stageBadge(p)),
+          el('div', { class: 'hint eat-meta' },
+            el('span', { class: 'eat-place' }, placeText(p)), ' · ',
+            el('span', { class: 'nowrap' }, t('use_by'), ' ', el('span', { class: 'date eat-use-by' }, p.use_by)), ' · ',
+            el('span', { class: 'nowrap' }, t('in_since', p.date_in)))),
+        outcomeButtons(p, 'small'));
+    });
+    $('#eat-next-list').replaceChildren(...items);
+    $('#eat-next-empty').hidden = items.length > 0;
   }
 
   function sortValue(p, key) {
@@ -353,7 +391,7 @@
     $('#products-empty').hidden = rows.length > 0;
   }
 
-  const STAGE_BADGE = { overdue: ['late', 'stage_overdue'], due_soon: ['soon', 'stage_due_soon'], out: ['out', 'stage_out'] };
+  const STAGE_BADGE = { overdue: ['late', 'stage_overdue'], due_soon: ['soon', 'stage_due_soon'] };
 
   // productRow is one product: a table row on a desktop; on a phone (CSS)
   // one compact line with its name, place, use-by, stage and main action,
@@ -361,8 +399,12 @@
   function productRow(p) {
     const inside = !p.date_out;
     const tr = el('tr', { class: p.stage, dataset: { id: p.id, stage: p.stage } });
+    // Take out asks, with one more tap, whether it was eaten or thrown away.
     const main = inside
-      ? el('button', { type: 'button', class: 'small main-action take-out', onclick: function () { takeOut(p); } }, t('take_out'))
+      ? el('button', {
+        type: 'button', class: 'small main-action take-out', 'aria-expanded': 'false',
+        onclick: function (e) { e.currentTarget.setAttribute('aria-expanded', String(tr.classList.toggle('choosing'))); },
+      }, t('take_out'))
       : el('button', { type: 'button', class: 'small main-action put-back', onclick: function () { putBack(p); } }, t('put_back'));
     const toggle = el('button', {
       type: 'button', class: 'small more-toggle', 'aria-expanded': 'false', 'aria-label': t('more'), title: t('more'),
@@ -386,15 +428,23 @@
           el('button', { type: 'button', class: 'small edit', onclick: function () { openProductForm(p); } }, t('edit')),
           el('button', { type: 'button', class: 'small download-label', onclick: function () { label(p, false); } }, t('label')),
           el('button', { type: 'button', class: 'small print-label', onclick: function () { label(p, true); } }, t('print'))),
-        main, toggle)));
+        main, toggle, inside ? outcomeButtons(p, 'small') : null)));
     return tr;
   }
 
-  function takeOut(p) {
+  // outcomeButtons are the two ways to take a product out: eaten, thrown away.
+  function outcomeButtons(p, size) {
+    return el('span', { class: 'outcome-choice', role: 'group', 'aria-label': t('take_out') + ': ' + p.name },
+      el('button', { type: 'button', class: size + ' take-out-eaten', onclick: function () { takeOut(p, 'eaten'); } }, t('eaten')),
+      el('button', { type: 'button', class: size + ' danger take-out-discarded', onclick: function () { takeOut(p, 'discarded'); } }, t('thrown_away')));
+  }
+
+  // takeOut takes a product out, eaten or thrown away (outcome).
+  function takeOut(p, outcome) {
     run(async function () {
-      await api('POST', 'products/' + p.id + '/take-out', { version: p.version });
+      await api('POST', 'products/' + p.id + '/take-out', { version: p.version, outcome: outcome });
       await reload();
-    }, t('taken_out', p.name));
+    }, t(outcome === 'discarded' ? 'thrown_out' : 'taken_out', p.name));
   }
 
   function putBack(p) {
@@ -603,8 +653,8 @@
     panel.replaceChildren(
       el('h3', {}, el('span', { class: 'slot-name' }, p.name), ' ', stageBadge(p)),
       el('p', { class: 'hint' }, placeText(p), ' · ', t('use_by'), ' ', el('span', { class: 'date' }, p.use_by)),
+      el('div', { class: 'actions-cell take-out-row' }, el('span', { class: 'take-out-how' }, t('take_out_how')), outcomeButtons(p, '')),
       el('div', { class: 'actions-cell' },
-        el('button', { type: 'button', class: 'primary take-out', onclick: function () { takeOut(p); } }, t('take_out')),
         el('button', { type: 'button', class: 'download-label', onclick: function () { label(p, false); } }, t('label')),
         el('button', { type: 'button', class: 'print-label', onclick: function () { label(p, true); } }, t('print')),
         el('button', { type: 'button', class: 'close', onclick: close }, t('close'))),
@@ -629,18 +679,79 @@
   }
 
   // --- trends ----------------------------------------------------------
+  // Pictures of the household's habits, each with its numbers in a table
+  // under it (a <details>: compact on screen, read by screen readers).
   async function loadTrends() {
-    const both = await Promise.all([listAll('stats/tendency/general'), listAll('stats/tendency/personal')]);
-    const draw = function (id, rows, className) {
-      const box = $('#' + id + ' .chart-box');
-      box.replaceChildren(window.Charts.barChart(rows, { title: $('#' + id + ' figcaption').textContent, empty: t('no_data'), className: className, width: box.clientWidth }));
+    const got = await Promise.all([
+      api('GET', 'stats/monthly?months=12'), api('GET', 'stats/waste?months=12'), api('GET', 'stats/time-in-freezer'),
+      listAll('stats/tendency/general'), listAll('stats/tendency/personal'),
+    ]);
+    const monthly = got[0].items, waste = got[1], time = got[2];
+    const typeLabel = function (ty) { return state.lang === 'fr' ? ty.name_fr : ty.name_en; };
+    const monthCol = function (m, i, all) {
+      const parts = m.month.split('-');
+      return { id: m.month, label: parts[1], sub: i === 0 || parts[1] === '01' || i === all.length - 1 ? parts[0] : '' };
     };
+
+    drawFigure('chart-monthly', function (title, width) {
+      return window.Charts.columnChart(monthly.map(function (m, i, all) { return Object.assign(monthCol(m, i, all), { values: [m.in, m.out] }); }),
+        { title: title, empty: t('no_data'), width: width, className: 'monthly', series: [{ name: t('series_in') }, { name: t('series_out') }], format: num });
+    }, [t('col_month'), t('col_in'), t('col_out')], monthly.map(function (m) { return [m.month, num(m.in), num(m.out)]; }));
+
+    const wasteCols = [t('col_out'), t('col_discarded'), t('col_late'), t('col_wasted')];
+    const wasteCells = function (w) { return [num(w.taken_out), num(w.discarded), num(w.late), t('n_share', num(w.wasted), pct(w.share))]; };
+    const o = waste.overall;
+    drawFigure('chart-waste-month', function (title, width) {
+      return window.Charts.columnChart(waste.months.map(function (m, i, all) { return Object.assign(monthCol(m, i, all), { values: [m.share] }); }),
+        { title: title, empty: t('no_data'), width: width, className: 'waste', format: pct });
+    }, [t('col_month')].concat(wasteCols), waste.months.map(function (m) { return [m.month].concat(wasteCells(m)); }),
+    t('waste_overall', num(o.wasted), num(o.taken_out), pct(o.share), num(o.discarded), num(o.late)));
+
+    drawFigure('chart-waste-type', function (title, width) {
+      return window.Charts.barChart(waste.types.map(function (w) {
+        return { id: w.type.id, label: typeLabel(w.type), value: w.share, text: pct(w.share), note: t('n_of', num(w.wasted), num(w.taken_out)) };
+      }), { title: title, empty: t('no_data'), className: 'waste', width: width });
+    }, [t('type')].concat(wasteCols), waste.types.map(function (w) { return [typeLabel(w.type)].concat(wasteCells(w)); }));
+
+    drawFigure('chart-time', function (title, width) {
+      return window.Charts.barChart(time.types.map(function (d) {
+        return { id: d.type.id, label: typeLabel(d.type), value: d.average_days, text: t('days_short', num(d.average_days, 1)), note: t('n_taken_out', num(d.count)) };
+      }), { title: title, empty: t('no_data'), className: 'time', width: width });
+    }, [t('type'), t('col_avg_days'), t('col_out')], time.types.map(function (d) { return [typeLabel(d.type), num(d.average_days), num(d.count)]; }));
+
     const row = function (r) {
-      return { id: r.type.id, label: state.lang === 'fr' ? r.type.name_fr : r.type.name_en, value: r.count, note: r.latest ? t('last_out', r.latest) : '' };
+      return { id: r.type.id, label: typeLabel(r.type), value: r.count, note: r.latest ? t('last_out', r.latest) : '' };
     };
-    draw('chart-general', both[0].map(function (r) { return Object.assign(row(r), { note: '' }); }), 'general');
-    draw('chart-personal', both[1].map(row), 'personal');
+    drawFigure('chart-general', function (title, width) {
+      return window.Charts.barChart(got[3].map(function (r) { return Object.assign(row(r), { note: '' }); }), { title: title, empty: t('no_data'), className: 'general', width: width });
+    }, [t('type'), t('col_products')], got[3].map(function (r) { return [typeLabel(r.type), num(r.count)]; }));
+    drawFigure('chart-personal', function (title, width) {
+      return window.Charts.barChart(got[4].map(row), { title: title, empty: t('no_data'), className: 'personal', width: width });
+    }, [t('type'), t('col_products'), t('col_last_out')], got[4].map(function (r) { return [typeLabel(r.type), num(r.count), r.latest || '—']; }));
   }
+
+  // drawFigure puts a chart in the figure id, with a summary line and its
+  // numbers (head: the column names, rows: the cells) in a table under it.
+  // Months (YYYY-MM) are never broken across lines.
+  function drawFigure(id, chart, head, rows, summary) {
+    const fig = $('#' + id), box = $('.chart-box', fig);
+    const caption = $('figcaption', fig).textContent;
+    const table = el('table', { class: 'chart-table' },
+      el('caption', { class: 'visually-hidden' }, caption),
+      el('thead', {}, el('tr', {}, ...head.map(function (h, i) { return el('th', { scope: 'col', class: i ? 'num' : '' }, h); }))),
+      el('tbody', {}, ...rows.map(function (r) {
+        return el('tr', {}, ...r.map(function (c, i) { return i ? el('td', { class: 'num' }, c) : el('th', { scope: 'row', class: /^\d{4}-\d\d$/.test(c) ? 'date' : '' }, c); }));
+      })));
+    const parts = [chart(caption, box.clientWidth)];
+    if (summary) parts.push(el('p', { class: 'hint chart-summary' }, summary));
+    parts.push(el('details', { class: 'numbers' }, el('summary', {}, t('numbers')),
+      rows.length ? el('div', { class: 'table-scroll' }, table) : el('p', { class: 'hint' }, t('no_data'))));
+    box.replaceChildren(...parts);
+  }
+
+  // num writes a number the user's way; pct a share (0..1) as a percentage.
+  function num(n, digits) { return new Intl.NumberFormat(state.lang, { maximumFractionDigits: digits === undefined ? 2 : digits }).format(n); }
+  function pct(share) { return new Intl.NumberFormat(state.lang, { style: 'percent', maximumFractionDigits: 0 }).format(share); }
 
   // --- devices ---------------------------------------------------------
   async function loadDevices() {
