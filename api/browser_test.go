@@ -194,7 +194,7 @@ func (b *browserSession) signInAs(email string) {
 		chromedp.SetValue(chromedp.CSS(`#login-form input[name=email]`), email),
 		chromedp.SetValue(chromedp.CSS(`#login-form input[name=password]`), webPassword),
 		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS("#token-form")))
+		chromedp.WaitVisible(chromedp.CSS("#tabs")))
 }
 
 func TestBrowserFlow(t *testing.T) {
@@ -229,13 +229,17 @@ func TestBrowserFlow(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#new-token")))
 	b.shot("01-registered")
 
-	// Sign in from the welcome page: the e-mail is filled in.
+	// Sign in from the welcome page: the e-mail is filled in, and it leads to the dashboard.
 	b.do("sign in",
 		chromedp.Click(chromedp.CSS("#go-sign-in")),
 		chromedp.WaitVisible(chromedp.CSS("#login-form")),
 		chromedp.SetValue(chromedp.CSS(`#login-form input[name=password]`), webPassword),
 		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS("#token-form")))
+		chromedp.WaitVisible(chromedp.CSS("#tabs")))
+	if got := browserEval[string](b, `location.pathname`); got != "/app/" {
+		t.Errorf("signing in led to %s, want the dashboard /app/", got)
+	}
+	b.do("open the account page", chromedp.Navigate(srv.URL+"/account"), chromedp.WaitVisible(chromedp.CSS("#token-form")))
 
 	// Create a token: shown once, and it works.
 	b.do("create a token",

@@ -69,8 +69,11 @@ func withNotice(c echo.Context, p *webPage) *webPage {
 	return p
 }
 
+// signedInHome is where signing in leads unless next says otherwise: the dashboard.
+const signedInHome = "/app/"
+
 func (w *webSite) loginPage(c echo.Context) error {
-	next := safeNext(c.QueryParam("next"), "/account")
+	next := safeNext(c.QueryParam("next"), signedInHome)
 	if sessionOf(c) != nil {
 		return c.Redirect(http.StatusSeeOther, next)
 	}
@@ -103,7 +106,7 @@ func (w *webSite) signIn(c echo.Context) error {
 	if freezer.ValidateEmail(email) != nil {
 		email = ""
 	}
-	data := loginData{Email: email, Next: safeNext(c.FormValue("next"), "/account")}
+	data := loginData{Email: email, Next: safeNext(c.FormValue("next"), signedInHome)}
 	ip := c.RealIP()
 	if hit, err := w.limited(c, "login", data, func() (bool, time.Duration) { return w.signInLimits.Allow(ip, email) }); hit {
 		return err

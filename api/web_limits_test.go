@@ -74,7 +74,7 @@ func TestWebSignInBehindAbusedIP(t *testing.T) {
 		t.Fatalf("%v: Retry-After %q, want a few seconds", a, a.header.Get("Retry-After"))
 	}
 	clk.Advance(time.Duration(retry) * time.Second)
-	alice.submit(t, "/login", "/login", form).wantRedirect(t, "/account")
+	alice.submit(t, "/login", "/login", form).wantRedirect(t, "/app/")
 	// The addresses that failed from this IP stay blocked for the minute.
 	clk.Advance(time.Duration(retry) * time.Second)
 	guess(1).want(t, http.StatusTooManyRequests)

@@ -203,7 +203,7 @@ func (s *webSite) user(tb testing.TB, email string, admin bool, language string)
 func (s *webSite) signIn(tb testing.TB, email string) *webBrowser {
 	tb.Helper()
 	b := newWebBrowser(tb, s.srv)
-	b.submit(tb, "/login", "/login", url.Values{"email": {email}, "password": {webPassword}}).wantRedirect(tb, "/account")
+	b.submit(tb, "/login", "/login", url.Values{"email": {email}, "password": {webPassword}}).wantRedirect(tb, "/app/")
 	return b
 }
 
@@ -310,7 +310,7 @@ func TestWebSignInErrors(t *testing.T) {
 			"///evil.example", "/\x7f/evil.example", " //evil.example"} {
 			b := newWebBrowser(t, s.srv)
 			b.submit(t, "/login", "/login", url.Values{"email": {"alice@example.com"}, "password": {webPassword}, "next": {next}}).
-				wantRedirect(t, "/account")
+				wantRedirect(t, "/app/")
 		}
 		b := newWebBrowser(t, s.srv)
 		b.submit(t, "/login", "/login", url.Values{"email": {"alice@example.com"}, "password": {webPassword}, "next": {"/account?done=x%2F%2Fy#top"}}).
