@@ -1,11 +1,14 @@
 package broker
 
 import (
+	"errors"
+	"io"
 	"net"
 	"sync"
 	"time"
 
 	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
 )
 
 // Defaults of the connection limits.
@@ -128,8 +131,18 @@ func (l limitedListener) Serve(establish listeners.EstablishFn) {
 		if l.limits.timeout > 0 {
 			_ = c.SetDeadline(time.Now().Add(l.limits.timeout))
 		}
-		return establish(id, sc)
+		return ordinaryEnd(establish(id, sc))
 	})
+}
+
+// ordinaryEnd drops the error of a connection that simply ended (the
+// device disconnected or closed it), which the listener would log as a
+// warning; mochi has logged its end at debug level already.
+func ordinaryEnd(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, packets.CodeDisconnect) {
+		return nil
+	}
+	return err
 }
 
 // startedConn tells the limits when mochi first reads from it.
