@@ -28,13 +28,24 @@ type Device struct {
 	HouseholdID int64      `json:"household_id"`
 	Name        string     `json:"name"`
 	FreezerID   *int64     `json:"freezer_id"` // the freezer it is bound to, if any
-	Mode        string     `json:"mode"`       // current scan mode
+	Mode        string     `json:"mode"`       // current scan mode ("" for an integration)
 	LastSeenAt  *time.Time `json:"last_seen_at"`
 	Online      bool       `json:"online"`
 	CreatedAt   time.Time  `json:"created_at"`
 	// MovingProductID is the product a scanner in move mode picked up and
 	// will put in the next box it scans (0 for none).
 	MovingProductID int64 `json:"-"`
+}
+
+// Normalize sets what a device's kind decides: an integration has no scan
+// mode; a scanner's is out unless given.
+func (d *Device) Normalize() {
+	switch {
+	case d.Kind == DeviceIntegration:
+		d.Mode = ""
+	case d.Mode == "":
+		d.Mode = ModeOut
+	}
 }
 
 // Validate returns EINVALID when a field is out of range.
@@ -47,6 +58,12 @@ func (d *Device) Validate() error {
 	}
 	if err := validateName("name", d.Name); err != nil {
 		return err
+	}
+	if d.Kind == DeviceIntegration {
+		if d.Mode != "" {
+			return Errorf(EINVALID, "An integration has no scan mode.")
+		}
+		return nil
 	}
 	return ValidateMode(d.Mode)
 }

@@ -75,7 +75,7 @@ func (s *Server) v1CreateDevice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	creds := devices.NewCredentials(s.config.MQTTTopics, d.ID, password, s.brokerURL(c))
+	creds := devices.NewCredentials(s.config.MQTTTopics, d.Kind, d.ID, password, s.brokerURL(c))
 	return c.JSON(http.StatusCreated, newDeviceResponse{Device: d, Credentials: creds})
 }
 

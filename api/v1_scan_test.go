@@ -77,3 +77,26 @@ func TestV1ScanWithoutPipeline(t *testing.T) {
 	ha := e.post(t, alice, "/devices", map[string]any{"household_id": alice.Household, "name": "ha", "kind": "integration"}).want(t, http.StatusCreated).obj(t)
 	e.post(t, alice, "/devices/"+v1Str(t, v1Obj(t, ha, "device"), "id")+"/scans", scan).wantErr(t, http.StatusBadRequest, freezer.EINVALID, "not a scanner")
 }
+
+// An integration has no scan mode and no scan settings in its credentials.
+func TestV1IntegrationHasNoScanSettings(t *testing.T) {
+	e := v1SQLite(t)
+	u := e.user(t)
+	created := e.post(t, u, "/devices", map[string]any{"household_id": u.Household, "name": "Home Assistant", "kind": "integration", "mode": "out"}).
+		want(t, http.StatusCreated).obj(t)
+	if mode := v1Obj(t, created, "device")["mode"]; mode != "" {
+		t.Errorf("integration mode = %v, want none", mode)
+	}
+	creds := v1Obj(t, created, "credentials")
+	for _, key := range []string{"scan_topic", "ack_topic", "scanner_bridge", "esphome"} {
+		if creds[key] != "" {
+			t.Errorf("integration credentials carry %s: %v", key, creds)
+		}
+	}
+	id := v1Str(t, v1Obj(t, created, "device"), "id")
+	e.patch(t, u, "/devices/"+id, map[string]any{"mode": "in"}).wantErr(t, http.StatusBadRequest, freezer.EINVALID, "no scan mode")
+	scanner := e.post(t, u, "/devices", map[string]any{"household_id": u.Household, "name": "door"}).want(t, http.StatusCreated).obj(t)
+	if v1Obj(t, scanner, "device")["mode"] != freezer.ModeOut || v1Str(t, v1Obj(t, scanner, "credentials"), "scan_topic") == "" {
+		t.Errorf("scanner = %v, want mode out and its scan settings", scanner)
+	}
+}

@@ -18,10 +18,14 @@ const deviceColumns = "id, household_id, kind, name, freezer_id, " + deviceMode 
 // discard flag (see storedMode).
 const deviceMode = "CASE WHEN discard = 1 THEN '" + freezer.ModeDiscard + "' ELSE mode END"
 
-// storedMode returns the mode column and discard flag of a device's mode.
+// storedMode returns the mode column and discard flag of a device's mode
+// (an integration's column holds out).
 func storedMode(mode string) (string, bool) {
-	if mode == freezer.ModeDiscard {
+	switch mode {
+	case freezer.ModeDiscard:
 		return freezer.ModeOut, true
+	case "":
+		return freezer.ModeOut, false
 	}
 	return mode, false
 }
@@ -40,6 +44,9 @@ func scanDevice(row rowScanner) (*freezer.Device, error) {
 		d.LastSeenAt = &lastSeen.Time
 	}
 	d.MovingProductID = moving.Int64
+	if d.Kind == freezer.DeviceIntegration {
+		d.Mode = ""
+	}
 	return &d, nil
 }
 
@@ -66,9 +73,7 @@ func newDeviceID(kind string) (string, error) {
 // Its password is 256 random bits, so a fast hash (SHA-256) is enough and
 // keeps a thousand devices connecting at once cheap.
 func (db *DB) CreateDevice(ctx context.Context, d *freezer.Device) (string, error) {
-	if d.Mode == "" {
-		d.Mode = freezer.ModeOut
-	}
+	d.Normalize()
 	if err := d.Validate(); err != nil {
 		return "", err
 	}

@@ -5,14 +5,17 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	freezer "github.com/freezer-manager/freezer"
 )
 
 // Credentials are what a new device needs to connect, shown once.
 type Credentials struct {
-	DeviceID  string `json:"device_id"`
-	Username  string `json:"username"`
-	Password  string `json:"password"`
-	Broker    string `json:"broker"` // e.g. tcp://freezer.lan:1883
+	DeviceID string `json:"device_id"`
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Broker   string `json:"broker"` // e.g. tcp://freezer.lan:1883
+	// The scan settings below are a scanner's; empty for an integration.
 	ScanTopic string `json:"scan_topic"`
 	AckTopic  string `json:"ack_topic"`
 	// ScannerBridge is the command line of freezer-scanner on a Raspberry Pi.
@@ -21,8 +24,13 @@ type Credentials struct {
 	ESPHome string `json:"esphome"`
 }
 
-// NewCredentials returns a device's credentials with ready-to-paste settings.
-func NewCredentials(topics Topics, deviceID, password, broker string) Credentials {
+// NewCredentials returns the credentials of a device of kind, with
+// ready-to-paste settings for a scanner.
+func NewCredentials(topics Topics, kind, deviceID, password, broker string) Credentials {
+	creds := Credentials{DeviceID: deviceID, Username: deviceID, Password: password, Broker: broker}
+	if kind == freezer.DeviceIntegration {
+		return creds
+	}
 	host, port := "localhost", "1883"
 	if u, err := url.Parse(broker); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
@@ -30,23 +38,17 @@ func NewCredentials(topics Topics, deviceID, password, broker string) Credential
 			port = u.Port()
 		}
 	}
-	return Credentials{
-		DeviceID:  deviceID,
-		Username:  deviceID,
-		Password:  password,
-		Broker:    broker,
-		ScanTopic: topics.Scan(deviceID),
-		AckTopic:  topics.Ack(deviceID),
-		ScannerBridge: fmt.Sprintf("freezer-scanner --broker %s --device %s --password %s --root %s",
-			broker, deviceID, password, topics.Root),
-		ESPHome: strings.Join([]string{
-			"mqtt_broker: " + yamlQuote(host),
-			"mqtt_port: " + port,
-			"freezer_device_id: " + yamlQuote(deviceID),
-			"freezer_device_password: " + yamlQuote(password),
-			"freezer_topic_root: " + yamlQuote(topics.Root),
-		}, "\n") + "\n",
-	}
+	creds.ScanTopic, creds.AckTopic = topics.Scan(deviceID), topics.Ack(deviceID)
+	creds.ScannerBridge = fmt.Sprintf("freezer-scanner --broker %s --device %s --password %s --root %s",
+		broker, deviceID, password, topics.Root)
+	creds.ESPHome = strings.Join([]string{
+		"mqtt_broker: " + yamlQuote(host),
+		"mqtt_port: " + port,
+		"freezer_device_id: " + yamlQuote(deviceID),
+		"freezer_device_password: " + yamlQuote(password),
+		"freezer_topic_root: " + yamlQuote(topics.Root),
+	}, "\n") + "\n"
+	return creds
 }
 
 // yamlQuote writes s as a double-quoted YAML scalar.

@@ -53,7 +53,7 @@ func runDevice(ctx context.Context, args []string, getenv func(string) string, s
 	if brokerURL == "" {
 		brokerURL = deviceBrokerURL(publicURL, mqttAddr)
 	}
-	return printJSON(stdout, devices.NewCredentials(devices.Topics{Root: root}, d.ID, password, brokerURL))
+	return printJSON(stdout, devices.NewCredentials(devices.Topics{Root: root}, d.Kind, d.ID, password, brokerURL))
 }
 
 // deviceBrokerURL is the broker address that serve's flags give devices:

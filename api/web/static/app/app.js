@@ -192,6 +192,8 @@
     $('#sort-direction').addEventListener('click', function () { state.sort.dir = -state.sort.dir; renderProducts(); });
     $('#freezer-form').addEventListener('submit', addFreezer);
     $('#device-form').addEventListener('submit', addDevice);
+    // Only a scanner has a scan mode.
+    $('#device-form').kind.addEventListener('change', function (e) { $('#device-mode-field').hidden = e.target.value !== 'scanner'; });
     window.addEventListener('hashchange', function () { if (state.token) showTab(location.hash.slice(1)); });
     // The charts are drawn for their width: draw them again when it changes.
     let resizing, drawnWidth = innerWidth;
@@ -762,7 +764,7 @@
         el('td', { 'data-label': t('kind') }, t('kind_' + d.kind)),
         el('td', { 'data-label': t('device_id') }, el('code', {}, d.id)),
         el('td', { 'data-label': t('freezer') }, d.freezer_id ? freezerName(d.freezer_id) : '—'),
-        el('td', { 'data-label': t('mode') }, t('mode_' + d.mode)),
+        el('td', { 'data-label': t('mode') }, d.mode ? t('mode_' + d.mode) : '—'), // an integration has none
         el('td', { 'data-label': t('online') }, el('span', { class: 'badge ' + (d.online ? 'online' : 'out') }, t(d.online ? 'online' : 'offline'))),
         el('td', { 'data-label': t('last_seen'), class: 'date' }, d.last_seen_at ? dateTime(d.last_seen_at) : '—'),
         el('td', {}, el('button', { type: 'button', class: 'small danger', onclick: function () { revokeDevice(d); } }, t('revoke'))));
@@ -774,7 +776,8 @@
   function addDevice(e) {
     e.preventDefault();
     const form = e.target;
-    const body = { name: form.name.value, kind: form.kind.value, mode: form.mode.value };
+    const body = { name: form.name.value, kind: form.kind.value };
+    if (body.kind === 'scanner') body.mode = form.mode.value;
     if (form.freezer_id.value) body.freezer_id = Number(form.freezer_id.value);
     run(async function () {
       const created = await api('POST', 'devices', body);
@@ -782,6 +785,7 @@
       const dl = $('#device-credentials dl');
       dl.replaceChildren();
       for (const [k, v] of Object.entries(created.credentials)) {
+        if (!v) continue; // an integration has no scan settings
         dl.append(el('dt', {}, t('cred_' + k)), el('dd', {}, k === 'esphome' || k === 'scanner_bridge' ? el('pre', {}, v) : el('code', {}, v)));
       }
       $('#device-credentials').hidden = false;
