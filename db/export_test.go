@@ -132,18 +132,24 @@ func TestExportImportRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if *result != (freezer.ImportResult{HouseholdID: bob.Household.ID, Freezers: 2, Products: 5, Inside: 2}) {
+		// Alice's ids are taken on this server: every product gets a new id
+		// and its old one becomes an alias, a label bob's household keeps.
+		if *result != (freezer.ImportResult{HouseholdID: bob.Household.ID, Freezers: 2, Products: 5, Inside: 2, Aliases: 5}) {
 			t.Fatalf("result = %+v", *result)
 		}
 
 		second := mustExport(t, store, bob)
-		if got, want := normalized(t, second), normalized(t, first); got != want {
-			t.Fatalf("export after import:\n%s\nwant:\n%s", got, want)
-		}
 		for i, p := range second.Products {
 			if p.ID == first.Products[i].ID || p.FreezerID == first.Products[i].FreezerID {
 				t.Fatalf("product %d kept its id %d or freezer %d", i, p.ID, p.FreezerID)
 			}
+			if len(p.Labels) != 1 || p.Labels[0] != first.Products[i].ID {
+				t.Fatalf("product %d carries labels %v, want its old id %d", i, p.Labels, first.Products[i].ID)
+			}
+			p.Labels = nil
+		}
+		if got, want := normalized(t, second), normalized(t, first); got != want {
+			t.Fatalf("export after import:\n%s\nwant:\n%s", got, want)
 		}
 		// Alice's household is untouched, and bob's products are his.
 		if got := mustExport(t, store, alice); normalized(t, got) != normalized(t, first) {
