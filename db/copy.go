@@ -500,9 +500,9 @@ func oneLine(err error) string {
 
 // Dump returns every row of every table (those of the migration tool
 // left out) as text, rows sorted, in a form that does not depend on the
-// dialect: times in UTC to the microsecond, dates as YYYY-MM-DD. Two
-// databases hold the same rows when their dumps are equal; it serves to
-// check a copy.
+// dialect: "column=value" pairs in column-name order joined by " | ",
+// times in UTC to the microsecond, dates as YYYY-MM-DD. Two databases hold
+// the same rows when their dumps are equal; it serves to check a copy.
 func Dump(ctx context.Context, d *DB) (map[string][]string, error) {
 	snap, err := d.snapshot(ctx)
 	if err != nil {
@@ -515,11 +515,15 @@ func Dump(ctx context.Context, d *DB) (map[string][]string, error) {
 	}
 	dump := make(map[string][]string, len(tables))
 	for name, t := range tables {
+		names := make([]string, len(t.columns))
 		cols := make([]string, len(t.columns))
 		for i, c := range t.columns {
-			cols[i] = quoteName(d.dialect, c.name)
+			names[i] = c.name
 		}
-		slices.Sort(cols) // the same order on both dialects
+		slices.Sort(names) // the same order on both dialects
+		for i, c := range names {
+			cols[i] = quoteName(d.dialect, c)
+		}
 		rows, err := snap.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+quoteName(d.dialect, name))
 		if err != nil {
 			return nil, fmt.Errorf("dump %s: %w", name, err)
@@ -540,6 +544,7 @@ func Dump(ctx context.Context, d *DB) (map[string][]string, error) {
 				if i > 0 {
 					b.WriteString(" | ")
 				}
+				b.WriteString(names[i] + "=")
 				switch x := v.(type) {
 				case nil:
 					b.WriteString("NULL")
