@@ -13,6 +13,11 @@ const (
 	ExportVersion = 1
 )
 
+// MaxImportedID bounds the freezer and product ids of a document: an
+// import keeps ids and moves the id sequence past them, and new ids must
+// stay short enough for the labels printed later.
+const MaxImportedID = 999_999_999_999
+
 // HouseholdExport is a whole household as one JSON document: its settings,
 // freezers (archived ones too) and products (taken-out ones too), with the
 // product types they use for reference. Ids are those of the exporting
@@ -121,8 +126,8 @@ func (doc *HouseholdExport) Validate(today Date) error {
 		if f == nil {
 			return Errorf(EINVALID, "freezers[%d] must be an object.", i)
 		}
-		if f.ID <= 0 {
-			return Errorf(EINVALID, "%sid is required.", at)
+		if f.ID <= 0 || f.ID > MaxImportedID {
+			return Errorf(EINVALID, "%sid must be between 1 and %d.", at, int64(MaxImportedID))
 		}
 		if freezers[f.ID] != nil {
 			return Errorf(EINVALID, "%sid %d appears twice.", at, f.ID)
@@ -140,8 +145,8 @@ func (doc *HouseholdExport) Validate(today Date) error {
 	inside := make(map[place]int)
 	labels := make(map[int64]string) // every label id of the document, and where
 	label := func(id int64, at string) error {
-		if id < 0 || (id == 0 && !strings.HasSuffix(at, ".id")) {
-			return Errorf(EINVALID, "%s must be a product id, 1 or more.", at)
+		if id < 0 || id > MaxImportedID || (id == 0 && !strings.HasSuffix(at, ".id")) {
+			return Errorf(EINVALID, "%s must be a product id between 1 and %d.", at, int64(MaxImportedID))
 		}
 		if prev, dup := labels[id]; dup && id != 0 {
 			return Errorf(EINVALID, "%s: label id %d is also %s.", at, id, prev)
