@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -92,4 +93,35 @@ func TestCopyInstallationEndToEnd(t *testing.T) {
 		t.Fatalf("copy back: exit %d: %s", code, stderr)
 	}
 	sameRows(t, "SQLite after the copy back", dumpOf(t, back), dumpOf(t, mysqlDSN))
+}
+
+func TestCopyCommandErrors(t *testing.T) {
+	missing := "sqlite:" + t.TempDir() + "/missing.db"
+	target := testdb.SQLiteDSN(t)
+	source := testdb.SQLiteDSN(t)
+	if code, _, stderr := runCmd(t, nil, "", "migrate", "--db", source); code != 0 {
+		t.Fatal(stderr)
+	}
+	for _, tc := range []struct {
+		desc string
+		args []string
+		code int
+		want string
+	}{
+		{"ErrNoFlags", []string{"copy"}, 2, "--from and --to are required"},
+		{"ErrSame", []string{"copy", "--from", target, "--to", target}, 2, "same database"},
+		{"ErrSourceMissing", []string{"copy", "--from", missing, "--to", target}, 1, "no database at"},
+		{"ErrBadDSN", []string{"copy", "--from", source, "--to", "postgres://x"}, 1, "unknown database"},
+		{"ErrBackupSourceMissing", []string{"backup", "--db", missing, "--to", t.TempDir() + "/b.db"}, 1, "no database at"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			code, _, stderr := runCmd(t, nil, "", tc.args...)
+			if code != tc.code || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, tc.code, tc.want)
+			}
+		})
+	}
+	if _, err := os.Stat(strings.TrimPrefix(missing, "sqlite:")); err == nil {
+		t.Error("a missing source was created")
+	}
 }
