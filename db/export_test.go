@@ -146,7 +146,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 			if len(p.Labels) != 1 || p.Labels[0] != first.Products[i].ID {
 				t.Fatalf("product %d carries labels %v, want its old id %d", i, p.Labels, first.Products[i].ID)
 			}
-			p.Labels = nil
+			p.Labels = []int64{}
 		}
 		if got, want := normalized(t, second), normalized(t, first); got != want {
 			t.Fatalf("export after import:\n%s\nwant:\n%s", got, want)
