@@ -58,6 +58,8 @@ func TestBackupWhileScanning(t *testing.T) {
 		var acked atomic.Int64
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
+		halt := sync.OnceFunc(func() { close(stop); wg.Wait() })
+		defer halt() // also when the test fails: the scanner must not outlive it
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -104,8 +106,7 @@ func TestBackupWhileScanning(t *testing.T) {
 			}
 			checkConsistent(t, file, report.Tables["scan_events"])
 		}
-		close(stop)
-		wg.Wait()
+		halt()
 		if !during {
 			t.Fatal("no scan was acknowledged while a backup ran")
 		}
