@@ -3,6 +3,7 @@ package freezer
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -12,10 +13,19 @@ const (
 	ExportVersion = 1
 )
 
+// MaxImportedID bounds the freezer and product ids of a document: an
+// import keeps ids and moves the id sequence past them, and new ids must
+// stay short enough for the labels printed later.
+const MaxImportedID = 999_999_999_999
+
 // HouseholdExport is a whole household as one JSON document: its settings,
 // freezers (archived ones too) and products (taken-out ones too), with the
 // product types they use for reference. Ids are those of the exporting
-// database; an import gives everything new ids.
+// database. Printed labels carry product ids, so an import keeps every
+// label naming its product: a product keeps its id where the importing
+// server has no product nor blank label with it, and otherwise takes a new
+// id while its old one becomes an alias, a label that names it within its
+// household (docs/labels.md, "Labels across servers").
 type HouseholdExport struct {
 	Format       string             `json:"format"`  // ExportFormat
 	Version      int                `json:"version"` // ExportVersion
@@ -24,6 +34,9 @@ type HouseholdExport struct {
 	Freezers     []*ExportedFreezer `json:"freezers"`
 	Products     []*ExportedProduct `json:"products"`
 	ProductTypes []*ProductType     `json:"product_types"` // the types the products use
+	// BlankLabels are the product ids of the household's blank labels that
+	// no product claimed yet; an import reserves each one still free.
+	BlankLabels []int64 `json:"blank_labels"`
 }
 
 // ExportedHousehold holds a household's own settings.
@@ -60,6 +73,9 @@ type ExportedProduct struct {
 	Version      int64     `json:"version"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
+	// Labels are the other product ids printed on labels of this product,
+	// which name it through aliases since an earlier import.
+	Labels []int64 `json:"labels"`
 }
 
 // ImportResult counts what an import created.
@@ -68,6 +84,11 @@ type ImportResult struct {
 	Freezers    int   `json:"freezers"`
 	Products    int   `json:"products"`
 	Inside      int   `json:"inside"` // products inside, among Products
+	// KeptIDs counts the products that kept their ids; Aliases the labels
+	// that name their product through an alias (ids taken on this server).
+	KeptIDs     int `json:"kept_ids"`
+	Aliases     int `json:"aliases"`
+	BlankLabels int `json:"blank_labels"` // blank labels reserved again
 }
 
 // ExportService copies a household out of and into the database.
@@ -75,11 +96,13 @@ type ExportService interface {
 	// ExportHousehold returns one of the actor's households as a document
 	// (ENOTFOUND).
 	ExportHousehold(ctx context.Context, householdID int64) (*HouseholdExport, error)
-	// ImportHousehold recreates the document's freezers and products, with
-	// new ids, in one of the actor's households that has no freezer yet,
-	// and takes over its name and due-soon window, all in one transaction
-	// (EINVALID naming the field at fault, ENOTFOUND, ECONFLICT when the
-	// household is not empty).
+	// ImportHousehold recreates the document's freezers and products in one
+	// of the actor's households that has no freezer yet, keeping every
+	// printed label naming its product (see HouseholdExport), and takes
+	// over its name and due-soon window, all in one transaction (EINVALID
+	// naming the field at fault, ENOTFOUND, ECONFLICT when the household is
+	// not empty or one of its blank labels carries a label id of the
+	// document).
 	ImportHousehold(ctx context.Context, householdID int64, doc *HouseholdExport) (*ImportResult, error)
 }
 
@@ -104,8 +127,8 @@ func (doc *HouseholdExport) Validate(today Date) error {
 		if f == nil {
 			return Errorf(EINVALID, "freezers[%d] must be an object.", i)
 		}
-		if f.ID <= 0 {
-			return Errorf(EINVALID, "%sid is required.", at)
+		if f.ID <= 0 || f.ID > MaxImportedID {
+			return Errorf(EINVALID, "%sid must be between 1 and %d.", at, int64(MaxImportedID))
 		}
 		if freezers[f.ID] != nil {
 			return Errorf(EINVALID, "%sid %d appears twice.", at, f.ID)
@@ -121,10 +144,29 @@ func (doc *HouseholdExport) Validate(today Date) error {
 		slot    int
 	}
 	inside := make(map[place]int)
+	labels := make(map[int64]string) // every label id of the document, and where
+	label := func(id int64, at string) error {
+		if id < 0 || id > MaxImportedID || (id == 0 && !strings.HasSuffix(at, ".id")) {
+			return Errorf(EINVALID, "%s must be a product id between 1 and %d.", at, int64(MaxImportedID))
+		}
+		if prev, dup := labels[id]; dup && id != 0 {
+			return Errorf(EINVALID, "%s: label id %d is also %s.", at, id, prev)
+		}
+		labels[id] = at
+		return nil
+	}
 	for i, p := range doc.Products {
 		at := fmt.Sprintf("products[%d].", i)
 		if p == nil {
 			return Errorf(EINVALID, "products[%d] must be an object.", i)
+		}
+		if err := label(p.ID, at+"id"); err != nil {
+			return err
+		}
+		for j, id := range p.Labels {
+			if err := label(id, fmt.Sprintf("%slabels[%d]", at, j)); err != nil {
+				return err
+			}
 		}
 		if err := p.product().Validate(today); err != nil {
 			return prefixError(at, err)
@@ -154,12 +196,30 @@ func (doc *HouseholdExport) Validate(today Date) error {
 		}
 		inside[key] = i
 	}
+	for i, id := range doc.BlankLabels {
+		if err := label(id, fmt.Sprintf("blank_labels[%d]", i)); err != nil {
+			return err
+		}
+	}
 	for i, t := range doc.ProductTypes {
 		if t == nil {
 			return Errorf(EINVALID, "product_types[%d] must be an object.", i)
 		}
 	}
 	return nil
+}
+
+// LabelIDs returns every product id the document's labels carry: its
+// products' ids, their aliases and its blank labels.
+func (doc *HouseholdExport) LabelIDs() []int64 {
+	var ids []int64
+	for _, p := range doc.Products {
+		if p.ID > 0 {
+			ids = append(ids, p.ID)
+		}
+		ids = append(ids, p.Labels...)
+	}
+	return append(ids, doc.BlankLabels...)
 }
 
 // product returns p as a domain product, for its validation.

@@ -161,11 +161,12 @@ func decodeExport(data []byte) (*freezer.HouseholdExport, error) {
 		Freezers     []json.RawMessage `json:"freezers"`
 		Products     []json.RawMessage `json:"products"`
 		ProductTypes []json.RawMessage `json:"product_types"`
+		BlankLabels  []int64           `json:"blank_labels"`
 	}
 	if err := strictDecode(data, &top, ""); err != nil {
 		return nil, err
 	}
-	doc := &freezer.HouseholdExport{Format: top.Format, Version: top.Version}
+	doc := &freezer.HouseholdExport{Format: top.Format, Version: top.Version, BlankLabels: top.BlankLabels}
 	if top.Household == nil {
 		return nil, freezer.Errorf(freezer.EINVALID, "household is required.")
 	}

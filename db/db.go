@@ -25,6 +25,7 @@ type DB struct {
 	write   *sql.DB // SQLite: one connection, the single writer; MySQL: the pool
 	read    *sql.DB // SQLite: several read-only connections; MySQL: the same pool
 	dialect Dialect
+	source  string        // the driver's data source name, for connections of its own (backup, copy)
 	stmts   stmtCache     // the write statements, prepared once
 	ckpt    *checkpointer // SQLite: checkpoints the log off the writer's path
 	kept    *keptRows     // SQLite: rows scan batches read, for the next batch
@@ -44,7 +45,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{dialect: dialect, Now: time.Now, Location: time.UTC}
+	db := &DB{dialect: dialect, source: driverDSN, Now: time.Now, Location: time.UTC}
 	switch dialect {
 	case SQLite:
 		if err := createPrivate(sqlitePath(dsn)); err != nil {

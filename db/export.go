@@ -42,14 +42,52 @@ func (db *DB) ExportHousehold(ctx context.Context, householdID int64) (*freezer.
 		doc.Products = append(doc.Products, &freezer.ExportedProduct{ID: p.ID, FreezerID: p.FreezerID, Box: p.Box, Slot: p.Slot,
 			Name: p.Name, Description: p.Description, TypeID: p.TypeID, Quantity: p.Quantity, Barcode: p.Barcode,
 			DateIn: p.DateIn, DateOut: p.DateOut, Outcome: p.Outcome, PeriodMonths: p.PeriodMonths, Version: p.Version,
-			CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()})
+			CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(), Labels: []int64{}})
 	}
 	for _, t := range types {
 		if used[t.ID] {
 			doc.ProductTypes = append(doc.ProductTypes, t)
 		}
 	}
+	if err := exportLabels(ctx, db.read, householdID, doc); err != nil {
+		return nil, err
+	}
 	return doc, nil
+}
+
+// exportLabels adds to a document the labels that name its products
+// through aliases and the household's blank labels not used yet.
+func exportLabels(ctx context.Context, q querier, householdID int64, doc *freezer.HouseholdExport) error {
+	byID := make(map[int64]*freezer.ExportedProduct, len(doc.Products))
+	for _, p := range doc.Products {
+		byID[p.ID] = p
+	}
+	rows, err := q.QueryContext(ctx, `SELECT label_id, product_id FROM label_aliases WHERE household_id = ? ORDER BY label_id`, householdID)
+	if err != nil {
+		return translateError(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var label, product int64
+		if err := rows.Scan(&label, &product); err != nil {
+			return translateError(err)
+		}
+		if p := byID[product]; p != nil {
+			p.Labels = append(p.Labels, label)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return translateError(err)
+	}
+	blank, err := queryAll(ctx, q, func(r rowScanner) (int64, error) {
+		var id int64
+		return id, r.Scan(&id)
+	}, `SELECT id FROM label_reservations WHERE household_id = ? AND claimed_at IS NULL ORDER BY id`, householdID)
+	if err != nil {
+		return err
+	}
+	doc.BlankLabels = append([]int64{}, blank...)
+	return nil
 }
 
 // ImportHousehold recreates a document's freezers and products in an empty household.
@@ -78,15 +116,15 @@ func (db *DB) ImportHousehold(ctx context.Context, householdID int64, doc *freez
 			doc.Household.Name, doc.Household.DueSoonDays, tx.now, householdID); err != nil {
 			return translateError(err)
 		}
+		// Every new id comes from above the document's label ids, so that
+		// none takes an id a later product of the document keeps.
+		if err := advanceProductIDs(ctx, tx, doc.LabelIDs()); err != nil {
+			return err
+		}
 		freezerIDs := make(map[int64]int64, len(doc.Freezers))
 		for _, f := range doc.Freezers {
-			res, err := tx.ExecContext(ctx, `INSERT INTO freezers (household_id, name, number_boxes, archived_at, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?)`, householdID, f.Name, f.NumberBoxes, utcPtr(f.ArchivedAt), orNow(f.CreatedAt, tx), orNow(f.UpdatedAt, tx))
+			id, err := insertImportedFreezer(ctx, tx, householdID, f)
 			if err != nil {
-				return translateError(err)
-			}
-			var id int64
-			if err := assignID(res, &id); err != nil {
 				return err
 			}
 			freezerIDs[f.ID] = id
@@ -98,9 +136,7 @@ func (db *DB) ImportHousehold(ctx context.Context, householdID int64, doc *freez
 				Name: e.Name, Description: e.Description, TypeID: typeIDs[e.TypeID], Quantity: e.Quantity, Barcode: e.Barcode,
 				DateIn: e.DateIn, DateOut: e.DateOut, Outcome: e.Outcome, PeriodMonths: e.PeriodMonths, Version: max(e.Version, 1),
 				CreatedAt: orNow(e.CreatedAt, tx), UpdatedAt: orNow(e.UpdatedAt, tx)}
-			// New ids come from the sequence shared with blank labels, so that
-			// an imported product never takes an id a printed label waits for.
-			if err := assignProductID(ctx, tx, p); err != nil {
+			if err := importProductID(ctx, tx, p, e.ID, result); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO products (id, household_id, freezer_id, box, slot, name, description, type_id,
@@ -109,6 +145,14 @@ func (db *DB) ImportHousehold(ctx context.Context, householdID int64, doc *freez
 				p.ID, p.HouseholdID, p.FreezerID, p.Box, p.Slot, p.Name, p.Description, p.TypeID,
 				p.Quantity, nullString(p.Barcode), p.DateIn, p.DateOut, nullString(p.Outcome), p.PeriodMonths, p.Version, p.CreatedAt, p.UpdatedAt); err != nil {
 				return translateError(err)
+			}
+			for _, label := range append([]int64{e.ID}, e.Labels...) {
+				if label != 0 && label != p.ID {
+					if err := addLabelAlias(ctx, tx, householdID, label, p.ID); err != nil {
+						return err
+					}
+					result.Aliases++
+				}
 			}
 			result.Products++
 			summary := "imported " + p.Name + " into " + freezer.PlaceOf(p).Location()
@@ -119,12 +163,95 @@ func (db *DB) ImportHousehold(ctx context.Context, householdID int64, doc *freez
 			}
 			events = append(events, productEvent(ctx, p, freezer.ActionCreate, summary))
 		}
+		for _, id := range doc.BlankLabels {
+			free, err := productIDFree(ctx, tx, id)
+			if err != nil || !free {
+				continue // taken here: the label scans as "not a product of this household", never as another product
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO label_reservations (id, household_id, created_at) VALUES (?, ?, ?)`, id, householdID, tx.now); err != nil {
+				return translateError(err)
+			}
+			result.BlankLabels++
+		}
 		return recordHistory(ctx, tx, events...)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return result, nil
+}
+
+// insertImportedFreezer stores a freezer of a document under its id when no
+// freezer has it here (its printed box labels then keep working), else
+// under a new one, and returns the id.
+func insertImportedFreezer(ctx context.Context, tx *Tx, householdID int64, f *freezer.ExportedFreezer) (int64, error) {
+	var taken int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM freezers WHERE id = ?`, f.ID).Scan(&taken); err != nil {
+		return 0, translateError(err)
+	}
+	cols, marks, args := "", "", []any{}
+	if taken == 0 {
+		cols, marks, args = "id, ", "?, ", append(args, f.ID)
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO freezers (`+cols+`household_id, name, number_boxes, archived_at, created_at, updated_at)
+		VALUES (`+marks+`?, ?, ?, ?, ?, ?)`, append(args, householdID, f.Name, f.NumberBoxes, utcPtr(f.ArchivedAt), orNow(f.CreatedAt, tx), orNow(f.UpdatedAt, tx))...)
+	if err != nil {
+		return 0, translateError(err)
+	}
+	if taken == 0 {
+		return f.ID, nil
+	}
+	var id int64
+	return id, assignID(res, &id)
+}
+
+// importProductID gives an imported product the id its labels carry when
+// no product or blank label has it here, else a new one from the sequence
+// (its old id then becomes an alias).
+func importProductID(ctx context.Context, tx *Tx, p *freezer.Product, printed int64, result *freezer.ImportResult) error {
+	if printed > 0 {
+		free, err := productIDFree(ctx, tx, printed)
+		if err != nil {
+			return err
+		}
+		if free {
+			p.ID = printed
+			result.KeptIDs++
+			return nil
+		}
+	}
+	id, err := nextProductIDs(ctx, tx, 1)
+	if err != nil {
+		return err
+	}
+	p.ID = id
+	return nil
+}
+
+// productIDFree tells whether no product and no blank label carries id.
+func productIDFree(ctx context.Context, tx *Tx, id int64) (bool, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM products WHERE id = ?) + (SELECT COUNT(*) FROM label_reservations WHERE id = ?)`,
+		id, id).Scan(&n); err != nil {
+		return false, translateError(err)
+	}
+	return n == 0, nil
+}
+
+// addLabelAlias makes a household's printed label id name product. A blank
+// label of the household with the same id would give one code two
+// meanings: ECONFLICT.
+func addLabelAlias(ctx context.Context, tx *Tx, householdID, label, product int64) error {
+	r, err := findReservation(ctx, tx, label, false)
+	if err != nil {
+		return err
+	}
+	if r != nil && r.HouseholdID == householdID {
+		return freezer.Errorf(freezer.ECONFLICT, "A blank label of this household carries FZ-I-%06d, a label of the document: import into another household.", label)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO label_aliases (household_id, label_id, product_id, created_at) VALUES (?, ?, ?, ?)`,
+		householdID, label, product, tx.now)
+	return translateError(err)
 }
 
 // lockEmptyHousehold checks that the actor sees the household and that it

@@ -137,18 +137,24 @@ func TestExportImportRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if *result != (freezer.ImportResult{HouseholdID: bob.Household.ID, Freezers: 2, Products: 5, Inside: 2}) {
+		// Alice's ids are taken on this server: every product gets a new id
+		// and its old one becomes an alias, a label bob's household keeps.
+		if *result != (freezer.ImportResult{HouseholdID: bob.Household.ID, Freezers: 2, Products: 5, Inside: 2, Aliases: 5}) {
 			t.Fatalf("result = %+v", *result)
 		}
 
 		second := mustExport(t, store, bob)
-		if got, want := normalized(t, second), normalized(t, first); got != want {
-			t.Fatalf("export after import:\n%s\nwant:\n%s", got, want)
-		}
 		for i, p := range second.Products {
 			if p.ID == first.Products[i].ID || p.FreezerID == first.Products[i].FreezerID {
 				t.Fatalf("product %d kept its id %d or freezer %d", i, p.ID, p.FreezerID)
 			}
+			if len(p.Labels) != 1 || p.Labels[0] != first.Products[i].ID {
+				t.Fatalf("product %d carries labels %v, want its old id %d", i, p.Labels, first.Products[i].ID)
+			}
+			p.Labels = []int64{}
+		}
+		if got, want := normalized(t, second), normalized(t, first); got != want {
+			t.Fatalf("export after import:\n%s\nwant:\n%s", got, want)
 		}
 		// Alice's household is untouched, and bob's products are his.
 		if got := mustExport(t, store, alice); normalized(t, got) != normalized(t, first) {
@@ -224,7 +230,12 @@ func TestImportErrInvalid(t *testing.T) {
 		{"Version", func(d *freezer.HouseholdExport) { d.Version = 2 }, "version 2 is not supported"},
 		{"HouseholdName", func(d *freezer.HouseholdExport) { d.Household.Name = " " }, "household.name is required"},
 		{"DueSoonDays", func(d *freezer.HouseholdExport) { d.Household.DueSoonDays = -1 }, "household.due_soon_days must be"},
-		{"FreezerID", func(d *freezer.HouseholdExport) { d.Freezers[0].ID = 0 }, "freezers[0].id is required"},
+		{"FreezerID", func(d *freezer.HouseholdExport) { d.Freezers[0].ID = 0 }, "freezers[0].id must be between 1 and 999999999999"},
+		{"FreezerIDTooLarge", func(d *freezer.HouseholdExport) { d.Freezers[0].ID = freezer.MaxImportedID + 1 }, "freezers[0].id must be between 1 and"},
+		{"ProductIDTooLarge", func(d *freezer.HouseholdExport) { d.Products[1].ID = freezer.MaxImportedID + 1 }, "products[1].id must be a product id between 1 and"},
+		{"ProductIDTwice", func(d *freezer.HouseholdExport) { d.Products[1].ID = d.Products[0].ID }, "products[1].id: label id"},
+		{"LabelNotPositive", func(d *freezer.HouseholdExport) { d.Products[0].Labels = []int64{0} }, "products[0].labels[0] must be a product id"},
+		{"BlankLabelIsProduct", func(d *freezer.HouseholdExport) { d.BlankLabels = []int64{d.Products[0].ID} }, "blank_labels[0]: label id"},
 		{"FreezerTwice", func(d *freezer.HouseholdExport) { d.Freezers = append(d.Freezers, d.Freezers[0]) }, "freezers[1].id 7 appears twice"},
 		{"FreezerBoxes", func(d *freezer.HouseholdExport) { d.Freezers[0].NumberBoxes = 0 }, "freezers[0].number_boxes must be"},
 		{"ProductName", func(d *freezer.HouseholdExport) { d.Products[1].Name = "" }, "products[1].name is required"},

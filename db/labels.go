@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	freezer "github.com/freezer-manager/freezer"
@@ -171,6 +172,40 @@ func nextProductIDs(ctx context.Context, tx *Tx, n int) (int64, error) {
 		return 0, fmt.Errorf("advance product id sequence: %w", err)
 	}
 	return first, nil
+}
+
+// advanceProductIDs moves the sequence past the given ids, so that no new
+// product or blank label ever takes an id printed on an imported label.
+func advanceProductIDs(ctx context.Context, tx *Tx, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	query := `SELECT last_id FROM product_id_sequence WHERE id = 1`
+	if tx.db.dialect == MySQL {
+		query += " FOR UPDATE"
+	}
+	var last int64
+	if err := tx.QueryRowContext(ctx, query).Scan(&last); err != nil {
+		return fmt.Errorf("read product id sequence: %w", err)
+	}
+	if highest := slices.Max(ids); highest > last {
+		if _, err := tx.ExecContext(ctx, `UPDATE product_id_sequence SET last_id = ? WHERE id = 1`, highest); err != nil {
+			return fmt.Errorf("advance product id sequence: %w", err)
+		}
+	}
+	return nil
+}
+
+// FindAliasedProduct returns the product a household's label names through an alias, or nil.
+func (s *scanTx) FindAliasedProduct(ctx context.Context, householdID, labelID int64) (*freezer.Product, error) {
+	var id int64
+	err := s.tx.QueryRowContext(ctx, `SELECT product_id FROM label_aliases WHERE household_id = ? AND label_id = ?`, householdID, labelID).Scan(&id)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	} else if err != nil {
+		return nil, translateError(err)
+	}
+	return s.FindProduct(ctx, id)
 }
 
 // FindLabelReservation returns the reservation of a product id of any household, or nil.

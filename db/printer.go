@@ -11,6 +11,7 @@ import (
 var (
 	_ freezer.PrinterService = (*DB)(nil)
 	_ freezer.BlankLabelTx   = (*scanTx)(nil)
+	_ freezer.LabelAliasTx   = (*scanTx)(nil)
 )
 
 const printerColumns = "household_id, kind, target, token, size, dpi, language, auto_print, updated_at"

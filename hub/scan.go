@@ -164,22 +164,40 @@ func (o *operation) run(ctx context.Context, code freezer.Code) error {
 	return o.result(freezer.ScanUnknown, "", "unknown code")
 }
 
-// product loads a product of the device's household; for any other it
-// records the outcome and returns nil.
+// product loads the product a label names for the device's household: its
+// own product with that id, else the one an alias names (an imported
+// product whose id was taken here); for any other it records the outcome
+// and returns nil.
 func (o *operation) product(ctx context.Context, id int64) (*freezer.Product, error) {
 	p, err := o.tx.FindProduct(ctx, id)
-	if freezer.ErrorCode(err) == freezer.ENOTFOUND {
+	if err != nil && freezer.ErrorCode(err) != freezer.ENOTFOUND {
+		return nil, err
+	}
+	if p == nil || p.HouseholdID != o.dev.HouseholdID {
+		if aliased, err := o.aliased(ctx, id); aliased != nil || err != nil {
+			return aliased, err
+		}
+	}
+	if p == nil {
 		if blank, err := o.blankLabel(ctx, id); blank || err != nil {
 			return nil, err
 		}
 		return nil, o.result(freezer.ScanUnknown, "", "no such product")
-	} else if err != nil {
-		return nil, err
 	}
 	if p.HouseholdID != o.dev.HouseholdID {
 		return nil, o.result(freezer.ScanDenied, "", "not a product of this household")
 	}
 	return p, nil
+}
+
+// aliased returns the product a label id of the device's household names
+// through an alias, or nil.
+func (o *operation) aliased(ctx context.Context, id int64) (*freezer.Product, error) {
+	tx, ok := o.tx.(freezer.LabelAliasTx)
+	if !ok {
+		return nil, nil
+	}
+	return tx.FindAliasedProduct(ctx, o.dev.HouseholdID, id)
 }
 
 // blankLabel records the outcome when id is a blank label of the device's

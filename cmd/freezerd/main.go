@@ -34,6 +34,11 @@ Usage:
                                 copy the original system's database; prints a JSON report
   freezerd alerts run [--tz ZONE]
                                 run the alert job once, now; prints a JSON report
+  freezerd backup --to FILE     write a consistent snapshot of the database, also while serving,
+                                into a new SQLite file that serve opens as is; prints a JSON report
+  freezerd copy --from DSN --to DSN
+                                copy a whole installation into an empty database (SQLite or MySQL,
+                                either way), ids, tokens and device passwords kept; prints a JSON report
   freezerd healthcheck [--http-addr ADDR]
                                 exit 0 if the server at ADDR answers /healthz
   freezerd version              print the version
@@ -71,6 +76,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = runImportLegacy(ctx, args, getenv, stdout, stderr)
 	case "alerts":
 		err = runAlerts(ctx, args, getenv, stdout, stderr)
+	case "backup":
+		err = runBackup(ctx, args, getenv, stdout, stderr)
+	case "copy":
+		err = runCopy(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, Version())
 	case "help", "-h", "--help", "-help":
