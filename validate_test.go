@@ -432,7 +432,9 @@ func TestDeviceValidate(t *testing.T) {
 		msg    string
 	}{
 		{desc: "valid scanner", modify: func(d *freezer.Device) {}},
-		{desc: "valid integration", modify: func(d *freezer.Device) { d.Kind = freezer.DeviceIntegration }},
+		{desc: "valid integration", modify: func(d *freezer.Device) { d.Kind, d.Mode = freezer.DeviceIntegration, "" }},
+		{desc: "integration with a mode", modify: func(d *freezer.Device) { d.Kind = freezer.DeviceIntegration }, code: freezer.EINVALID, msg: "no scan mode"},
+		{desc: "mode discard", modify: func(d *freezer.Device) { d.Mode = freezer.ModeDiscard }},
 		{desc: "mode out", modify: func(d *freezer.Device) { d.Mode = freezer.ModeOut }},
 		{desc: "mode move", modify: func(d *freezer.Device) { d.Mode = freezer.ModeMove }},
 		{desc: "bound to a freezer", modify: func(d *freezer.Device) { id := int64(3); d.FreezerID = &id }},
