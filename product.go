@@ -208,6 +208,21 @@ type ProductFilter struct {
 	Limit   int // 0 means no limit
 }
 
+// MaxQueryLength bounds the text a product list is searched for, in characters.
+const MaxQueryLength = 200
+
+// Validate returns EINVALID for a search text longer than MaxQueryLength or
+// not valid UTF-8, or a negative offset or limit.
+func (f ProductFilter) Validate() error {
+	if err := validateText("q", f.Query, MaxQueryLength); err != nil {
+		return err
+	}
+	if f.Offset < 0 || f.Limit < 0 {
+		return Errorf(EINVALID, "offset and limit must be 0 or more.")
+	}
+	return nil
+}
+
 // Product stages, for filters and display.
 const (
 	StageInside  = "inside"   // inside, neither due soon nor overdue

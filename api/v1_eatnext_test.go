@@ -1,8 +1,10 @@
 package api_test
 
 import (
+	"math"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	freezer "github.com/freezer-manager/freezer"
@@ -62,4 +64,19 @@ func TestV1WasteStats(t *testing.T) {
 		t.Errorf("months = %v, want 3", got["months"])
 	}
 	e.get(t, u, "/stats/waste?months=0").wantErr(t, http.StatusBadRequest, freezer.EINVALID, "months")
+}
+
+// Unbounded input is a 400 with a clear message on both databases, never a 500.
+func TestV1BoundedInput(t *testing.T) {
+	v1Dialects(t, func(t *testing.T, e *v1Env) {
+		u := e.user(t)
+		f := e.mkFreezerID(t, u, "Chest", 2)
+		e.get(t, u, "/products?q="+strings.Repeat("A", 100000)).wantErr(t, http.StatusBadRequest, freezer.EINVALID, "q is longer than 200")
+		e.post(t, u, "/products", v1ProductBody(f, 1, "Huge slot", "slot", int64(math.MaxInt64))).wantErr(t, http.StatusBadRequest, freezer.EINVALID, "slot")
+		e.post(t, u, "/products", v1ProductBody(f, 1, "Huge box", "box", int64(math.MaxInt64))).wantErr(t, http.StatusBadRequest, freezer.EINVALID, "box")
+		e.post(t, u, "/products", v1ProductBody(f, 1, "Huge quantity", "quantity", int64(math.MaxInt64))).wantErr(t, http.StatusBadRequest, freezer.EINVALID, "quantity")
+		if got := e.get(t, u, "/products?q="+strings.Repeat("A", 200)).want(t, http.StatusOK).items(t); len(got) != 0 {
+			t.Errorf("a 200-character search found %d products", len(got))
+		}
+	})
 }

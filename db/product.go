@@ -53,6 +53,9 @@ func findProductByID(ctx context.Context, q querier, id int64) (*freezer.Product
 
 // FindProducts returns the products matching filter that the actor may see.
 func (db *DB) FindProducts(ctx context.Context, filter freezer.ProductFilter) ([]*freezer.Product, error) {
+	if err := filter.Validate(); err != nil {
+		return nil, err
+	}
 	inGo := filter.Sort == freezer.SortByUseBy || filter.Sort == freezer.SortByEatNext
 	if !inGo && filter.Stage == "" {
 		return findProducts(ctx, db.read, filter)
