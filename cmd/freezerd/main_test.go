@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -427,5 +429,34 @@ func TestSecretKeyFile(t *testing.T) {
 	}
 	if code, _, stderr := runCmd(t, nil, "", "migrate", "--data-dir", dir, "--secret-key", "not hex"); code != 2 || !strings.Contains(stderr, "--secret-key") {
 		t.Errorf("a malformed --secret-key: exit %d, %s", code, stderr)
+	}
+}
+
+// A taken MQTT port says which flags choose another way, and a first
+// start that fails leaves no data directory behind.
+func TestServeErrMQTTPortTaken(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dir := filepath.Join(t.TempDir(), "new-data")
+	code, _, stderr := runCmd(t, nil, "", "serve", "--data-dir", dir, "--http-addr", "127.0.0.1:0", "--mqtt-addr", ln.Addr().String())
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (%s)", code, stderr)
+	}
+	for _, want := range []string{"address already in use", "--mqtt-addr", "--mqtt-url"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr = %q, want it to say %q", stderr, want)
+		}
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the data directory of a failed first start is left behind (%v)", err)
+	}
+	// A data directory that was there stays.
+	kept := t.TempDir()
+	runCmd(t, nil, "", "serve", "--data-dir", kept, "--http-addr", "127.0.0.1:0", "--mqtt-addr", ln.Addr().String())
+	if _, err := os.Stat(kept); err != nil {
+		t.Errorf("an existing data directory was removed: %v", err)
 	}
 }

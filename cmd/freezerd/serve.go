@@ -3,13 +3,17 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/freezer-manager/freezer/api"
@@ -104,9 +108,15 @@ type Server struct {
 
 // Open opens the database and binds every listener; on error nothing stays open.
 func (m *Server) Open(ctx context.Context) (err error) {
+	// A first start that fails leaves no data directory half made.
+	_, statErr := os.Stat(m.Config.DataDir)
+	newDataDir := m.Config.DB == "" && errors.Is(statErr, fs.ErrNotExist)
 	defer func() {
 		if err != nil {
 			m.Close(ctx)
+			if newDataDir {
+				_ = os.RemoveAll(m.Config.DataDir)
+			}
 		}
 	}()
 	if m.DB, err = openDB(ctx, &m.Config.Config); err != nil {
@@ -188,6 +198,10 @@ func (m *Server) openMQTT() error {
 	}
 	var err error
 	if m.Broker, err = broker.New(cfg, m.DB, m.Logger); err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("%w (another MQTT broker runs there? give the embedded one another address with --mqtt-addr, "+
+				"none with --mqtt-addr \"\", or use that broker with --mqtt-url)", err)
+		}
 		return err
 	}
 	if err := m.Broker.Start(); err != nil {
