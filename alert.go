@@ -398,6 +398,9 @@ type AlertStore interface {
 	ClaimDeliveries(ctx context.Context, channels []string, now time.Time, limit int) ([]*AlertDelivery, error)
 	// FinishDelivery records the outcome of a claimed delivery.
 	FinishDelivery(ctx context.Context, id int64, outcome DeliveryOutcome) error
+	// FindProducts returns the products matching filter: the digest's
+	// first lines are what to eat next (SortByEatNext).
+	FindProducts(ctx context.Context, filter ProductFilter) ([]*Product, error)
 }
 
 // AlertRun reports one run of the alert job.

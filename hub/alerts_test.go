@@ -50,6 +50,7 @@ func TestAlertRunSendsOverdueOnceOnEveryChannel(t *testing.T) {
 	testdb.Dialects(t, func(t *testing.T, dsn string) {
 		e := newAlertEnv(t, dsn, march15)
 		p := e.product(t, "Lasagne", e.today().AddDays(-40), 1)
+		peas := e.product(t, "Peas", e.today().AddDays(-2), 6)
 		h := newHook(t)
 		mail := smtptest.Start(t)
 		mail.Username, mail.Password = "freezer", "s3cret pass"
@@ -124,6 +125,12 @@ func TestAlertRunSendsOverdueOnceOnEveryChannel(t *testing.T) {
 			if !strings.Contains(body, s) {
 				t.Errorf("the digest does not mention %q:\n%s", s, body)
 			}
+		}
+		// Its first lines: what to eat next, the overdue product first.
+		eatNext, overdue := strings.Index(body, "Eat next:"), strings.Index(body, "Overdue")
+		first, second := strings.Index(body, "- Lasagne"), strings.Index(body, "- Peas, "+freezer.PlaceOf(peas).Location())
+		if eatNext < 0 || eatNext > overdue || first < eatNext || second < first || second > overdue {
+			t.Errorf("the digest does not open on what to eat next, Lasagne then Peas:\n%s", body)
 		}
 
 		again := mustRun(t, a)

@@ -71,13 +71,23 @@ func (a *Alerts) postWebhook(ctx context.Context, w freezer.WebhookSettings, m d
 	return nil
 }
 
-// sendDigest e-mails one message listing a household's alerts of a pass.
+// digestEatNext is how many products the digest's "eat next" lines name.
+const digestEatNext = 5
+
+// sendDigest e-mails one message listing a household's alerts of a pass,
+// after what it should eat next.
 func (a *Alerts) sendDigest(ctx context.Context, e freezer.EmailSettings, list []*freezer.AlertDelivery, today freezer.Date) error {
 	msgs := make([]devices.AlertMessage, len(list))
 	for i, d := range list {
 		msgs[i] = a.message(d, today)
 	}
-	return a.sendMail(ctx, e, digestMessage(e, msgs, a.config.Now(), a.config.Hostname))
+	inside := true
+	next, err := a.store.FindProducts(freezer.SystemContext(ctx), freezer.ProductFilter{HouseholdID: &list[0].Alert.HouseholdID,
+		Inside: &inside, Sort: freezer.SortByEatNext, Limit: digestEatNext})
+	if err != nil {
+		return fmt.Errorf("digest: what to eat next: %w", err)
+	}
+	return a.sendMail(ctx, e, digestMessage(e, msgs, next, today, a.config.Now(), a.config.Hostname))
 }
 
 // sendMail sends one message through the household's SMTP server: STARTTLS
@@ -158,8 +168,9 @@ func (a *Alerts) tlsConfig(host string) *tls.Config {
 }
 
 // digestMessage writes the digest e-mail: headers, then a plain-text body
-// in quoted-printable so that any SMTP server carries it unchanged.
-func digestMessage(e freezer.EmailSettings, msgs []devices.AlertMessage, now time.Time, hostname string) []byte {
+// in quoted-printable so that any SMTP server carries it unchanged. Its
+// first lines are what to eat next.
+func digestMessage(e freezer.EmailSettings, msgs []devices.AlertMessage, next []*freezer.Product, today freezer.Date, now time.Time, hostname string) []byte {
 	var overdue, soon []devices.AlertMessage
 	household := ""
 	for _, m := range msgs {
@@ -181,6 +192,13 @@ func digestMessage(e freezer.EmailSettings, msgs []devices.AlertMessage, now tim
 
 	var body strings.Builder
 	fmt.Fprintf(&body, "Freezer Manager, household %q.\n", household)
+	if len(next) > 0 {
+		fmt.Fprintf(&body, "\nEat next:\n")
+		for _, p := range next {
+			fmt.Fprintf(&body, "- %s, %s (label %s): use by %s%s\n",
+				p.Name, freezer.PlaceOf(p).Location(), freezer.ProductCode(p.ID), p.UseBy(), daysText(today.DaysUntil(p.UseBy())))
+		}
+	}
 	for _, part := range []struct {
 		title string
 		list  []devices.AlertMessage
