@@ -31,3 +31,19 @@ func (db *DB) CountInside(ctx context.Context, householdID int64) ([]freezer.Ins
 	}
 	return groups, nil
 }
+
+// CountDiscarded counts a household's products thrown away (taken out with
+// OutcomeDiscarded) on or after since.
+func (db *DB) CountDiscarded(ctx context.Context, householdID int64, since freezer.Date) (int, error) {
+	cond, args, err := householdScope(ctx, "household_id")
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM products WHERE household_id = ? AND date_out >= ? AND outcome = ? AND `+cond,
+		append([]any{householdID, since, freezer.OutcomeDiscarded}, args...)...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count products thrown away: %w", translateError(err))
+	}
+	return n, nil
+}

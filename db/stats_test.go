@@ -262,3 +262,28 @@ func TestStatsWaste(t *testing.T) {
 		assertCode(t, err, freezer.EINVALID)
 	})
 }
+
+func TestCountDiscarded(t *testing.T) {
+	testdb.EachDB(t, func(t *testing.T, store *db.DB) {
+		alice, bob := mustStatsWorld(t, store)
+		ctx := regCtx(alice)
+		list, err := store.FindProducts(ctx, freezer.ProductFilter{Query: "product D"})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("find product D: %v %v", list, err)
+		}
+		if _, err := store.TakeOutProduct(ctx, list[0].ID, freezer.TakeOutRequest{Outcome: freezer.OutcomeDiscarded}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			since string
+			want  int
+		}{{"2026-03-01", 1}, {"2026-03-16", 0}} {
+			if n, err := store.CountDiscarded(ctx, alice.Household.ID, freezer.MustParseDate(c.since)); err != nil || n != c.want {
+				t.Errorf("thrown away since %s = %d (%v), want %d", c.since, n, err, c.want)
+			}
+		}
+		if n, err := store.CountDiscarded(ctx, bob.Household.ID, freezer.MustParseDate("2026-01-01")); err != nil || n != 0 {
+			t.Errorf("another household's count = %d (%v), want 0", n, err)
+		}
+	})
+}

@@ -20,6 +20,9 @@ func (t Topics) Household(h int64) string { return fmt.Sprintf("%s/household/%d"
 // h: the availability of its Home Assistant entities.
 func (t Topics) HouseholdStatus(h int64) string { return t.Household(h) + "/status" }
 
+// HouseholdState is the household's retained HouseholdState.
+func (t Topics) HouseholdState(h int64) string { return t.Household(h) + "/state" }
+
 // FreezerState is freezer f's retained FreezerState.
 func (t Topics) FreezerState(h, f int64) string {
 	return fmt.Sprintf("%s/freezer/%d/state", t.Household(h), f)
@@ -58,6 +61,18 @@ type FreezerState struct {
 	Inside  int `json:"inside"`
 	Overdue int `json:"overdue"`
 	DueSoon int `json:"due_soon"`
+}
+
+// HouseholdState is a household's figures of the week and month, retained.
+type HouseholdState struct {
+	DueThisWeek        int `json:"due_this_week"`        // products inside whose use-by day is within 7 days
+	DiscardedThisMonth int `json:"discarded_this_month"` // products thrown away since the 1st of the month
+}
+
+// Encode returns the state's JSON payload.
+func (s HouseholdState) Encode() []byte {
+	b, _ := json.Marshal(s)
+	return b
 }
 
 // Encode returns the state's JSON payload.

@@ -77,6 +77,12 @@ var freezerSensors = []struct{ field, name, icon string }{
 	{"due_soon", "Products due soon", "mdi:clock-alert-outline"},
 }
 
+// householdSensors are the sensors of each household, on its state.
+var householdSensors = []struct{ field, name, icon string }{
+	{"due_this_week", "Products due this week", "mdi:calendar-alert"},
+	{"discarded_this_month", "Products thrown away this month", "mdi:delete-outline"},
+}
+
 // discovery builds the discovery configs of a household, by topic.
 type discovery struct {
 	topics    devices.Topics
@@ -153,6 +159,12 @@ func (d *discovery) configs(freezers []*freezer.Freezer, scanners []*freezer.Dev
 		c := d.base("Connected", "freezer_manager_device_"+s.ID+"_connectivity", d.topics.DeviceState(h, s.ID), dev)
 		c.DeviceClass, c.EntityCategory, c.PayloadOn, c.PayloadOff = "connectivity", "diagnostic", "online", "offline"
 		add("binary_sensor", "device_"+objectID(s.ID)+"_connectivity", c)
+	}
+	for _, s := range householdSensors {
+		c := d.base(s.name, fmt.Sprintf("freezer_manager_household_%d_%s", h, s.field), d.topics.HouseholdState(h), d.hubDevice())
+		c.ValueTemplate = "{{ value_json." + s.field + " }}"
+		c.UnitOfMeasurement, c.StateClass, c.Icon = "products", "measurement", s.icon
+		add("sensor", s.field, c)
 	}
 	scans := d.base("Scan", fmt.Sprintf("freezer_manager_household_%d_scan", h), d.topics.Events(h), d.hubDevice())
 	scans.EventTypes, scans.Icon = devices.ScanEventTypes, "mdi:barcode-scan"

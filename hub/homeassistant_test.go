@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -124,6 +125,8 @@ func TestDiscoveryPayloads(t *testing.T) {
 		fmt.Sprintf(node, "sensor", fmt.Sprintf("freezer_%d_overdue", e.freezerF)),
 		fmt.Sprintf(node, "sensor", fmt.Sprintf("freezer_%d_due_soon", e.freezerF)),
 		fmt.Sprintf(node, "binary_sensor", "device_"+e.scanner.ID+"_connectivity"),
+		fmt.Sprintf(node, "sensor", "due_this_week"),
+		fmt.Sprintf(node, "sensor", "discarded_this_month"),
 		fmt.Sprintf(node, "event", "scan"),
 		fmt.Sprintf(node, "event", "alert"),
 	}
@@ -160,6 +163,23 @@ func TestDiscoveryPayloads(t *testing.T) {
 		}
 		if got := render(t, c["value_template"].(string), retained[stateTopic]); got != s.value {
 			t.Errorf("%s shows %s, want %s (state %s)", what, got, s.value, retained[stateTopic])
+		}
+		uniqueIDs[c["unique_id"].(string)] = true
+	}
+
+	// The household's own sensors: Soup's use-by day is in 5 days; nothing was thrown away.
+	for _, s := range []struct{ field, name, value string }{
+		{"due_this_week", "Products due this week", "1"}, {"discarded_this_month", "Products thrown away this month", "0"},
+	} {
+		what := "sensor " + s.field
+		c := configs[fmt.Sprintf(node, "sensor", s.field)]
+		wantStr(t, what, c, "name", s.name)
+		wantStr(t, what, c, "unique_id", fmt.Sprintf("freezer_manager_household_%d_%s", e.h, s.field))
+		wantStr(t, what, c, "state_topic", testTopics.HouseholdState(e.h))
+		checkAvailability(t, what, c, e.h)
+		checkDevice(t, what, c, hubID, "Freezer Manager Home", "Household")
+		if got := render(t, c["value_template"].(string), retained[testTopics.HouseholdState(e.h)]); got != s.value {
+			t.Errorf("%s shows %s, want %s (state %s)", what, got, s.value, retained[testTopics.HouseholdState(e.h)])
 		}
 		uniqueIDs[c["unique_id"].(string)] = true
 	}
@@ -285,13 +305,13 @@ func TestDiscoveryRemoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.pub.Sync(context.Background())
-	if n, m := len(e.configs(t, "homeassistant")), len(e.configs(t, "ha/kitchen")); n != 0 || m != 5 {
-		t.Errorf("after a change of prefix: %d configs under homeassistant, %d under ha/kitchen; want 0 and 5", n, m)
+	if n, m := len(e.configs(t, "homeassistant")), len(e.configs(t, "ha/kitchen")); n != 0 || m != 7 {
+		t.Errorf("after a change of prefix: %d configs under homeassistant, %d under ha/kitchen; want 0 and 7", n, m)
 	}
 	e.bus.deliver("ha/kitchen/status", "online") // the new prefix's birth message is heard
 	e.pub.Sync(context.Background())
-	if n := len(e.bus.matching("ha/kitchen/+/+/+/config")); n != 10 {
-		t.Errorf("configs under the new prefix after its birth message: %d publications, want 10", n)
+	if n := len(e.bus.matching("ha/kitchen/+/+/+/config")); n != 14 {
+		t.Errorf("configs under the new prefix after its birth message: %d publications, want 14", n)
 	}
 
 	if _, err := settings.UpdateAlertSettings(e.ctx, e.h, freezer.AlertSettingsUpdate{HomeAssistant: &freezer.HomeAssistantSettingsUpdate{Discovery: ref(false)}}); err != nil {
@@ -417,5 +437,24 @@ func TestDiscoveryStaysOutOfTheContract(t *testing.T) {
 				t.Errorf("prefix %q: published %s", prefix, m.Topic)
 			}
 		}
+	}
+}
+
+// The household's state counts what was thrown away this month.
+func TestHouseholdStateCountsWaste(t *testing.T) {
+	e := newHAEnv(t)
+	if _, err := e.store.TakeOutProduct(e.ctx, e.fresh.ID, freezer.TakeOutRequest{Outcome: freezer.OutcomeDiscarded}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.TakeOutProduct(e.ctx, e.overdue.ID, freezer.TakeOutRequest{}); err != nil { // eaten
+		t.Fatal(err)
+	}
+	e.pub.Sync(context.Background())
+	var st devices.HouseholdState
+	if err := json.Unmarshal([]byte(e.bus.retained()[testTopics.HouseholdState(e.h)]), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st != (devices.HouseholdState{DueThisWeek: 1, DiscardedThisMonth: 1}) {
+		t.Errorf("household state = %+v, want 1 due this week, 1 thrown away this month", st)
 	}
 }

@@ -28,6 +28,7 @@ type PublisherStore interface {
 	FindHouseholdByID(ctx context.Context, id int64) (*freezer.Household, error)
 	FindFreezers(ctx context.Context, filter freezer.FreezerFilter) ([]*freezer.Freezer, error)
 	CountInside(ctx context.Context, householdID int64) ([]freezer.InsideGroup, error)
+	CountDiscarded(ctx context.Context, householdID int64, since freezer.Date) (int, error)
 	FindDevices(ctx context.Context, filter freezer.DeviceFilter) ([]*freezer.Device, error)
 	FindAllAlertSettings(ctx context.Context) ([]*freezer.AlertSettings, error)
 }
@@ -377,7 +378,26 @@ func (p *Publisher) recount(ctx context.Context, householdID int64) error {
 	for f, st := range freezerStates(freezers, groups, today, h.DueSoonDays) {
 		p.publishRetained(householdID, p.config.Topics.FreezerState(householdID, f), string(st.Encode()), true)
 	}
+	st, err := p.householdState(ctx, householdID, groups, today)
+	if err != nil {
+		return err
+	}
+	p.publishRetained(householdID, p.config.Topics.HouseholdState(householdID), string(st.Encode()), true)
 	return nil
+}
+
+// householdState counts a household's products due this week, from its
+// groups inside, and those thrown away this month.
+func (p *Publisher) householdState(ctx context.Context, householdID int64, groups []freezer.InsideGroup, today freezer.Date) (devices.HouseholdState, error) {
+	var st devices.HouseholdState
+	for _, g := range groups {
+		if g.DueWithin(today, 7) {
+			st.DueThisWeek += g.Count
+		}
+	}
+	n, err := p.store.CountDiscarded(ctx, householdID, freezer.Date{Year: today.Year, Month: today.Month, Day: 1})
+	st.DiscardedThisMonth = n
+	return st, err
 }
 
 // keep puts scan events that could not be published back in front of the
@@ -478,6 +498,11 @@ func (p *Publisher) refreshHousehold(ctx context.Context, h *freezer.Household, 
 	for f, st := range freezerStates(freezers, groups, today, h.DueSoonDays) {
 		msgs[t.FreezerState(h.ID, f)] = st.Encode()
 	}
+	st, err := p.householdState(ctx, h.ID, groups, today)
+	if err != nil {
+		return err
+	}
+	msgs[t.HouseholdState(h.ID)] = st.Encode()
 	for _, d := range scanners {
 		status, ok := p.known[d.ID]
 		if !ok {
