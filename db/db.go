@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +26,9 @@ type DB struct {
 	stmts   stmtCache     // the write statements, prepared once
 	ckpt    *checkpointer // SQLite: checkpoints the log off the writer's path
 	kept    *keptRows     // SQLite: rows scan batches read, for the next batch
+	// MySQL: one multi-row INSERT may number its rows with gaps (Galera, or
+	// interleaved auto-increment locks), so new ids are read back by key.
+	idsInterleave bool
 
 	// Now returns the current time; tests replace it with a fixed clock.
 	Now func() time.Time
@@ -67,6 +71,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s database %s: %w", dialect, redactDSN(dsn), err)
 	}
+	if dialect == MySQL {
+		if db.idsInterleave, err = interleavedIDs(ctx, db.write); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	if dialect == SQLite {
 		db.kept = &keptRows{}
 		if db.ckpt, err = startCheckpointer(driverDSN); err != nil {
@@ -75,6 +85,24 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		}
 	}
 	return db, nil
+}
+
+// interleavedIDs reports whether the rows of one multi-row INSERT may get
+// auto-increment ids that are not consecutive: with an increment other than
+// 1 (Galera sets it to the cluster's size, and changes it when the cluster
+// does), innodb_autoinc_lock_mode 2 (which Galera requires, and MySQL 8's
+// default), or on a Galera node.
+func interleavedIDs(ctx context.Context, conn *sql.DB) (bool, error) {
+	var lockMode, increment int64
+	if err := conn.QueryRowContext(ctx, "SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment").Scan(&lockMode, &increment); err != nil {
+		return false, fmt.Errorf("read auto-increment settings: %w", err)
+	}
+	var name, wsrep string
+	err := conn.QueryRowContext(ctx, "SHOW VARIABLES LIKE 'wsrep_on'").Scan(&name, &wsrep)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) { // MySQL has no wsrep_on
+		return false, fmt.Errorf("read wsrep_on: %w", err)
+	}
+	return lockMode == 2 || increment != 1 || strings.EqualFold(wsrep, "ON"), nil
 }
 
 // Dialect returns the SQL engine behind db.
@@ -264,23 +292,35 @@ func (c *stmtCache) close() {
 	c.stmts = nil
 }
 
-// maxTxAttempts bounds the retries of a transaction that MySQL chose as a
-// deadlock victim; SQLite never needs one (one writer).
-const maxTxAttempts = 5
+// maxTxAttempts bounds the runs of a transaction that MySQL chose as a
+// deadlock victim, timed out waiting for a lock, or that a Galera cluster
+// aborted because a write certified on another node conflicted with it
+// (all error 1213 or 1205); SQLite never needs one (one writer). Under the
+// contention of several replicas on several nodes a transaction may lose
+// a few times in a row: the waits between runs grow, with jitter so that
+// the losers do not meet again, to about a second in all.
+const maxTxAttempts = 10
 
-// inTx runs fn in a write transaction and commits it, retrying a MySQL
-// deadlock or lock timeout; any error from fn rolls it back.
+// retryWait returns the wait before run attempt+1 of a transaction.
+func retryWait(attempt int) time.Duration {
+	d := min(time.Millisecond<<attempt, 250*time.Millisecond)
+	return d/2 + rand.N(d/2+1)
+}
+
+// inTx runs fn in a write transaction and commits it, retrying a deadlock,
+// a lock wait timeout or a certification conflict; any error from fn rolls
+// it back.
 func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	var err error
 	defer db.stmts.preparePending(context.WithoutCancel(ctx), db.write)
 	for attempt := 1; attempt <= maxTxAttempts; attempt++ {
-		if err = db.runTx(ctx, fn); err == nil || !isRetryable(err) {
+		if err = db.runTx(ctx, fn); err == nil || !isRetryable(err) || attempt == maxTxAttempts {
 			break
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(time.Duration(attempt*attempt) * time.Millisecond):
+		case <-time.After(retryWait(attempt)):
 		}
 	}
 	return translateError(err)

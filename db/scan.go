@@ -303,18 +303,59 @@ func (s *scanTx) insertEvents(ctx context.Context, events ...*freezer.ScanEvent)
 	if err != nil {
 		return translateError(err)
 	}
+	if s.tx.db.idsInterleave {
+		return s.readEventIDs(ctx, events)
+	}
 	id, err := res.LastInsertId()
 	if err != nil {
 		return fmt.Errorf("read new scan event id: %w", err)
 	}
 	// One statement numbers its rows in a row: SQLite reports the last id,
-	// MySQL the first (InnoDB's default autoinc lock mode keeps them
-	// consecutive).
+	// MySQL the first (with innodb_autoinc_lock_mode 0 or 1 and an
+	// increment of 1, checked when the store opened).
 	if s.tx.db.dialect == SQLite {
 		id -= int64(len(events) - 1)
 	}
 	for i, e := range events {
 		e.ID = id + int64(i)
+	}
+	return nil
+}
+
+// readEventIDs sets the ids of events just inserted by reading them back by
+// their unique (device_id, msg_id): on a server whose one statement may
+// number its rows with gaps (Galera's increment of the cluster size,
+// interleaved auto-increment locks).
+func (s *scanTx) readEventIDs(ctx context.Context, events []*freezer.ScanEvent) error {
+	args := make([]any, 0, 2*len(events))
+	byKey := make(map[eventKey]*freezer.ScanEvent, len(events))
+	for _, e := range events {
+		args = append(args, e.DeviceID, e.MsgID)
+		byKey[s.eventKey(e.DeviceID, e.MsgID)] = e
+	}
+	pairs := strings.TrimSuffix(strings.Repeat("(?, ?), ", len(events)), ", ")
+	rows, err := s.tx.QueryContext(ctx, "SELECT id, device_id, msg_id FROM scan_events WHERE (device_id, msg_id) IN ("+pairs+")", args...)
+	if err != nil {
+		return fmt.Errorf("read new scan event ids: %w", translateError(err))
+	}
+	defer rows.Close()
+	found := 0
+	for rows.Next() {
+		var id int64
+		var deviceID, msgID string
+		if err := rows.Scan(&id, &deviceID, &msgID); err != nil {
+			return fmt.Errorf("read new scan event ids: %w", translateError(err))
+		}
+		if e := byKey[s.eventKey(deviceID, msgID)]; e != nil {
+			e.ID = id
+			found++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read new scan event ids: %w", translateError(err))
+	}
+	if found != len(events) {
+		return fmt.Errorf("read new scan event ids: %d of %d events found", found, len(events))
 	}
 	return nil
 }
