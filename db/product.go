@@ -161,8 +161,11 @@ func (db *DB) CreateProduct(ctx context.Context, p *freezer.Product) error {
 	if p.ID != 0 && !isSystem(ctx) {
 		return freezer.Errorf(freezer.EINVALID, "A new product cannot choose its id.")
 	}
+	asked := *p
 	return db.inTx(ctx, func(tx *Tx) error {
-		if err := newProductTx(tx).placeIn(ctx, p, false, p.Inside()); err != nil {
+		*p = asked // a run again starts from the request, not from the slot and id a failed run chose
+		l := newProductTx(tx)
+		if err := l.placeIn(ctx, p, false, p.Inside()); err != nil {
 			return err
 		}
 		if err := checkType(ctx, tx, p.TypeID); err != nil {
@@ -181,7 +184,11 @@ func (db *DB) CreateProduct(ctx context.Context, p *freezer.Product) error {
 			nullID(p.ID), p.HouseholdID, p.FreezerID, p.Box, p.Slot, p.Name, p.Description, p.TypeID,
 			p.Quantity, nullString(p.Barcode), p.DateIn, p.DateOut, p.PeriodMonths, p.Version, p.CreatedAt, p.UpdatedAt)
 		if err != nil {
-			if err = translateError(err); freezer.ErrorCode(err) == freezer.ECONFLICT && freezer.ErrorReason(err) == "" && p.ID == 0 {
+			err = translateError(err)
+			if l.chose && freezer.ErrorMessage(err) == slotConflictMessage {
+				return errSlotRaced // see errSlotRaced
+			}
+			if freezer.ErrorCode(err) == freezer.ECONFLICT && freezer.ErrorReason(err) == "" && p.ID == 0 {
 				return freezer.ErrSlotTaken(p.Slot)
 			}
 			return err

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/internal/galeratest"
 	"github.com/freezer-manager/freezer/internal/testdb"
 )
 
@@ -30,7 +31,8 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	galeratest.Main(m) // stops the Galera cluster if a test started one
+
 }
 
 // runCmd runs one command line in-process with only the given environment.
