@@ -38,12 +38,13 @@ const (
 )
 
 // Paths of the programs a cluster needs (Debian packages mariadb-server,
-// galera-4 and, for SST, mariadb-backup).
+// galera-4 and, for state transfers, mariadb-backup and socat).
 var (
 	Mariadbd  = "/usr/sbin/mariadbd"
 	InstallDB = "/usr/bin/mariadb-install-db"
 	Provider  = "/usr/lib/galera/libgalera_smm.so"
 	Backup    = "/usr/bin/mariadb-backup"
+	Socat     = "/usr/bin/socat" // what the mariabackup SST script streams with, IST included
 )
 
 // startTimeout bounds the wait for one node to be up and synced (IST, or
@@ -99,7 +100,7 @@ func Shared(tb testing.TB) *Cluster {
 	tb.Helper()
 	require := os.Getenv(EnvRequireGalera) == "1"
 	if os.Getenv(EnvGalera) != "1" && !require {
-		tb.Skipf("Galera tests skipped: set %s=1 to run them on a 3-node cluster (Debian packages galera-4, mariadb-server, mariadb-backup)", EnvGalera)
+		tb.Skipf("Galera tests skipped: set %s=1 to run them on a 3-node cluster (Debian packages galera-4, mariadb-server, mariadb-backup, socat)", EnvGalera)
 	}
 	if missing := missingPrograms(); len(missing) > 0 {
 		if require {
@@ -124,7 +125,7 @@ func Shared(tb testing.TB) *Cluster {
 
 func missingPrograms() []string {
 	var missing []string
-	for _, p := range []string{Mariadbd, InstallDB, Provider, Backup} {
+	for _, p := range []string{Mariadbd, InstallDB, Provider, Backup, Socat} {
 		if _, err := os.Stat(p); err != nil {
 			missing = append(missing, p)
 		}
