@@ -29,6 +29,7 @@ type DB struct {
 	// MySQL: one multi-row INSERT may number its rows with gaps (Galera, or
 	// interleaved auto-increment locks), so new ids are read back by key.
 	idsInterleave bool
+	returning     bool // MySQL: the server is MariaDB 10.5 or later, which has INSERT … RETURNING
 
 	// Now returns the current time; tests replace it with a fixed clock.
 	Now func() time.Time
@@ -76,6 +77,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			db.Close()
 			return nil, err
 		}
+		if db.returning, err = hasInsertReturning(ctx, db.write); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	if dialect == SQLite {
 		db.kept = &keptRows{}
@@ -103,6 +108,20 @@ func interleavedIDs(ctx context.Context, conn *sql.DB) (bool, error) {
 		return false, fmt.Errorf("read wsrep_on: %w", err)
 	}
 	return lockMode == 2 || increment != 1 || strings.EqualFold(wsrep, "ON"), nil
+}
+
+// hasInsertReturning reports whether the server is MariaDB 10.5 or later,
+// whose INSERT … RETURNING gives the ids of the rows it inserts.
+func hasInsertReturning(ctx context.Context, conn *sql.DB) (bool, error) {
+	var version string
+	if err := conn.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
+		return false, fmt.Errorf("read server version: %w", err)
+	}
+	var major, minor int
+	if _, err := fmt.Sscanf(version, "%d.%d", &major, &minor); err != nil || !strings.Contains(version, "MariaDB") {
+		return false, nil
+	}
+	return major > 10 || (major == 10 && minor >= 5), nil
 }
 
 // Dialect returns the SQL engine behind db.
