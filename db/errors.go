@@ -66,6 +66,9 @@ func translateError(err error) error {
 // the places of products inside refused.
 const slotConflictMessage = "That slot already holds a product."
 
+// idConflictMessage is the message of a write that a primary key refused.
+const idConflictMessage = "That id is already taken."
+
 // conflictMessage names what was duplicated, from the index the driver names.
 func conflictMessage(driverMessage string) string {
 	switch {
@@ -75,7 +78,7 @@ func conflictMessage(driverMessage string) string {
 	case strings.Contains(driverMessage, "email"):
 		return "That e-mail address is already registered."
 	case strings.Contains(driverMessage, "PRIMARY"), strings.Contains(driverMessage, ".id"):
-		return "That id is already taken."
+		return idConflictMessage
 	}
 	return "The record conflicts with an existing one."
 }
@@ -83,7 +86,7 @@ func conflictMessage(driverMessage string) string {
 // isRetryable reports whether a transaction failed only because of
 // concurrent transactions and may succeed when run again.
 func isRetryable(err error) bool {
-	if errors.Is(err, errSlotRaced) {
+	if errors.Is(err, errRaced) {
 		return true
 	}
 	var me *mysql.MySQLError

@@ -62,8 +62,9 @@ func TestGaleraStore(t *testing.T) {
 
 // Two nodes taking out the same products at once: on each product exactly
 // one wins, the other is told it is already out (the conflict certified
-// between nodes is retried, never reported); products created through all
-// three nodes at once are all created, with distinct ids.
+// between nodes is retried, never reported); products created and blank
+// labels reserved through all three nodes at once are all created, with
+// distinct ids.
 func TestGaleraConcurrentWrites(t *testing.T) {
 	stores := galeraStores(t)
 	alice := MustRegister(t, stores[0], "alice@example.com")
@@ -103,6 +104,38 @@ func TestGaleraConcurrentWrites(t *testing.T) {
 		}
 		if got, want := len(inside), len(stores)*each; got != want || len(ids) != want {
 			t.Fatalf("%d products stored, %d created; want %d", got, len(ids), want)
+		}
+	})
+
+	t.Run("Reserve labels through every node", func(t *testing.T) {
+		const each = 10
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		ids := map[int64]bool{}
+		for n, store := range stores {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range each {
+					list, err := store.ReserveLabels(ctx, alice.Household.ID, 3)
+					if err != nil {
+						t.Errorf("node %d: reserve labels: %v", n+1, err)
+						continue
+					}
+					mu.Lock()
+					for _, r := range list {
+						if ids[r.ID] {
+							t.Errorf("id %d reserved twice", r.ID)
+						}
+						ids[r.ID] = true
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if got, want := len(ids), len(stores)*each*3; got != want {
+			t.Fatalf("%d ids reserved, want %d", got, want)
 		}
 	})
 

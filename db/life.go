@@ -29,13 +29,13 @@ func newProductTx(tx *Tx) *productTx {
 	return &productTx{tx: tx, products: map[int64]*freezer.Product{}, freezers: map[int64]*freezer.Freezer{}}
 }
 
-// errSlotRaced reports that a slot the store chose as free was taken
-// meanwhile: on a Galera cluster the freezer's lock, which serialises the
-// placements in a freezer, holds on one node only, and a placement
-// committed on another node reaches this one between the choice and the
-// write. It is no user error: the transaction runs again (isRetryable) and
-// chooses another slot.
-var errSlotRaced = errors.New("the slot chosen was taken meanwhile by a transaction on another node")
+// errRaced reports that a slot the store chose as free, or a product id
+// it took from the sequence, was taken meanwhile: on a Galera cluster the
+// row locks that serialise these choices (the freezer's, the sequence's)
+// hold on one node only, and a write committed on another node reaches
+// this one between the choice and the write. It is no user error: the
+// transaction runs again (isRetryable) and chooses anew.
+var errRaced = errors.New("a slot or id chosen was taken meanwhile by a transaction on another node")
 
 // errRowChanged reports a version-conditioned write that found another version.
 var errRowChanged = errors.New("the product changed since it was read")
@@ -125,7 +125,7 @@ func (l *productTx) write(ctx context.Context, before, p *freezer.Product) error
 	if err != nil {
 		if err = translateError(err); freezer.ErrorCode(err) == freezer.ECONFLICT && p.Inside() {
 			if l.chose {
-				return errSlotRaced
+				return errRaced
 			}
 			return freezer.ErrSlotTaken(p.Slot) // the unique index on the places of products inside
 		}

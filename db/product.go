@@ -185,8 +185,9 @@ func (db *DB) CreateProduct(ctx context.Context, p *freezer.Product) error {
 			p.Quantity, nullString(p.Barcode), p.DateIn, p.DateOut, p.PeriodMonths, p.Version, p.CreatedAt, p.UpdatedAt)
 		if err != nil {
 			err = translateError(err)
-			if l.chose && freezer.ErrorMessage(err) == slotConflictMessage {
-				return errSlotRaced // see errSlotRaced
+			if l.chose && freezer.ErrorMessage(err) == slotConflictMessage ||
+				asked.ID == 0 && freezer.ErrorMessage(err) == idConflictMessage {
+				return errRaced // see errRaced
 			}
 			if freezer.ErrorCode(err) == freezer.ECONFLICT && freezer.ErrorReason(err) == "" && p.ID == 0 {
 				return freezer.ErrSlotTaken(p.Slot)
