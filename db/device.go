@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"database/sql"
+	"errors"
+	"fmt"
 	"strings"
 
 	freezer "github.com/freezer-manager/freezer"
@@ -109,8 +111,11 @@ func checkDeviceFreezer(ctx context.Context, q querier, householdID int64, freez
 		return nil
 	}
 	var owner int64
-	if err := q.QueryRowContext(ctx, `SELECT household_id FROM freezers WHERE id = ?`, *freezerID).Scan(&owner); err != nil || owner != householdID {
+	err := q.QueryRowContext(ctx, `SELECT household_id FROM freezers WHERE id = ?`, *freezerID).Scan(&owner)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && owner != householdID) {
 		return freezer.Errorf(freezer.EINVALID, "freezer_id %d is not a freezer of the device's household.", *freezerID)
+	} else if err != nil {
+		return fmt.Errorf("read the freezer of a device: %w", err) // a deadlock is retried, not a wrong freezer
 	}
 	return nil
 }

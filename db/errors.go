@@ -62,16 +62,23 @@ func translateError(err error) error {
 	return err
 }
 
+// slotConflictMessage is the message of a write that the unique index on
+// the places of products inside refused.
+const slotConflictMessage = "That slot already holds a product."
+
+// idConflictMessage is the message of a write that a primary key refused.
+const idConflictMessage = "That id is already taken."
+
 // conflictMessage names what was duplicated, from the index the driver names.
 func conflictMessage(driverMessage string) string {
 	switch {
 	case strings.Contains(driverMessage, "products_inside_slot"),
 		strings.Contains(driverMessage, "products.freezer_id, products.box, products.slot"):
-		return "That slot already holds a product."
+		return slotConflictMessage
 	case strings.Contains(driverMessage, "email"):
 		return "That e-mail address is already registered."
 	case strings.Contains(driverMessage, "PRIMARY"), strings.Contains(driverMessage, ".id"):
-		return "That id is already taken."
+		return idConflictMessage
 	}
 	return "The record conflicts with an existing one."
 }
@@ -79,6 +86,9 @@ func conflictMessage(driverMessage string) string {
 // isRetryable reports whether a transaction failed only because of
 // concurrent transactions and may succeed when run again.
 func isRetryable(err error) bool {
+	if errors.Is(err, errRaced) {
+		return true
+	}
 	var me *mysql.MySQLError
 	if errors.As(err, &me) {
 		return me.Number == mysqlDeadlock || me.Number == mysqlLockWaitTimeout

@@ -58,7 +58,10 @@ func (db *DB) ReserveLabels(ctx context.Context, householdID int64, n int) ([]*f
 			args = append(args, list[i].ID, householdID, tx.now)
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO label_reservations (id, household_id, created_at) VALUES `+strings.Join(values, ", "), args...)
-		return translateError(err)
+		if err = translateError(err); freezer.ErrorMessage(err) == idConflictMessage {
+			return errRaced // ids from the sequence, taken meanwhile on another node
+		}
+		return err
 	})
 	if err != nil {
 		return nil, err

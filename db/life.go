@@ -20,11 +20,22 @@ type productTx struct {
 	// shares its cache); a nil entry records that there is no such row.
 	products map[int64]*freezer.Product
 	freezers map[int64]*freezer.Freezer
+	// chose records that the slot of the product placed last was chosen
+	// here (the next free one), not asked for.
+	chose bool
 }
 
 func newProductTx(tx *Tx) *productTx {
 	return &productTx{tx: tx, products: map[int64]*freezer.Product{}, freezers: map[int64]*freezer.Freezer{}}
 }
+
+// errRaced reports that a slot the store chose as free, or a product id
+// it took from the sequence, was taken meanwhile: on a Galera cluster the
+// row locks that serialise these choices (the freezer's, the sequence's)
+// hold on one node only, and a write committed on another node reaches
+// this one between the choice and the write. It is no user error: the
+// transaction runs again (isRetryable) and chooses anew.
+var errRaced = errors.New("a slot or id chosen was taken meanwhile by a transaction on another node")
 
 // errRowChanged reports a version-conditioned write that found another version.
 var errRowChanged = errors.New("the product changed since it was read")
@@ -113,6 +124,9 @@ func (l *productTx) write(ctx context.Context, before, p *freezer.Product) error
 	}
 	if err != nil {
 		if err = translateError(err); freezer.ErrorCode(err) == freezer.ECONFLICT && p.Inside() {
+			if l.chose {
+				return errRaced
+			}
 			return freezer.ErrSlotTaken(p.Slot) // the unique index on the places of products inside
 		}
 		return err
@@ -178,7 +192,9 @@ func (l *productTx) placeIn(ctx context.Context, p *freezer.Product, fallback, h
 	if err != nil {
 		return err
 	}
+	asked := p.Slot
 	p.Slot, err = freezer.ChooseSlot(p.Slot, taken, fallback)
+	l.chose = err == nil && p.Slot != asked
 	return err
 }
 

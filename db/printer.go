@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 
 	freezer "github.com/freezer-manager/freezer"
@@ -71,7 +72,9 @@ func (db *DB) DeletePrinter(ctx context.Context, householdID int64) error {
 		if err != nil {
 			return translateError(err)
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("delete printer: %w", err)
+		} else if n == 0 {
 			return freezer.Errorf(freezer.ENOTFOUND, "No printer is set for household %d.", householdID)
 		}
 		return nil

@@ -181,8 +181,11 @@ func (db *DB) CreateProduct(ctx context.Context, p *freezer.Product) error {
 	if p.ID != 0 && !isSystem(ctx) {
 		return freezer.Errorf(freezer.EINVALID, "A new product cannot choose its id.")
 	}
+	asked := *p
 	return db.inTx(ctx, func(tx *Tx) error {
-		if err := newProductTx(tx).placeIn(ctx, p, false, p.Inside()); err != nil {
+		*p = asked // a run again starts from the request, not from the slot and id a failed run chose
+		l := newProductTx(tx)
+		if err := l.placeIn(ctx, p, false, p.Inside()); err != nil {
 			return err
 		}
 		if err := checkType(ctx, tx, p.TypeID); err != nil {
@@ -204,7 +207,12 @@ func (db *DB) CreateProduct(ctx context.Context, p *freezer.Product) error {
 			nullID(p.ID), p.HouseholdID, p.FreezerID, p.Box, p.Slot, p.Name, p.Description, p.TypeID,
 			p.Quantity, nullString(p.Barcode), p.DateIn, p.DateOut, nullString(p.Outcome), p.PeriodMonths, p.Version, p.CreatedAt, p.UpdatedAt)
 		if err != nil {
-			if err = translateError(err); freezer.ErrorCode(err) == freezer.ECONFLICT && freezer.ErrorReason(err) == "" && p.ID == 0 {
+			err = translateError(err)
+			if l.chose && freezer.ErrorMessage(err) == slotConflictMessage ||
+				asked.ID == 0 && freezer.ErrorMessage(err) == idConflictMessage {
+				return errRaced // see errRaced
+			}
+			if freezer.ErrorMessage(err) == slotConflictMessage {
 				return freezer.ErrSlotTaken(p.Slot)
 			}
 			return err

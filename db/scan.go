@@ -299,22 +299,80 @@ func (s *scanTx) insertEvents(ctx context.Context, events ...*freezer.ScanEvent)
 		args = append(args, e.DeviceID, e.MsgID, e.Code, e.Mode, e.Op, e.Status, e.ProductID, e.Message, e.Product, e.Location, undo, e.Undone, e.CreatedAt)
 	}
 	values := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(events)), ", ")
+	if s.tx.db.idsInterleave && s.tx.db.returning {
+		// The ids come back with the insert, in the same round trip.
+		rows, err := s.tx.QueryContext(ctx, scanEventInsert+values+" RETURNING id, device_id, msg_id", args...)
+		if err != nil {
+			return translateError(err)
+		}
+		return s.setEventIDs(rows, events)
+	}
 	res, err := s.tx.ExecContext(ctx, scanEventInsert+values, args...)
 	if err != nil {
 		return translateError(err)
+	}
+	if s.tx.db.idsInterleave {
+		return s.readEventIDs(ctx, events)
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
 		return fmt.Errorf("read new scan event id: %w", err)
 	}
 	// One statement numbers its rows in a row: SQLite reports the last id,
-	// MySQL the first (InnoDB's default autoinc lock mode keeps them
-	// consecutive).
+	// MySQL the first (with innodb_autoinc_lock_mode 0 or 1 and an
+	// increment of 1, checked when the store opened).
 	if s.tx.db.dialect == SQLite {
 		id -= int64(len(events) - 1)
 	}
 	for i, e := range events {
 		e.ID = id + int64(i)
+	}
+	return nil
+}
+
+// readEventIDs sets the ids of events just inserted by reading them back by
+// their unique (device_id, msg_id): on a server whose one statement may
+// number its rows with gaps (Galera's increment of the cluster size,
+// interleaved auto-increment locks) and that cannot return them with the
+// insert (MySQL has no INSERT … RETURNING).
+func (s *scanTx) readEventIDs(ctx context.Context, events []*freezer.ScanEvent) error {
+	args := make([]any, 0, 2*len(events))
+	for _, e := range events {
+		args = append(args, e.DeviceID, e.MsgID)
+	}
+	pairs := strings.TrimSuffix(strings.Repeat("(?, ?), ", len(events)), ", ")
+	rows, err := s.tx.QueryContext(ctx, "SELECT id, device_id, msg_id FROM scan_events WHERE (device_id, msg_id) IN ("+pairs+")", args...)
+	if err != nil {
+		return fmt.Errorf("read new scan event ids: %w", translateError(err))
+	}
+	return s.setEventIDs(rows, events)
+}
+
+// setEventIDs sets the id of each event from rows of (id, device_id,
+// msg_id), and closes rows.
+func (s *scanTx) setEventIDs(rows *sql.Rows, events []*freezer.ScanEvent) error {
+	defer rows.Close()
+	byKey := make(map[eventKey]*freezer.ScanEvent, len(events))
+	for _, e := range events {
+		byKey[s.eventKey(e.DeviceID, e.MsgID)] = e
+	}
+	found := 0
+	for rows.Next() {
+		var id int64
+		var deviceID, msgID string
+		if err := rows.Scan(&id, &deviceID, &msgID); err != nil {
+			return fmt.Errorf("read new scan event ids: %w", translateError(err))
+		}
+		if e := byKey[s.eventKey(deviceID, msgID)]; e != nil {
+			e.ID = id
+			found++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read new scan event ids: %w", translateError(err))
+	}
+	if found != len(events) {
+		return fmt.Errorf("read new scan event ids: %d of %d events found", found, len(events))
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	freezer "github.com/freezer-manager/freezer"
@@ -87,7 +88,9 @@ func (db *DB) RevokeToken(ctx context.Context, id int64) error {
 		if err != nil {
 			return translateError(err)
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("delete token: %w", err)
+		} else if n == 0 {
 			return freezer.Errorf(freezer.ENOTFOUND, "Token %d not found.", id)
 		}
 		return nil

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -180,7 +181,9 @@ func setPasswordHash(ctx context.Context, tx *Tx, id int64, hash string) error {
 	if err != nil {
 		return translateError(err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("set password: %w", err)
+	} else if n == 0 {
 		return freezer.Errorf(freezer.ENOTFOUND, "User %d not found.", id)
 	}
 	return nil

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/internal/galeratest"
 	"github.com/freezer-manager/freezer/internal/testdb"
 )
 
@@ -33,7 +34,8 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	galeratest.Main(m) // stops the Galera cluster if a test started one
+
 }
 
 // testSecretKey is the secret key of commands run by runCmd unless the
