@@ -2,7 +2,6 @@ package db_test
 
 import (
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -178,11 +177,8 @@ func TestGaleraConcurrentWrites(t *testing.T) {
 
 // A background job's lock holds across the cluster: while a replica on
 // node 1 holds it, a replica on node 2 cannot take it, and can once it is
-// released. MySQL's GET_LOCK, which LockJob uses today, is per node.
+// released (MySQL's GET_LOCK would hold on one node only).
 func TestGaleraJobLockHoldsAcrossNodes(t *testing.T) {
-	if os.Getenv(envJobLease) != "1" {
-		t.Skipf("needs the cluster-wide job lease (issue 24: GET_LOCK, which Galera does not replicate, replaced by a lease row in db/jobs.go); set %s=1 to run it", envJobLease)
-	}
 	stores := galeraStores(t)
 	ctx := systemCtx()
 	unlock, err := stores[0].LockJob(ctx, "galera-test", 0)
@@ -202,7 +198,3 @@ func TestGaleraJobLockHoldsAcrossNodes(t *testing.T) {
 	}
 	unlock2()
 }
-
-// envJobLease turns on the test of the cluster-wide job lock, left out of
-// CI until the lease row replaces GET_LOCK.
-const envJobLease = "FREEZER_TEST_GALERA_JOB_LEASE"

@@ -7,15 +7,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math"
 	"sync"
 	"time"
 
 	freezer "github.com/freezer-manager/freezer"
 )
 
-// Lease settings of the SQLite job lock: a lease outlives a process that
-// died holding it by at most leaseTTL, and its holder renews it while alive.
+// Lease settings of the job lock: a lease outlives a process that died
+// holding it by at most leaseTTL, and its holder renews it while alive.
+// The processes' clocks must agree to well within leaseTTL.
 const (
 	leaseTTL   = 2 * time.Minute
 	leaseRenew = leaseTTL / 4
@@ -23,15 +23,12 @@ const (
 )
 
 // LockJob takes the lock of a background job so that one process at a
-// time runs it (system only): MySQL's GET_LOCK on a connection held for the
-// lock's life, released by the server if the process dies; on SQLite, a
-// lease row in the jobs table, renewed while held.
+// time runs it (system only): a lease row in the jobs table, taken with a
+// conditional update and renewed while held. A row holds on every node of a
+// Galera cluster, where MySQL's GET_LOCK holds on one node only.
 func (db *DB) LockJob(ctx context.Context, name string, wait time.Duration) (func(), error) {
 	if err := requireSystem(ctx); err != nil {
 		return nil, err
-	}
-	if db.dialect == MySQL {
-		return db.getLock(ctx, name, wait)
 	}
 	return db.lease(ctx, name, wait)
 }
@@ -41,40 +38,7 @@ func errJobLocked(name string) error {
 	return freezer.Errorf(freezer.ECONFLICT, "Job %q is running elsewhere.", name)
 }
 
-// getLock takes a MySQL named lock, scoped to the current database so that
-// two databases on one server do not share it.
-func (db *DB) getLock(ctx context.Context, name string, wait time.Duration) (func(), error) {
-	conn, err := db.write.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("lock job %s: %w", name, err)
-	}
-	var lockName string
-	if err := conn.QueryRowContext(ctx, "SELECT LEFT(CONCAT('freezer.', DATABASE(), '.', ?), 64)", name).Scan(&lockName); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("lock job %s: %w", name, err)
-	}
-	var got sql.NullInt64
-	seconds := int64(math.Ceil(wait.Seconds()))
-	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, ?)", lockName, seconds).Scan(&got); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("lock job %s: %w", name, err)
-	}
-	if got.Int64 != 1 {
-		conn.Close()
-		return nil, errJobLocked(name)
-	}
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_, _ = conn.ExecContext(ctx, "DO RELEASE_LOCK(?)", lockName)
-			conn.Close() // closing the session would release it anyway
-		})
-	}, nil
-}
-
-// lease takes the lease row of job name on SQLite, polling until wait ends.
+// lease takes the lease row of job name, polling until wait ends.
 func (db *DB) lease(ctx context.Context, name string, wait time.Duration) (func(), error) {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
