@@ -75,6 +75,8 @@ type Broker struct {
 	auth    *authHook
 	logger  *slog.Logger
 	subID   atomic.Int64
+	subsMu  sync.Mutex
+	subs    map[string][]int // filter → ids of its inline subscriptions
 	tcpAddr string
 }
 
@@ -202,9 +204,32 @@ func (b *Broker) Disconnect(deviceID string) {
 // runs on the publishing client's goroutine.
 func (b *Broker) Subscribe(filter string, handler func(devices.Message)) error {
 	id := int(b.subID.Add(1))
-	return b.server.Subscribe(filter, id, func(_ *mqtt.Client, _ packets.Subscription, pk packets.Packet) {
+	err := b.server.Subscribe(filter, id, func(_ *mqtt.Client, _ packets.Subscription, pk packets.Packet) {
 		handler(devices.Message{Topic: pk.TopicName, Payload: append([]byte(nil), pk.Payload...)})
 	})
+	if err != nil {
+		return err
+	}
+	b.subsMu.Lock()
+	defer b.subsMu.Unlock()
+	if b.subs == nil {
+		b.subs = map[string][]int{}
+	}
+	b.subs[filter] = append(b.subs[filter], id)
+	return nil
+}
+
+// Unsubscribe implements devices.Bus: it removes the inline subscriptions of filter.
+func (b *Broker) Unsubscribe(filter string) error {
+	b.subsMu.Lock()
+	ids := b.subs[filter]
+	delete(b.subs, filter)
+	b.subsMu.Unlock()
+	var errs []error
+	for _, id := range ids {
+		errs = append(errs, b.server.Unsubscribe(filter, id))
+	}
+	return errors.Join(errs...)
 }
 
 // Publish implements devices.Bus through the inline client, at QoS 1.

@@ -208,6 +208,24 @@ func (e *External) Subscribe(filter string, handler func(devices.Message)) error
 	return e.subscribe(filter)
 }
 
+// Unsubscribe implements devices.Bus: the broker stops delivering filter's
+// messages here (a shared subscription's go to the other replicas), and a
+// reconnection does not subscribe it again.
+func (e *External) Unsubscribe(filter string) error {
+	e.mu.Lock()
+	delete(e.subs, filter)
+	e.mu.Unlock()
+	subscription := e.subscription(filter)
+	tok := e.client.Unsubscribe(subscription)
+	if !tok.WaitTimeout(e.config.Timeout) {
+		return fmt.Errorf("mqtt: unsubscribe %s: timed out", subscription)
+	}
+	if err := tok.Error(); err != nil {
+		return fmt.Errorf("mqtt: unsubscribe %s: %w", subscription, err)
+	}
+	return nil
+}
+
 // subscribe sends the subscription; messages reach their handler through
 // route, which paho knows before it connects.
 func (e *External) subscribe(filter string) error {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -471,4 +472,44 @@ func TestBrokerKilledAndRestarted(t *testing.T) {
 		t.Errorf("no retained household status after the broker restarted")
 	}
 	t.Logf("longest wait for an ack %s", longest)
+}
+
+// TestReplicaLosesItsDatabase: of three replicas, one loses its database
+// (its connections cut, new ones refused) mid-stream. It stops taking scans
+// at its first failed commit, so that the others answer every scan within a
+// resend or two; once its database is back it takes its share again.
+func TestReplicaLosesItsDatabase(t *testing.T) {
+	mosq := mqtttest.NewMosquitto(t, true)
+	const nDevices, perDevice = 20, 90
+	e := newReplicaEnv(t, mosq.Addr(), nDevices, perDevice)
+	u, err := url.Parse(e.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbProxy := testnet.NewProxy(t, u.Host)
+	u.Host = dbProxy.Addr()
+	cut := e.startReplicaOn(testdb.MustOpen(t, u.String()), "hub-a", false)
+	e.startReplica("hub-b", false)
+	e.startReplica("hub-c", false)
+	var ackedWhileCut, ackedBefore int64
+	longest := e.stream(mosq.URL(), map[int64]func(){
+		nDevices * perDevice / 5: func() {
+			dbProxy.Cut()
+			ackedBefore = cut.bus.acks.Load()
+		},
+		nDevices * perDevice * 3 / 5: func() {
+			ackedWhileCut = cut.bus.acks.Load() - ackedBefore
+			dbProxy.Restore()
+			ackedBefore = cut.bus.acks.Load()
+		},
+	})
+	e.checkOnce()
+	if bound := 2*resendEvery + time.Second; longest > bound {
+		t.Errorf("a scan waited %s for its ack, want at most %s: the replica without its database kept taking scans", longest, bound)
+	}
+	if after := cut.bus.acks.Load() - ackedBefore; after < int64(nDevices*perDevice*2/5/10) {
+		t.Errorf("the replica acked %d scans once its database was back: it does not take its share again", after)
+	}
+	t.Logf("longest wait for an ack %s; the replica acked %d scans while cut (answers to resends it held), %d once back",
+		longest, ackedWhileCut, cut.bus.acks.Load()-ackedBefore)
 }

@@ -18,6 +18,9 @@ type Bus interface {
 	// Subscribe delivers the messages matching filter to handler. The
 	// handler must return quickly: it may run on a broker goroutine.
 	Subscribe(filter string, handler func(Message)) error
+	// Unsubscribe stops the deliveries of Subscribe(filter): on a shared
+	// subscription, the broker hands the messages to the other members.
+	Unsubscribe(filter string) error
 	// Publish sends a QoS 1 message.
 	Publish(topic string, payload []byte, retain bool) error
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -50,6 +51,13 @@ func (b *testBus) Subscribe(filter string, handler func(devices.Message)) error 
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.subs = append(b.subs, busSub{filter, handler})
+	return nil
+}
+
+func (b *testBus) Unsubscribe(filter string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.subs = slices.DeleteFunc(b.subs, func(s busSub) bool { return s.filter == filter })
 	return nil
 }
 

@@ -47,6 +47,7 @@ type Hub struct {
 
 	queue   chan *job
 	seq     atomic.Uint64 // numbers received scans, to name those without an id
+	paused  bool          // the writer's: scans are not taken while the store is unreachable
 	reused  atomic.Uint64 // scans answered "id already used for another code"
 	wg      sync.WaitGroup
 	stopped context.Context // done once Close is called
@@ -199,8 +200,10 @@ func (h *Hub) run(ctx context.Context, jobs []*job) (errs []error, ok bool) {
 			return h.apply(ctx, tx, jobs[i])
 		})
 		if err == nil {
+			h.resume()
 			return errs, true
 		}
+		h.pause(err)
 		h.logger.Error("scan batch not committed; retrying", "scans", len(jobs), "err", err, "retry_in", backoff)
 		select {
 		case <-ctx.Done():
@@ -209,6 +212,35 @@ func (h *Hub) run(ctx context.Context, jobs []*job) (errs []error, ok bool) {
 		}
 		backoff = min(2*backoff, 2*time.Second)
 	}
+}
+
+// pause stops taking scans while the store cannot commit them: on a shared
+// subscription the broker hands them to the other replicas, and the
+// devices resend those this hub holds, which another replica answers (this
+// hub's own commit of them, later, finds them recorded and answers the
+// same). Alone, the devices resend until the store is back.
+func (h *Hub) pause(cause error) {
+	if h.paused {
+		return
+	}
+	h.paused = true
+	h.logger.Warn("the store cannot commit scans: this hub takes none until it can", "err", cause)
+	if err := h.bus.Unsubscribe(h.config.Topics.ScanFilter()); err != nil {
+		h.logger.Error("stop taking scans", "err", err)
+	}
+}
+
+// resume takes scans again once a batch committed.
+func (h *Hub) resume() {
+	if !h.paused {
+		return
+	}
+	if err := h.bus.Subscribe(h.config.Topics.ScanFilter(), h.receive); err != nil {
+		h.logger.Error("take scans again", "err", err) // the next commit tries again
+		return
+	}
+	h.paused = false
+	h.logger.Info("the store commits scans again: this hub takes them again")
 }
 
 // scanKeys names what each job reads first: its device, its message id

@@ -53,6 +53,13 @@ func (b *fakeBus) Subscribe(filter string, handler func(devices.Message)) error 
 	return nil
 }
 
+func (b *fakeBus) Unsubscribe(filter string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.subs, filter)
+	return nil
+}
+
 func (b *fakeBus) Publish(topic string, payload []byte, retain bool) error {
 	if b.onPublish != nil {
 		b.onPublish(topic, payload)

@@ -15,6 +15,7 @@ import (
 type nopBus struct{}
 
 func (nopBus) Subscribe(string, func(devices.Message)) error { return nil }
+func (nopBus) Unsubscribe(string) error                      { return nil }
 func (nopBus) Publish(string, []byte, bool) error            { return nil }
 
 // BenchmarkPublisherAfterScan measures the publisher's work after a batch
