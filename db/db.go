@@ -68,9 +68,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.read.SetMaxOpenConns(8)
 		db.read.SetMaxIdleConns(8)
 	case MySQL:
-		if db.write, err = sql.Open("mysql", driverDSN); err != nil {
-			return nil, fmt.Errorf("open mysql: %w", err)
+		connector, err := newMySQLConnector(dsn)
+		if err != nil {
+			return nil, err
 		}
+		db.write = sql.OpenDB(connector)
 		db.write.SetMaxOpenConns(32)
 		db.write.SetMaxIdleConns(16)
 		db.write.SetConnMaxLifetime(5 * time.Minute)

@@ -1,11 +1,14 @@
 package db
 
 import (
+	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -34,7 +37,9 @@ func sqlitePath(dsn string) string {
 
 // ParseDSN splits a freezerd DSN into its dialect and the driver's own data
 // source name. Accepted forms: "sqlite:PATH" and
-// "mysql://user:pass@host:port/db?param=value".
+// "mysql://user:pass@host:port/db?param=value"; a MySQL DSN may name several
+// hosts of one cluster, "host1:3306,host2:3306" (see mysqlHosts), of which
+// the driver's name holds the first.
 func ParseDSN(dsn string) (Dialect, string, error) {
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
@@ -53,9 +58,48 @@ func ParseDSN(dsn string) (Dialect, string, error) {
 	return "", "", fmt.Errorf("parse dsn: unknown database %q: use sqlite:PATH or mysql://user:pass@host:port/db", redactDSN(dsn))
 }
 
-// mysqlConfig turns a mysql:// URL into the driver's configuration: UTC
-// times, utf8mb4, and any extra query parameter passed to the server.
+// mysqlHosts splits the hosts of a mysql:// DSN that names several, and
+// returns the DSN with its first host alone.
+func mysqlHosts(dsn string) (string, []string) {
+	rest := strings.TrimPrefix(dsn, "mysql://")
+	end := strings.IndexAny(rest, "/?")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority := rest[:end]
+	at := strings.LastIndex(authority, "@")
+	hosts := strings.Split(authority[at+1:], ",")
+	if len(hosts) < 2 {
+		return dsn, nil
+	}
+	return "mysql://" + authority[:at+1] + hosts[0] + rest[end:], hosts
+}
+
+// mysqlConfigs returns the driver's configuration of each host a mysql://
+// DSN names, in its order.
+func mysqlConfigs(dsn string) ([]*mysql.Config, error) {
+	first, hosts := mysqlHosts(dsn)
+	cfg, err := mysqlConfig(first)
+	if err != nil {
+		return nil, err
+	}
+	configs := []*mysql.Config{cfg}
+	for _, h := range hosts[min(1, len(hosts)):] {
+		other := cfg.Clone()
+		if _, _, err := net.SplitHostPort(h); err != nil {
+			h = net.JoinHostPort(strings.Trim(h, "[]"), "3306")
+		}
+		other.Addr = h
+		configs = append(configs, other)
+	}
+	return configs, nil
+}
+
+// mysqlConfig turns a mysql:// URL of one host into the driver's
+// configuration: UTC times, utf8mb4, and any extra query parameter passed to
+// the server.
 func mysqlConfig(dsn string) (*mysql.Config, error) {
+	dsn, _ = mysqlHosts(dsn)
 	u, err := url.Parse(dsn)
 	if err != nil {
 		var ue *url.Error
@@ -115,3 +159,53 @@ func redactDSN(dsn string) string {
 	}
 	return scheme + "xxxxx" + dsn[at:]
 }
+
+// failover connects to the first host that answers, starting from the one
+// that answered last: the nodes of one cluster (Galera), any of which serves.
+type failover struct {
+	hosts []driver.Connector
+	last  atomic.Int32
+}
+
+// newMySQLConnector returns the connector of a mysql:// DSN: its one host,
+// or failover between the several it names.
+func newMySQLConnector(dsn string) (driver.Connector, error) {
+	configs, err := mysqlConfigs(dsn)
+	if err != nil {
+		return nil, err
+	}
+	f := &failover{}
+	for _, cfg := range configs {
+		c, err := mysql.NewConnector(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("mysql %s: %w", cfg.Addr, err)
+		}
+		f.hosts = append(f.hosts, c)
+	}
+	if len(f.hosts) == 1 {
+		return f.hosts[0], nil
+	}
+	return f, nil
+}
+
+// Connect implements driver.Connector.
+func (f *failover) Connect(ctx context.Context) (driver.Conn, error) {
+	start := int(f.last.Load())
+	var errs []error
+	for i := range f.hosts {
+		k := (start + i) % len(f.hosts)
+		conn, err := f.hosts[k].Connect(ctx)
+		if err == nil {
+			f.last.Store(int32(k))
+			return conn, nil
+		}
+		errs = append(errs, err)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, fmt.Errorf("no host of the database answers: %w", errors.Join(errs...))
+}
+
+// Driver implements driver.Connector.
+func (f *failover) Driver() driver.Driver { return f.hosts[0].Driver() }

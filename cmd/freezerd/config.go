@@ -38,7 +38,7 @@ func (c *Config) DSN() string {
 // register adds the shared flags to fs.
 func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", "./freezer-data", "directory for the SQLite database and other state (created if missing)")
-	fs.StringVar(&c.DB, "db", "", "database DSN: sqlite:PATH or mysql://user:pass@host:3306/db (default sqlite:<data-dir>/freezer.db)")
+	fs.StringVar(&c.DB, "db", "", "database DSN: sqlite:PATH or mysql://user:pass@host:3306/db, several hosts of one cluster as host1:3306,host2:3306 (default sqlite:<data-dir>/freezer.db)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&c.SecretKey, "secret-key", "", "key (64 hex digits) that encrypts stored printer/webhook tokens and SMTP passwords; every replica needs the same (default: read --secret-key-file)")
 	fs.StringVar(&c.SecretKeyFile, "secret-key-file", "", "file of the secret key, created with a new key if missing (default <data-dir>/secret.key); back it up with the database")
