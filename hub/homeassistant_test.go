@@ -458,3 +458,37 @@ func TestHouseholdStateCountsWaste(t *testing.T) {
 		t.Errorf("household state = %+v, want 1 due this week, 1 thrown away this month", st)
 	}
 }
+
+// A prefix no household uses any more is no longer listened to: what the
+// publisher subscribes to stays bounded by the prefixes in use.
+func TestForgottenPrefixesAreNotListenedTo(t *testing.T) {
+	e := newHAEnv(t)
+	listened := func(prefix string) bool {
+		e.bus.mu.Lock()
+		defer e.bus.mu.Unlock()
+		for _, s := range e.bus.subs {
+			if s.filter == prefix+"/status" {
+				return true
+			}
+		}
+		return false
+	}
+	settings := e.store
+	for _, prefix := range []string{"ha/one", "ha/two", "ha/three"} {
+		if _, err := settings.UpdateAlertSettings(e.ctx, e.h, freezer.AlertSettingsUpdate{HomeAssistant: &freezer.HomeAssistantSettingsUpdate{Prefix: ref(prefix)}}); err != nil {
+			t.Fatal(err)
+		}
+		e.pub.Sync(context.Background())
+		if !listened(prefix) {
+			t.Errorf("the prefix in use %s is not listened to", prefix)
+		}
+	}
+	for _, gone := range []string{"ha/one", "ha/two"} {
+		if listened(gone) {
+			t.Errorf("the prefix %s, no longer used, is still listened to", gone)
+		}
+	}
+	if !listened(freezer.DefaultDiscoveryPrefix) {
+		t.Error("the default prefix is no longer listened to")
+	}
+}

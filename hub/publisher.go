@@ -474,7 +474,32 @@ func (p *Publisher) refresh(ctx context.Context, only map[int64]bool, force bool
 			p.apply(h, nil, false)
 		}
 	}
+	if only == nil {
+		p.forgetPrefixes(list)
+	}
 	return nil
+}
+
+// forgetPrefixes stops listening to the status of the discovery prefixes
+// no household uses any more, so that what is listened to stays bounded by
+// the prefixes in use; the caller holds p.work.
+func (p *Publisher) forgetPrefixes(settings []*freezer.AlertSettings) {
+	inUse := map[string]bool{freezer.DefaultDiscoveryPrefix: true}
+	for _, s := range settings {
+		if s.HomeAssistant.Discovery {
+			inUse[s.HomeAssistant.Prefix] = true
+		}
+	}
+	for prefix := range p.prefixes {
+		if inUse[prefix] {
+			continue
+		}
+		if err := p.bus.Unsubscribe(prefix + "/status"); err != nil {
+			p.logger.Warn("stop listening to Home Assistant's status", "prefix", prefix, "err", err)
+			continue
+		}
+		delete(p.prefixes, prefix)
+	}
 }
 
 // refreshHousehold publishes a household's status, freezer states, scanner
