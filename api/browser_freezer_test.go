@@ -22,6 +22,7 @@ import (
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/api"
 	"github.com/freezer-manager/freezer/db"
+	"github.com/freezer-manager/freezer/internal/browsertest"
 	"github.com/freezer-manager/freezer/internal/testdb"
 )
 
@@ -150,13 +151,13 @@ func (w *doorWorld) product(t *testing.T, id int64) (p struct {
 func (w *doorWorld) open(t *testing.T) *browserSession {
 	t.Helper()
 	b := newBrowserSession(t, w.srv.URL)
-	b.do("set the time zone", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+	b.Do("set the time zone", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		_, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Europe/Paris"})
 		return err
 	}))
-	b.do("open the dashboard", chromedp.Navigate(w.srv.URL+"/app/"), chromedp.WaitVisible(chromedp.CSS("#connect")))
-	browserEval[any](b, fmt.Sprintf(`sessionStorage.setItem('freezer_token', %q)`, w.token))
-	b.do("open it with the token", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#tabs")))
+	b.Do("open the dashboard", chromedp.Navigate(w.srv.URL+"/app/"), chromedp.WaitVisible(chromedp.CSS("#connect")))
+	browsertest.Eval[any](b.Session, fmt.Sprintf(`sessionStorage.setItem('freezer_token', %q)`, w.token))
+	b.Do("open it with the token", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#tabs")))
 	return b
 }
 
@@ -165,7 +166,7 @@ func (w *doorWorld) open(t *testing.T) *browserSession {
 // boxes of its characters (Range.getClientRects) must all be on one line.
 func brokenWords(b *browserSession, sel string) []string {
 	b.t.Helper()
-	return browserEval[[]string](b, fmt.Sprintf(`(() => {
+	return browsertest.Eval[[]string](b.Session, fmt.Sprintf(`(() => {
 		const out = [];
 		for (const td of document.querySelectorAll(%q)) {
 			if (!td.getClientRects().length) continue; // not shown
@@ -197,21 +198,21 @@ func checkWords(b *browserSession, where, sel string) {
 // the browser's zone; on a 390 px phone the product list is one compact
 // line per product with one main action, the others behind "more".
 func TestBrowserDashboardFits(t *testing.T) {
-	browserPath(t)
+	browsertest.Path(t)
 	w := newDoorWorld(t)
 	b := w.open(t)
 
 	tabs := map[string]string{"products": "#product-table", "freezers": "#freezer-table", "types": "#type-table", "devices": "#device-table"}
 	for _, tab := range []string{"products", "freezers", "types", "devices"} {
-		b.do("desktop "+tab, chromedp.Navigate(w.srv.URL+"/app/#"+tab), chromedp.WaitVisible(chromedp.CSS("#tab-"+tab)))
+		b.Do("desktop "+tab, chromedp.Navigate(w.srv.URL+"/app/#"+tab), chromedp.WaitVisible(chromedp.CSS("#tab-"+tab)))
 		if tab == "products" {
 			b.choose("#filter-state", "all")
-			b.waitFor("every product", `document.querySelectorAll('#product-table tbody tr').length === 11`)
+			b.WaitFor("every product", `document.querySelectorAll('#product-table tbody tr').length === 11`)
 		} else {
-			b.waitFor("the rows of "+tab, `document.querySelectorAll('`+tabs[tab]+` tbody tr').length >= 2`)
+			b.WaitFor("the rows of "+tab, `document.querySelectorAll('`+tabs[tab]+` tbody tr').length >= 2`)
 		}
 		checkWords(b, "desktop "+tab, tabs[tab]+" td")
-		b.shot("desktop-" + tab)
+		b.Shot("desktop-" + tab)
 	}
 
 	// The last contact of the device "Garage", in Paris time.
@@ -230,7 +231,7 @@ func TestBrowserDashboardFits(t *testing.T) {
 		if d.ID != w.device {
 			continue
 		}
-		got := browserEval[string](b, fmt.Sprintf(`document.querySelector('#device-table tr[data-id=%q] td.date').textContent`, d.ID))
+		got := browsertest.Eval[string](b.Session, fmt.Sprintf(`document.querySelector('#device-table tr[data-id=%q] td.date').textContent`, d.ID))
 		if want := d.LastSeen.In(paris).Format("2006-01-02 15:04"); got != want {
 			t.Errorf("last seen %q, want %q", got, want)
 		}
@@ -238,29 +239,29 @@ func TestBrowserDashboardFits(t *testing.T) {
 
 	// Between a phone and a desktop, a table too wide for the screen scrolls
 	// by itself: the page does not, and no word is broken either.
-	b.do("tablet", chromedp.EmulateViewport(760, 900))
+	b.Do("tablet", chromedp.EmulateViewport(760, 900))
 	for _, tab := range []string{"devices", "products"} {
-		b.do("tablet "+tab, chromedp.Navigate(w.srv.URL+"/app/#"+tab), chromedp.WaitVisible(chromedp.CSS(tabs[tab])))
-		b.waitFor("the rows of "+tab, `document.querySelectorAll('`+tabs[tab]+` tbody tr').length >= 2`)
+		b.Do("tablet "+tab, chromedp.Navigate(w.srv.URL+"/app/#"+tab), chromedp.WaitVisible(chromedp.CSS(tabs[tab])))
+		b.WaitFor("the rows of "+tab, `document.querySelectorAll('`+tabs[tab]+` tbody tr').length >= 2`)
 		b.noSideScroll("the " + tab + " at 760 px")
 		checkWords(b, "760 px "+tab, tabs[tab]+" td")
 	}
 
 	// A phone: one line per product, the main action beside it.
-	b.do("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
+	b.Do("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
 		chromedp.Navigate(w.srv.URL+"/app/#products"), chromedp.WaitVisible(chromedp.CSS("#tab-products")))
 	b.choose("#filter-state", "all")
-	b.waitFor("every product on the phone", `document.querySelectorAll('#product-table tbody tr').length === 11`)
+	b.WaitFor("every product on the phone", `document.querySelectorAll('#product-table tbody tr').length === 11`)
 	b.noSideScroll("the product list")
 	checkWords(b, "phone products", "#product-table td")
-	b.shot("phone-products")
+	b.Shot("phone-products")
 	type rowFacts struct {
 		ID      string   `json:"id"`
 		Height  float64  `json:"height"`
 		Buttons []string `json:"buttons"`
 		Text    string   `json:"text"`
 	}
-	rows := browserEval[[]rowFacts](b, `[...document.querySelectorAll('#product-table tbody tr')].map(r => ({
+	rows := browsertest.Eval[[]rowFacts](b.Session, `[...document.querySelectorAll('#product-table tbody tr')].map(r => ({
 		id: r.dataset.id, height: r.getBoundingClientRect().height, text: r.innerText,
 		buttons: [...r.querySelectorAll('button')].filter(x => x.getClientRects().length).map(x => x.className)}))`)
 	for _, r := range rows {
@@ -273,28 +274,28 @@ func TestBrowserDashboardFits(t *testing.T) {
 	}
 	soup := fmt.Sprint(w.ids["Soupe de Noël"])
 	row := `document.querySelector('#product-table tr[data-id="` + soup + `"]')`
-	text := browserEval[string](b, row+`.innerText`)
+	text := browsertest.Eval[string](b.Session, row+`.innerText`)
 	for _, want := range []string{"Soupe de Noël", "overdue", "Garage · box\u00a01 · slot\u00a01", "Use by " + w.product(t, w.ids["Soupe de Noël"]).UseBy, "Take out"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("phone row of the soup %q lacks %q", text, want)
 		}
 	}
-	if got := browserEval[string](b, `document.querySelector('#product-table tr[data-id="`+fmt.Sprint(w.ids["Taken out"])+`"] .main-action').textContent`); got != "Put back" {
+	if got := browsertest.Eval[string](b.Session, `document.querySelector('#product-table tr[data-id="`+fmt.Sprint(w.ids["Taken out"])+`"] .main-action').textContent`); got != "Put back" {
 		t.Errorf("phone: the main action of a product taken out is %q, want Put back", got)
 	}
-	b.do("more", chromedp.Click(chromedp.CSS(`#product-table tr[data-id="`+soup+`"] .more-toggle`)))
-	if got := browserEval[[]string](b, `[...`+row+`.querySelectorAll('button')].filter(x => x.getClientRects().length).map(x => x.textContent)`); strings.Join(got, ",") != "Edit,Label,Print,Take out,⋯" {
+	b.Do("more", chromedp.Click(chromedp.CSS(`#product-table tr[data-id="`+soup+`"] .more-toggle`)))
+	if got := browsertest.Eval[[]string](b.Session, `[...`+row+`.querySelectorAll('button')].filter(x => x.getClientRects().length).map(x => x.textContent)`); strings.Join(got, ",") != "Edit,Label,Print,Take out,⋯" {
 		t.Errorf("phone: after more, the soup's buttons are %q", got)
 	}
-	b.shot("phone-products-more")
-	b.do("edit from more", chromedp.Click(chromedp.CSS(`#product-table tr[data-id="`+soup+`"] button.edit`)), chromedp.WaitVisible(chromedp.CSS("#product-form")))
-	if got := browserEval[string](b, `document.querySelector('#product-form input[name=name]').value`); got != "Soupe de Noël" {
+	b.Shot("phone-products-more")
+	b.Do("edit from more", chromedp.Click(chromedp.CSS(`#product-table tr[data-id="`+soup+`"] button.edit`)), chromedp.WaitVisible(chromedp.CSS("#product-form")))
+	if got := browsertest.Eval[string](b.Session, `document.querySelector('#product-form input[name=name]').value`); got != "Soupe de Noël" {
 		t.Errorf("edit form from more: name %q", got)
 	}
-	b.do("close the form", chromedp.Click(chromedp.CSS("#product-cancel")))
-	b.do("phone take out", chromedp.Click(chromedp.CSS(`#product-table tr[data-id="`+soup+`"] .main-action`)),
+	b.Do("close the form", chromedp.Click(chromedp.CSS("#product-cancel")))
+	b.Do("phone take out", chromedp.Click(chromedp.CSS(`#product-table tr[data-id="`+soup+`"] .main-action`)),
 		chromedp.Click(chromedp.CSS(`#product-table tr[data-id="`+soup+`"] .take-out-eaten`)))
-	b.waitFor("the soup out", row+`?.dataset.stage === 'out'`)
+	b.WaitFor("the soup out", row+`?.dataset.stage === 'out'`)
 	if p := w.product(t, w.ids["Soupe de Noël"]); p.DateOut == nil || p.Outcome != freezer.OutcomeEaten {
 		t.Errorf("the phone's take out, eaten, left the soup %+v", p)
 	}
@@ -305,7 +306,7 @@ func TestBrowserDashboardFits(t *testing.T) {
 // free slot. Tapping a product takes it out or moves it; "add here" opens
 // the add form at that place. At 1280 px and on a 390 px phone.
 func TestBrowserFreezerView(t *testing.T) {
-	browserPath(t)
+	browsertest.Path(t)
 	w := newDoorWorld(t)
 	b := w.open(t)
 	card := fmt.Sprintf(`document.querySelector('.freezer-card[data-freezer="%d"]')`, w.garage)
@@ -314,9 +315,9 @@ func TestBrowserFreezerView(t *testing.T) {
 		return `[...` + box(n) + `.querySelectorAll('button.slot')].map(s => s.querySelector('.slot-no').textContent + ':' + (s.classList.contains('free') ? 'free' : s.dataset.stage + ':' + s.querySelector('.slot-name').textContent)).join(' ')`
 	}
 
-	b.do("the freezer view", chromedp.Navigate(w.srv.URL+"/app/#view"), chromedp.WaitVisible(chromedp.CSS("#tab-view")))
-	b.waitFor("the garage", card+` !== null && `+box(4)+` !== null`)
-	if n := browserEval[int](b, `document.querySelectorAll('.freezer-card').length`); n != 2 {
+	b.Do("the freezer view", chromedp.Navigate(w.srv.URL+"/app/#view"), chromedp.WaitVisible(chromedp.CSS("#tab-view")))
+	b.WaitFor("the garage", card+` !== null && `+box(4)+` !== null`)
+	if n := browsertest.Eval[int](b.Session, `document.querySelectorAll('.freezer-card').length`); n != 2 {
 		t.Errorf("%d freezers in the view, want 2", n)
 	}
 	for n, want := range map[int]string{
@@ -324,70 +325,70 @@ func TestBrowserFreezerView(t *testing.T) {
 		2: "1:inside:Poulet basquaise 2:inside:Haricots verts 3:free",
 		4: "1:free",
 	} {
-		if got := browserEval[string](b, slots(n)); got != want {
+		if got := browsertest.Eval[string](b.Session, slots(n)); got != want {
 			t.Errorf("garage box %d: %q, want %q", n, got, want)
 		}
 	}
-	if got := browserEval[string](b, box(1)+`.querySelector('button.slot.overdue .badge').textContent`); got != "overdue" {
+	if got := browsertest.Eval[string](b.Session, box(1)+`.querySelector('button.slot.overdue .badge').textContent`); got != "overdue" {
 		t.Errorf("overdue badge %q", got)
 	}
 	b.noSideScroll("the freezer view")
-	b.shot("desktop-view")
+	b.Shot("desktop-view")
 
 	// Tap the soup, take it out: gone from its box, out in the database.
 	soup := w.ids["Soupe de Noël"]
-	b.do("tap the soup", chromedp.Click(chromedp.CSS(fmt.Sprintf(`button.slot[data-id="%d"]`, soup))), chromedp.WaitVisible(chromedp.CSS("#slot-panel")))
-	if got := browserEval[string](b, `document.querySelector('#slot-panel h3').textContent`); got != "Soupe de Noël overdue" {
+	b.Do("tap the soup", chromedp.Click(chromedp.CSS(fmt.Sprintf(`button.slot[data-id="%d"]`, soup))), chromedp.WaitVisible(chromedp.CSS("#slot-panel")))
+	if got := browsertest.Eval[string](b.Session, `document.querySelector('#slot-panel h3').textContent`); got != "Soupe de Noël overdue" {
 		t.Errorf("the tapped product's panel is of %q", got)
 	}
-	b.shot("desktop-view-product")
-	b.do("throw the soup away", chromedp.Click(chromedp.CSS(`#slot-panel button.take-out-discarded`)))
-	b.waitFor("the soup to leave its box", fmt.Sprintf(`document.querySelector('button.slot[data-id="%d"]') === null && %s !== null`, soup, box(1)))
+	b.Shot("desktop-view-product")
+	b.Do("throw the soup away", chromedp.Click(chromedp.CSS(`#slot-panel button.take-out-discarded`)))
+	b.WaitFor("the soup to leave its box", fmt.Sprintf(`document.querySelector('button.slot[data-id="%d"]') === null && %s !== null`, soup, box(1)))
 	if p := w.product(t, soup); p.DateOut == nil || p.Outcome != freezer.OutcomeDiscarded {
 		t.Errorf("thrown away in the freezer view, the soup is %+v, want out and discarded", p)
 	}
-	if got, want := browserEval[string](b, slots(1)), "1:free 3:due_soon:Gratin dauphinois 4:inside:Lasagnes"; got != want {
+	if got, want := browsertest.Eval[string](b.Session, slots(1)), "1:free 3:due_soon:Gratin dauphinois 4:inside:Lasagnes"; got != want {
 		t.Errorf("box 1 after the take-out: %q, want %q", got, want)
 	}
 
 	// Move the gratin to the cellar's box 2: it takes that box's next free slot.
 	gratin := w.ids["Gratin dauphinois"]
-	b.do("tap the gratin", chromedp.Click(chromedp.CSS(fmt.Sprintf(`button.slot[data-id="%d"]`, gratin))), chromedp.WaitVisible(chromedp.CSS("#slot-panel")))
+	b.Do("tap the gratin", chromedp.Click(chromedp.CSS(fmt.Sprintf(`button.slot[data-id="%d"]`, gratin))), chromedp.WaitVisible(chromedp.CSS("#slot-panel")))
 	b.choose("#slot-panel select[name=freezer_id]", fmt.Sprint(w.cellar))
-	b.do("move the gratin", chromedp.SetValue(chromedp.CSS(`#slot-panel input[name=box]`), "2"), chromedp.Click(chromedp.CSS(`#slot-panel button.move`)))
-	b.waitFor("the gratin in the cellar", fmt.Sprintf(`document.querySelector('.freezer-card[data-freezer="%d"] .box[data-box="2"] button.slot[data-id="%d"]') !== null`, w.cellar, gratin))
+	b.Do("move the gratin", chromedp.SetValue(chromedp.CSS(`#slot-panel input[name=box]`), "2"), chromedp.Click(chromedp.CSS(`#slot-panel button.move`)))
+	b.WaitFor("the gratin in the cellar", fmt.Sprintf(`document.querySelector('.freezer-card[data-freezer="%d"] .box[data-box="2"] button.slot[data-id="%d"]') !== null`, w.cellar, gratin))
 	if p := w.product(t, gratin); p.Freezer != w.cellar || p.Box != 2 || p.Slot != 3 || p.DateOut != nil {
 		t.Errorf("moved gratin: %+v, want inside the cellar, box 2, slot 3", p)
 	}
 
 	// A phone: the same view, and "add here" fills the add form.
-	b.do("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#tab-view")))
-	b.waitFor("the garage on the phone", box(2)+` !== null`)
+	b.Do("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#tab-view")))
+	b.WaitFor("the garage on the phone", box(2)+` !== null`)
 	b.noSideScroll("the freezer view on a phone")
-	b.shot("phone-view")
-	b.do("tap the lasagnes on the phone", chromedp.Click(chromedp.CSS(fmt.Sprintf(`button.slot[data-id="%d"]`, w.ids["Lasagnes"]))), chromedp.WaitVisible(chromedp.CSS("#slot-panel")))
+	b.Shot("phone-view")
+	b.Do("tap the lasagnes on the phone", chromedp.Click(chromedp.CSS(fmt.Sprintf(`button.slot[data-id="%d"]`, w.ids["Lasagnes"]))), chromedp.WaitVisible(chromedp.CSS("#slot-panel")))
 	b.noSideScroll("a product's actions on a phone")
-	b.do("phone screenshot", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+	b.Do("phone screenshot", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		if err == nil {
-			err = os.WriteFile(filepath.Join(b.artifacts, "phone-view-product.png"), png, 0o644)
+			err = os.WriteFile(filepath.Join(b.Artifacts, "phone-view-product.png"), png, 0o644)
 		}
 		return err
 	}))
-	b.do("close", chromedp.Click(chromedp.CSS(`#slot-panel button.close`)), chromedp.WaitNotVisible(chromedp.CSS("#slot-panel")))
-	b.do("add here", chromedp.Click(chromedp.CSS(fmt.Sprintf(`.freezer-card[data-freezer="%d"] .box[data-box="2"] button.add-here`, w.garage))),
+	b.Do("close", chromedp.Click(chromedp.CSS(`#slot-panel button.close`)), chromedp.WaitNotVisible(chromedp.CSS("#slot-panel")))
+	b.Do("add here", chromedp.Click(chromedp.CSS(fmt.Sprintf(`.freezer-card[data-freezer="%d"] .box[data-box="2"] button.add-here`, w.garage))),
 		chromedp.WaitVisible(chromedp.CSS("#product-form")))
-	b.waitFor("the products tab", `location.hash === '#products'`)
-	form := browserEval[[]string](b, `['freezer_id', 'box', 'slot'].map(n => document.querySelector('#product-form [name=' + n + ']').value)`)
+	b.WaitFor("the products tab", `location.hash === '#products'`)
+	form := browsertest.Eval[[]string](b.Session, `['freezer_id', 'box', 'slot'].map(n => document.querySelector('#product-form [name=' + n + ']').value)`)
 	if got, want := strings.Join(form, " "), fmt.Sprintf("%d 2 3", w.garage); got != want {
 		t.Errorf("add here: freezer, box and slot %q, want %q", got, want)
 	}
-	b.shot("phone-add-here")
-	b.do("add the pie", chromedp.SetValue(chromedp.CSS(`#product-form input[name=name]`), "Tarte aux pommes"),
+	b.Shot("phone-add-here")
+	b.Do("add the pie", chromedp.SetValue(chromedp.CSS(`#product-form input[name=name]`), "Tarte aux pommes"),
 		chromedp.Click(chromedp.CSS(`#product-form button[type=submit]`)))
-	b.waitFor("back in the view", `location.hash === '#view'`)
-	b.waitFor("the pie in box 2", box(2)+`?.querySelector('button.slot[data-stage]:last-of-type') !== null && `+slots(2)+`.includes('3:inside:Tarte aux pommes')`)
-	if got, want := browserEval[string](b, slots(2)), "1:inside:Poulet basquaise 2:inside:Haricots verts 3:inside:Tarte aux pommes 4:free"; got != want {
+	b.WaitFor("back in the view", `location.hash === '#view'`)
+	b.WaitFor("the pie in box 2", box(2)+`?.querySelector('button.slot[data-stage]:last-of-type') !== null && `+slots(2)+`.includes('3:inside:Tarte aux pommes')`)
+	if got, want := browsertest.Eval[string](b.Session, slots(2)), "1:inside:Poulet basquaise 2:inside:Haricots verts 3:inside:Tarte aux pommes 4:free"; got != want {
 		t.Errorf("garage box 2 after add here: %q, want %q", got, want)
 	}
 }
@@ -396,14 +397,14 @@ func TestBrowserFreezerView(t *testing.T) {
 // page's manifest without error (the Content-Security-Policy lets it) and
 // finds the dashboard installable.
 func TestBrowserInstallable(t *testing.T) {
-	browserPath(t)
+	browsertest.Path(t)
 	w := newDoorWorld(t)
 	b := w.open(t)
 	for _, path := range []string{"/app/", "/app/scan"} {
-		b.do("open "+path, chromedp.Navigate(w.srv.URL+path), chromedp.WaitReady(chromedp.CSS("body")))
+		b.Do("open "+path, chromedp.Navigate(w.srv.URL+path), chromedp.WaitReady(chromedp.CSS("body")))
 		var manifest page.GetAppManifestResult
 		var installable page.GetInstallabilityErrorsResult
-		b.do("read the manifest of "+path, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		b.Do("read the manifest of "+path, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 			var err error
 			if manifest, err = chromedp.Call(ctx, page.GetAppManifest, page.GetAppManifestParams{}); err != nil {
 				return err

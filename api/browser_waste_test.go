@@ -14,6 +14,7 @@ import (
 
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/api"
+	"github.com/freezer-manager/freezer/internal/browsertest"
 	"github.com/freezer-manager/freezer/internal/testdb"
 )
 
@@ -75,7 +76,7 @@ func (w *wasteWorld) takeOut(t *testing.T, id int64, day freezer.Date, outcome s
 // database); the product list's take-out asks eaten or thrown away, and a
 // product out shows its outcome. On a 390 px phone nothing scrolls sideways.
 func TestBrowserEatNext(t *testing.T) {
-	browserPath(t)
+	browsertest.Path(t)
 	w := newWasteWorld(t)
 	td := w.today
 	w.put(t, "Old beans", 24, td.AddDays(-200), 12)
@@ -88,35 +89,35 @@ func TestBrowserEatNext(t *testing.T) {
 	w.takeOut(t, w.put(t, "Eaten cake", 24, td.AddDays(-300), 12), td.AddDays(-2), freezer.OutcomeEaten)
 
 	b := w.open(t)
-	if got := browserEval[string](b, `location.hash`); got != "#products" {
+	if got := browsertest.Eval[string](b.Session, `location.hash`); got != "#products" {
 		t.Errorf("the dashboard opens on %q, want #products", got)
 	}
-	b.waitFor("the eat-next list", `document.querySelectorAll('#eat-next-list li').length > 0`)
+	b.WaitFor("the eat-next list", `document.querySelectorAll('#eat-next-list li').length > 0`)
 	// It comes first on the first screen: above the product list, in view.
-	if !browserEval[bool](b, `(() => { const r = document.querySelector('#eat-next').getBoundingClientRect(), t = document.querySelector('#product-table').getBoundingClientRect(); return r.top < t.top && r.top < innerHeight; })()`) {
+	if !browsertest.Eval[bool](b.Session, `(() => { const r = document.querySelector('#eat-next').getBoundingClientRect(), t = document.querySelector('#product-table').getBoundingClientRect(); return r.top < t.top && r.top < innerHeight; })()`) {
 		t.Error("eat next is not the first thing of the first screen")
 	}
 	items := `[...document.querySelectorAll('#eat-next-list li')]`
 	order := func() string {
-		return browserEval[string](b, items+`.map(li => li.querySelector('.eat-name').textContent + ':' + li.dataset.stage).join(' ')`)
+		return browsertest.Eval[string](b.Session, items+`.map(li => li.querySelector('.eat-name').textContent + ':' + li.dataset.stage).join(' ')`)
 	}
 	if got, want := order(), "Lost soup:overdue Chili:overdue Gratin:due_soon Old beans:inside Bread:inside Fresh peas:inside"; got != want {
 		t.Errorf("eat next:\n got %s\nwant %s", got, want)
 	}
 	soup := w.product(t, w.ids["Lost soup"])
 	first := items + `[0]`
-	if got, want := browserEval[string](b, first+`.querySelector('.eat-meta').textContent`),
+	if got, want := browsertest.Eval[string](b.Session, first+`.querySelector('.eat-meta').textContent`),
 		"Garage · box\u00a01 · slot\u00a0"+strconv.Itoa(soup.Slot)+" · Use by "+soup.UseBy+" · in since "+td.AddMonths(-4).String(); got != want {
 		t.Errorf("the first item says %q, want %q", got, want)
 	}
-	if got := browserEval[string](b, first+`.querySelector('.badge').textContent`); got != "overdue" {
+	if got := browsertest.Eval[string](b.Session, first+`.querySelector('.badge').textContent`); got != "overdue" {
 		t.Errorf("the first item's badge %q, want overdue", got)
 	}
-	b.shot("desktop-eat-next")
+	b.Shot("desktop-eat-next")
 
 	// One tap: the soup is thrown away.
-	b.do("throw the soup away", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#eat-next-list li[data-id="%d"] button.take-out-discarded`, w.ids["Lost soup"]))))
-	b.waitFor("the soup to leave eat next", items+`[0]?.querySelector('.eat-name').textContent === 'Chili'`)
+	b.Do("throw the soup away", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#eat-next-list li[data-id="%d"] button.take-out-discarded`, w.ids["Lost soup"]))))
+	b.WaitFor("the soup to leave eat next", items+`[0]?.querySelector('.eat-name').textContent === 'Chili'`)
 	p, err := w.store.FindProductByID(w.ctx, w.ids["Lost soup"])
 	if err != nil {
 		t.Fatal(err)
@@ -131,39 +132,39 @@ func TestBrowserEatNext(t *testing.T) {
 	// The product list: take out asks eaten or thrown away.
 	bread := w.ids["Bread"]
 	row := fmt.Sprintf(`#product-table tr[data-id="%d"]`, bread)
-	if browserEval[bool](b, `document.querySelector('`+row+` button.take-out-discarded').checkVisibility()`) {
+	if browsertest.Eval[bool](b.Session, `document.querySelector('`+row+` button.take-out-discarded').checkVisibility()`) {
 		t.Error("the product list shows eaten / thrown away before take out is tapped")
 	}
-	b.do("take the bread out", chromedp.Click(chromedp.CSS(row+` button.take-out`)))
-	b.shot("desktop-take-out-choice")
-	b.do("throw the bread away", chromedp.Click(chromedp.CSS(row+` button.take-out-discarded`)))
-	b.waitFor("the bread to leave the list", `document.querySelector('`+row+`') === null`)
+	b.Do("take the bread out", chromedp.Click(chromedp.CSS(row+` button.take-out`)))
+	b.Shot("desktop-take-out-choice")
+	b.Do("throw the bread away", chromedp.Click(chromedp.CSS(row+` button.take-out-discarded`)))
+	b.WaitFor("the bread to leave the list", `document.querySelector('`+row+`') === null`)
 	if p := w.product(t, bread); p.DateOut == nil || p.Outcome != freezer.OutcomeDiscarded {
 		t.Errorf("the bread thrown away from the list: %+v, want out and discarded", p)
 	}
 	// Products out show their outcome.
 	b.choose("#filter-state", "out")
-	b.waitFor("the products out", `document.querySelectorAll('#product-table tbody tr').length === 3`)
-	badges := browserEval[string](b, `[...document.querySelectorAll('#product-table tbody tr')].map(r => r.querySelector('.product-name strong').textContent + ':' + r.querySelector('.badge').textContent).sort().join(' ')`)
+	b.WaitFor("the products out", `document.querySelectorAll('#product-table tbody tr').length === 3`)
+	badges := browsertest.Eval[string](b.Session, `[...document.querySelectorAll('#product-table tbody tr')].map(r => r.querySelector('.product-name strong').textContent + ':' + r.querySelector('.badge').textContent).sort().join(' ')`)
 	if want := "Bread:thrown away Eaten cake:eaten Lost soup:thrown away"; badges != want {
 		t.Errorf("outcome badges %q, want %q", badges, want)
 	}
-	b.shot("desktop-products-out")
+	b.Shot("desktop-products-out")
 
 	// On a phone: eat next first, each item's two buttons in reach, no sideways scroll.
-	b.do("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
+	b.Do("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
 		chromedp.Navigate(w.srv.URL+"/app/"), chromedp.WaitVisible(chromedp.CSS("#tab-products")))
-	b.waitFor("the phone's eat-next list", `document.querySelectorAll('#eat-next-list li').length === 5`)
+	b.WaitFor("the phone's eat-next list", `document.querySelectorAll('#eat-next-list li').length === 5`)
 	b.noSideScroll("eat next")
-	if got := browserEval[int](b, `[...document.querySelectorAll('#eat-next-list button')].filter(x => { const r = x.getBoundingClientRect(); return r.width > 0 && r.right <= innerWidth && r.left >= 0; }).length`); got != 10 {
+	if got := browsertest.Eval[int](b.Session, `[...document.querySelectorAll('#eat-next-list button')].filter(x => { const r = x.getBoundingClientRect(); return r.width > 0 && r.right <= innerWidth && r.left >= 0; }).length`); got != 10 {
 		t.Errorf("%d eat-next buttons on the phone's screen, want 10", got)
 	}
-	b.shot("phone-eat-next")
-	b.do("phone take out", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#product-table tr[data-id="%d"] button.take-out`, w.ids["Gratin"]))))
+	b.Shot("phone-eat-next")
+	b.Do("phone take out", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#product-table tr[data-id="%d"] button.take-out`, w.ids["Gratin"]))))
 	b.noSideScroll("the product list's take-out choice")
-	b.shot("phone-take-out-choice")
-	b.do("phone eaten", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#product-table tr[data-id="%d"] button.take-out-eaten`, w.ids["Gratin"]))))
-	b.waitFor("the gratin to leave", fmt.Sprintf(`document.querySelector('#eat-next-list li[data-id="%d"]') === null`, w.ids["Gratin"]))
+	b.Shot("phone-take-out-choice")
+	b.Do("phone eaten", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#product-table tr[data-id="%d"] button.take-out-eaten`, w.ids["Gratin"]))))
+	b.WaitFor("the gratin to leave", fmt.Sprintf(`document.querySelector('#eat-next-list li[data-id="%d"]') === null`, w.ids["Gratin"]))
 	if p := w.product(t, w.ids["Gratin"]); p.DateOut == nil || p.Outcome != freezer.OutcomeEaten {
 		t.Errorf("the gratin eaten on the phone: %+v, want out and eaten", p)
 	}
@@ -183,7 +184,7 @@ type trendProduct struct {
 // each with a table of the right numbers, at 1280 px and on a 390 px
 // phone without sideways scrolling.
 func TestBrowserTrends(t *testing.T) {
-	browserPath(t)
+	browsertest.Path(t)
 	w := newWasteWorld(t)
 	td := w.today
 	month := func(k int) freezer.Date { return freezer.Date{Year: td.Year, Month: td.Month, Day: 1}.AddMonths(-k) }
@@ -286,37 +287,37 @@ func TestBrowserTrends(t *testing.T) {
 	}
 
 	b := w.open(t)
-	b.do("trends", chromedp.Click(chromedp.CSS(`#tabs button[data-tab=trends]`)))
-	b.waitFor("the charts", `document.querySelectorAll('#chart-monthly svg g.col').length === 12 && document.querySelector('#chart-personal table') !== null`)
+	b.Do("trends", chromedp.Click(chromedp.CSS(`#tabs button[data-tab=trends]`)))
+	b.WaitFor("the charts", `document.querySelectorAll('#chart-monthly svg g.col').length === 12 && document.querySelector('#chart-personal table') !== null`)
 	checkTrendTables(b, "desktop", monthly, wasteMonths, wasteTypes, timeTypes, general)
 	// The monthly chart's bars carry the numbers of its table.
 	last := monthly[len(monthly)-1]
-	if got, want := browserEval[string](b, `(() => { const g = [...document.querySelectorAll('#chart-monthly g.col')].pop(); return g.dataset.id + '|' + g.dataset.values.replace(' ', '|'); })()`), last; got != want {
+	if got, want := browsertest.Eval[string](b.Session, `(() => { const g = [...document.querySelectorAll('#chart-monthly g.col')].pop(); return g.dataset.id + '|' + g.dataset.values.replace(' ', '|'); })()`), last; got != want {
 		t.Errorf("the last month's bars: %q, want %q", got, want)
 	}
-	if got := browserEval[int](b, `document.querySelectorAll('#chart-monthly rect.bar.s1').length`); got != 13 { // 12 months and the legend
+	if got := browsertest.Eval[int](b.Session, `document.querySelectorAll('#chart-monthly rect.bar.s1').length`); got != 13 { // 12 months and the legend
 		t.Errorf("%d bars of things taken out, want 13", got)
 	}
-	if got := browserEval[int](b, `document.querySelectorAll('#chart-waste-type g.row, #chart-time g.row').length`); got != 6 {
+	if got := browsertest.Eval[int](b.Session, `document.querySelectorAll('#chart-waste-type g.row, #chart-time g.row').length`); got != 6 {
 		t.Errorf("%d rows in the per-type charts, want 6", got)
 	}
-	b.shot("desktop-trends")
-	browserEval[any](b, `document.querySelectorAll('details.numbers').forEach(d => d.open = true)`)
-	b.shot("desktop-trends-numbers")
+	b.Shot("desktop-trends")
+	browsertest.Eval[any](b.Session, `document.querySelectorAll('details.numbers').forEach(d => d.open = true)`)
+	b.Shot("desktop-trends-numbers")
 
-	b.do("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
+	b.Do("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
 		chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#tab-trends")))
-	b.waitFor("the phone's charts", `document.querySelectorAll('#chart-monthly svg g.col').length === 12 && document.querySelector('#chart-personal table') !== null`)
+	b.WaitFor("the phone's charts", `document.querySelectorAll('#chart-monthly svg g.col').length === 12 && document.querySelector('#chart-personal table') !== null`)
 	checkTrendTables(b, "phone", monthly, wasteMonths, wasteTypes, timeTypes, general)
 	b.noSideScroll("the trends")
 	// The charts are drawn for the phone's width: text keeps its size.
-	if got := browserEval[float64](b, `document.querySelector('#chart-monthly svg').viewBox.baseVal.width`); got > 390 {
+	if got := browsertest.Eval[float64](b.Session, `document.querySelector('#chart-monthly svg').viewBox.baseVal.width`); got > 390 {
 		t.Errorf("the monthly chart is drawn %v px wide on a 390 px phone", got)
 	}
-	b.shot("phone-trends")
-	browserEval[any](b, `document.querySelectorAll('details.numbers').forEach(d => d.open = true)`)
+	b.Shot("phone-trends")
+	browsertest.Eval[any](b.Session, `document.querySelectorAll('details.numbers').forEach(d => d.open = true)`)
 	b.noSideScroll("the trends' tables")
-	b.shot("phone-trends-numbers")
+	b.Shot("phone-trends-numbers")
 }
 
 // wasteTally counts products taken out and the waste among them.
@@ -335,7 +336,7 @@ func perTypeOf(m map[int64]*wasteTally, id int64) *wasteTally {
 func checkTrendTables(b *browserSession, where string, monthly, wasteMonths, wasteTypes, timeTypes, general []string) {
 	b.t.Helper()
 	rows := func(id string) []string {
-		return browserEval[[]string](b, fmt.Sprintf(`[...document.querySelectorAll('#%s table tbody tr')].map(r => [...r.cells].map(c => c.textContent).join('|'))`, id))
+		return browsertest.Eval[[]string](b.Session, fmt.Sprintf(`[...document.querySelectorAll('#%s table tbody tr')].map(r => [...r.cells].map(c => c.textContent).join('|'))`, id))
 	}
 	sorted := func(s []string) string {
 		c := append([]string(nil), s...)

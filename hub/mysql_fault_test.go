@@ -3,8 +3,6 @@ package hub
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/url"
 	"strings"
 	"sync"
@@ -15,65 +13,8 @@ import (
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/devices"
 	"github.com/freezer-manager/freezer/internal/testdb"
+	"github.com/freezer-manager/freezer/internal/testnet"
 )
-
-// cutProxy forwards TCP connections to a server until it is cut: then every
-// open connection is closed and new ones are refused, until it is restored.
-type cutProxy struct {
-	ln     net.Listener
-	target string
-	down   atomic.Bool
-	mu     sync.Mutex
-	conns  []net.Conn
-}
-
-func newCutProxy(t *testing.T, target string) *cutProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &cutProxy{ln: ln, target: target}
-	go p.serve()
-	t.Cleanup(func() { ln.Close(); p.cut() })
-	return p
-}
-
-func (p *cutProxy) serve() {
-	for {
-		client, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		if p.down.Load() {
-			client.Close()
-			continue
-		}
-		server, err := net.Dial("tcp", p.target)
-		if err != nil {
-			client.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns = append(p.conns, client, server)
-		p.mu.Unlock()
-		go func() { io.Copy(server, client); server.Close() }()
-		go func() { io.Copy(client, server); client.Close() }()
-	}
-}
-
-// cut drops every connection and refuses new ones.
-func (p *cutProxy) cut() {
-	p.down.Store(true)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
-
-func (p *cutProxy) restore() { p.down.Store(false) }
 
 // TestMySQLCutMidStream: the database connection is cut while devices are
 // scanning. Scans are acked only once the database is back, every scan is
@@ -84,8 +25,8 @@ func TestMySQLCutMidStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := newCutProxy(t, u.Host)
-	u.Host = proxy.ln.Addr().String()
+	proxy := testnet.NewProxy(t, u.Host)
+	u.Host = proxy.Addr()
 	e := newAlertEnv(t, u.String()+"?timeout=2s&readTimeout=2s&writeTimeout=2s", time.Date(2026, 3, 15, 9, 0, 0, 0, time.UTC))
 
 	const nDevices, perDevice = 5, 40
@@ -144,10 +85,10 @@ func TestMySQLCutMidStream(t *testing.T) {
 	}
 	time.Sleep(300 * time.Millisecond)
 	downSince.Store(time.Now().UnixNano())
-	proxy.cut()
+	proxy.Cut()
 	time.Sleep(2 * time.Second)
 	upAt.Store(time.Now().UnixNano())
-	proxy.restore()
+	proxy.Restore()
 	wg.Wait()
 
 	if n := ackedDuringCut.Load(); n != 0 {

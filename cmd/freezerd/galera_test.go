@@ -66,86 +66,11 @@ func galeraConflicts(t *testing.T) int {
 // product is taken out exactly once (one "ok", version 2, one scan entry in
 // its change log); every other scan of it answers "already".
 func TestGaleraReplicasTakeEachProductOutOnce(t *testing.T) {
-	const scanners, products = 12, 100
 	replicas, url := galeraReplicas(t)
-	store := replicas[0].DB
-	ctx := freezer.SystemContext(context.Background())
-	reg, err := store.RegisterUser(ctx, freezer.Registration{Email: "galera@example.com", Password: "a long password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &freezer.Freezer{HouseholdID: reg.Household.ID, Name: "Chest", NumberBoxes: 10}
-	if err := store.CreateFreezer(ctx, f); err != nil {
-		t.Fatal(err)
-	}
-	ids := make([]int64, products)
-	for i := range ids {
-		p := &freezer.Product{FreezerID: f.ID, Box: 1 + i%10, Name: fmt.Sprint("Bag ", i), TypeID: 1, DateIn: store.Today(), PeriodMonths: 6}
-		if err := store.CreateProduct(ctx, p); err != nil {
-			t.Fatal(err)
-		}
-		ids[i] = p.ID
-	}
-
-	var mu sync.Mutex
-	oks := map[int64]int{}
-	statuses := map[string]int{}
-	var wg sync.WaitGroup
 	start, conflicts := time.Now(), galeraConflicts(t)
-	for s := range scanners {
-		dev := &freezer.Device{Kind: freezer.DeviceScanner, HouseholdID: reg.Household.ID, Name: fmt.Sprint("door ", s), Mode: freezer.ModeOut}
-		if _, err := store.CreateDevice(ctx, dev); err != nil {
-			t.Fatal(err)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			acks := scanAll(t, url, dev.ID, ids)
-			mu.Lock()
-			defer mu.Unlock()
-			for i, a := range acks {
-				statuses[a.Status]++
-				if a.Status == freezer.ScanOK {
-					oks[ids[i]]++
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	t.Logf("%d scans of %d products by %d scanners through 3 replicas on 3 nodes in %v; %d transactions aborted by a conflict between nodes, and run again",
-		scanners*products, products, scanners, time.Since(start).Round(time.Millisecond), galeraConflicts(t)-conflicts)
-	if t.Failed() {
-		return
-	}
-	if statuses[freezer.ScanOK] != products || statuses[freezer.ScanAlready] != (scanners-1)*products {
-		t.Errorf("answers = %v, want %d ok and %d already", statuses, products, (scanners-1)*products)
-	}
-	for _, id := range ids {
-		if oks[id] != 1 {
-			t.Errorf("product %d: %d ok answers, want 1", id, oks[id])
-		}
-		// Checked on another node than the one that created it.
-		p, err := replicas[2].DB.FindProductByID(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if p.Inside() || p.Version != 2 {
-			t.Errorf("product %d: out %v, version %d; want out, version 2", id, !p.Inside(), p.Version)
-		}
-		events, err := replicas[1].DB.FindEvents(ctx, freezer.EventFilter{ProductID: &id})
-		if err != nil {
-			t.Fatal(err)
-		}
-		scans := 0
-		for _, e := range events {
-			if e.Action == freezer.ActionScan {
-				scans++
-			}
-		}
-		if scans != 1 {
-			t.Errorf("product %d: %d scan entries in its change log, want 1", id, scans)
-		}
-	}
+	takeEachProductOutOnce(t, replicas, url, 12, 100)
+	t.Logf("1200 scans of 100 products by 12 scanners through 3 replicas on 3 nodes in %v; %d transactions aborted by a conflict between nodes, and run again",
+		time.Since(start).Round(time.Millisecond), galeraConflicts(t)-conflicts)
 }
 
 // TestGaleraReplicasCreateProducts creates products through the REST API

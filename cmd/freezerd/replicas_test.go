@@ -19,11 +19,8 @@ import (
 
 // TestReplicasTakeEachProductOutOnce has three replicas on one MariaDB and
 // one Mosquitto split the scans of 20 scanners that all take out the same
-// products at once: each product is taken out exactly once (one "ok", one
-// change-log entry, version 2), and every other scan of it answers
-// "already".
+// products at once (see takeEachProductOutOnce).
 func TestReplicasTakeEachProductOutOnce(t *testing.T) {
-	const scanners, products = 20, 200
 	dsn := testdb.MySQLDSN(t)
 	url := mqtttest.StartMosquitto(t)
 	var replicas []*Server
@@ -32,6 +29,16 @@ func TestReplicasTakeEachProductOutOnce(t *testing.T) {
 			MQTTClientID: fmt.Sprintf("replica-%d", i), MQTTShareGroup: broker.DefaultShareGroup, AlertSchedule: "off", TZ: "UTC"})
 		replicas = append(replicas, m)
 	}
+	takeEachProductOutOnce(t, replicas, url, 20, 200)
+}
+
+// takeEachProductOutOnce has scanners scanners take out the same products
+// at once through the replicas: each product is taken out exactly once
+// (one "ok", version 2, one scan entry in its change log, read through
+// other replicas than the first), and every other scan of it answers
+// "already".
+func takeEachProductOutOnce(t *testing.T, replicas []*Server, url string, scanners, products int) {
+	t.Helper()
 	store := replicas[0].DB
 	ctx := freezer.SystemContext(context.Background())
 	reg, err := store.RegisterUser(ctx, freezer.Registration{Email: "replicas@example.com", Password: "a long password"})
@@ -52,7 +59,7 @@ func TestReplicasTakeEachProductOutOnce(t *testing.T) {
 	}
 
 	var mu sync.Mutex
-	oks := map[int64]int{} // product → "ok" answers
+	oks := map[int64]int{}
 	statuses := map[string]int{}
 	var wg sync.WaitGroup
 	for s := range scanners {
@@ -81,18 +88,19 @@ func TestReplicasTakeEachProductOutOnce(t *testing.T) {
 	if statuses[freezer.ScanOK] != products || statuses[freezer.ScanAlready] != (scanners-1)*products {
 		t.Errorf("answers = %v, want %d ok and %d already", statuses, products, (scanners-1)*products)
 	}
+	reader, log := replicas[len(replicas)-1].DB, replicas[1].DB
 	for _, id := range ids {
 		if oks[id] != 1 {
 			t.Errorf("product %d: %d ok answers, want 1", id, oks[id])
 		}
-		p, err := store.FindProductByID(ctx, id)
+		p, err := reader.FindProductByID(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if p.Inside() || p.Version != 2 {
 			t.Errorf("product %d: out %v, version %d; want out, version 2", id, !p.Inside(), p.Version)
 		}
-		events, err := store.FindEvents(ctx, freezer.EventFilter{ProductID: &id})
+		events, err := log.FindEvents(ctx, freezer.EventFilter{ProductID: &id})
 		if err != nil {
 			t.Fatal(err)
 		}
