@@ -104,7 +104,8 @@ func TestScanPage(t *testing.T) {
 				b.Do("type a code", chromedp.SetValue(chromedp.CSS(`#manual input[name=code]`), freezer.ProductCode(p.ID)),
 					chromedp.Click(chromedp.CSS(`#manual button[type=submit]`)))
 			}
-			b.WaitFor("two scans queued", `JSON.parse(localStorage.getItem('freezer_scan_queue') || '[]').length === 2`)
+			b.WaitFor("the two typed scans queued", fmt.Sprintf(`JSON.parse(localStorage.getItem('freezer_scan_queue') || '[]').filter(s => s.code === %q || s.code === %q).length === 2`,
+				freezer.ProductCode(queued[0].ID), freezer.ProductCode(queued[1].ID)))
 			for _, p := range queued {
 				if got := w.find(t, p.ID); !got.Inside() {
 					t.Fatalf("product %d went out while the page was offline", p.ID)

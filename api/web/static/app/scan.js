@@ -8,11 +8,11 @@
   const TOKEN_KEY = 'freezer_token';
   const DEVICE_KEY = 'freezer_scan_device'; // {id, user}: this browser's scanner
   const QUEUE_KEY = 'freezer_scan_queue';   // scans not answered yet, oldest first
-  const SAME_CODE_MS = 2500;                // the same code read again within this is one scan
+  const SAME_CODE_MS = 2500;                // a label out of view for less than this is still the same scan
   const FRAME_MS = 350;                     // between two frames read
   const params = new URLSearchParams(location.search);
   const state = { lang: 'en', token: '', me: null, device: null, mode: 'out', sent: 0, run: randomPart(),
-    last: { code: '', at: 0 }, flushing: false, detector: null, reading: false };
+    last: { code: '', at: 0, left: false }, flushing: false, detector: null, reading: false };
 
   const $ = function (sel) { return document.querySelector(sel); };
   function t(key) {
@@ -163,16 +163,21 @@
     });
   }
 
-  // read takes a code the camera or the keyboard gave.
-  function read(code) {
-    code = code.trim();
-    if (!code) return;
+  // seen takes what one camera frame shows ('' for no code). A label that
+  // stays in view is one scan, however slow the frames come: it is scanned
+  // again only once a frame saw it gone and SAME_CODE_MS passed.
+  function seen(code) {
     const now = Date.now();
-    if (code === state.last.code && now - state.last.at < SAME_CODE_MS) {
-      state.last.at = now;
+    if (!code) {
+      state.last.left = true;
       return;
     }
-    state.last = { code: code, at: now };
+    if (code === state.last.code && (!state.last.left || now - state.last.at < SAME_CODE_MS)) {
+      state.last.at = now;
+      state.last.left = false;
+      return;
+    }
+    state.last = { code: code, at: now, left: false };
     scan(code, state.mode);
   }
 
@@ -204,7 +209,7 @@
     try {
       if (state.detector) {
         const found = await state.detector.detect(video);
-        if (found.length) read(found[0].rawValue);
+        seen(found.length ? found[0].rawValue : '');
         return;
       }
       if (!navigator.onLine) return;
@@ -212,8 +217,9 @@
       canvas.width = Math.round(video.videoWidth * scale);
       canvas.height = Math.round(video.videoHeight * scale);
       canvas.getContext('2d').drawImage(video, 0, 0, canvas.width, canvas.height);
-      const found = await api('POST', 'scan-image', { image: canvas.toDataURL('image/jpeg', 0.85) }).catch(function () { return null; });
-      if (found && found.code) read(found.code);
+      const found = await api('POST', 'scan-image', { image: canvas.toDataURL('image/jpeg', 0.85) })
+        .catch(function (e) { return e.status === 422 ? { code: '' } : null; }); // 422: no code in view
+      if (found) seen(found.code);
     } finally {
       state.reading = false;
     }
@@ -242,7 +248,8 @@
     setMode('out');
     $('#manual').addEventListener('submit', function (e) {
       e.preventDefault();
-      read(e.target.code.value);
+      const code = e.target.code.value.trim();
+      if (code) scan(code, state.mode); // typed twice on purpose: two scans
       e.target.code.value = '';
     });
     $('#undo').addEventListener('click', function () { scan('FZ-C-UNDO'); });
