@@ -61,11 +61,16 @@ func ErrorMessage(err error) string {
 	return "Internal error."
 }
 
-// fieldError returns an EINVALID *Error about field.
-func fieldError(field, format string, args ...any) *Error {
-	e := Errorf(EINVALID, format, args...)
+// FieldErrorf returns an *Error with the given code about the input field.
+func FieldErrorf(code, field, format string, args ...any) *Error {
+	e := Errorf(code, format, args...)
 	e.Field = field
 	return e
+}
+
+// fieldError returns an EINVALID *Error about field.
+func fieldError(field, format string, args ...any) *Error {
+	return FieldErrorf(EINVALID, field, format, args...)
 }
 
 // ErrorField returns the Field of the *Error inside err, or "".

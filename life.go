@@ -27,8 +27,8 @@ type Calendar interface {
 
 // ruleError returns an *Error of a product rule.
 func ruleError(code, reason, field, format string, args ...any) *Error {
-	e := Errorf(code, format, args...)
-	e.Reason, e.Field = reason, field
+	e := FieldErrorf(code, field, format, args...)
+	e.Reason = reason
 	return e
 }
 

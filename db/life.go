@@ -145,18 +145,14 @@ func (l *productTx) write(ctx context.Context, before, p *freezer.Product) error
 // it, so that placements in one freezer serialise.
 func (l *productTx) freezer(ctx context.Context, id int64, lock bool) (*freezer.Freezer, error) {
 	if id <= 0 {
-		e := freezer.Errorf(freezer.EINVALID, "freezer_id is required.")
-		e.Field = "freezer_id"
-		return nil, e
+		return nil, freezer.FieldErrorf(freezer.EINVALID, "freezer_id", "freezer_id is required.")
 	}
 	if f, ok := l.freezers[id]; ok && f != nil && !lock {
 		return f, nil
 	}
 	f, err := findFreezerByID(ctx, l.tx, id, lock)
 	if freezer.ErrorCode(err) == freezer.ENOTFOUND {
-		e := freezer.Errorf(freezer.ENOTFOUND, "Freezer %d not found.", id)
-		e.Field = "freezer_id"
-		return nil, e
+		return nil, freezer.FieldErrorf(freezer.ENOTFOUND, "freezer_id", "Freezer %d not found.", id)
 	} else if err != nil {
 		return nil, err
 	}
@@ -286,9 +282,7 @@ func (l *productTx) restore(ctx context.Context, id int64, place freezer.Product
 // checkType returns EINVALID (field type_id) unless product type id exists.
 func checkType(ctx context.Context, q querier, id int64) error {
 	if _, err := findProductTypeByID(ctx, q, id); freezer.ErrorCode(err) == freezer.ENOTFOUND {
-		e := freezer.Errorf(freezer.EINVALID, "type_id %d does not exist.", id)
-		e.Field = "type_id"
-		return e
+		return freezer.FieldErrorf(freezer.EINVALID, "type_id", "type_id %d does not exist.", id)
 	} else if err != nil {
 		return err
 	}
