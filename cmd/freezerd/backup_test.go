@@ -29,14 +29,7 @@ func TestBackupWhileScanning(t *testing.T) {
 		ctx := freezer.SystemContext(context.Background())
 		m, _ := startServing(t, ServeConfig{Config: Config{DB: dsn}, MQTTAddr: "127.0.0.1:0", MQTTRoot: devices.DefaultRoot,
 			AlertSchedule: "off", TZ: "UTC"})
-		reg, err := m.DB.RegisterUser(ctx, freezer.Registration{Email: "owner@example.com", Password: "a long password"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f := &freezer.Freezer{HouseholdID: reg.Household.ID, Name: "Chest", NumberBoxes: 4}
-		if err := m.DB.CreateFreezer(ctx, f); err != nil {
-			t.Fatal(err)
-		}
+		reg, f := mustHousehold(t, m.DB, freezer.Registration{Email: "owner@example.com", Password: "a long password"}, "Chest", 4)
 		const products = 400
 		ids := make([]int64, 0, products)
 		for i := range products {

@@ -83,14 +83,7 @@ func TestDeviceThroughAPIAndBroker(t *testing.T) {
 	testdb.Dialects(t, func(t *testing.T, dsn string) {
 		m, _ := startServing(t, ServeConfig{Config: Config{DB: dsn}, MQTTAddr: "127.0.0.1:0", MQTTRoot: devices.DefaultRoot})
 		ctx := freezer.SystemContext(context.Background())
-		reg, err := m.DB.RegisterUser(ctx, freezer.Registration{Email: "api@example.com", Password: "password1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f := &freezer.Freezer{HouseholdID: reg.Household.ID, Name: "chest", NumberBoxes: 2}
-		if err := m.DB.CreateFreezer(ctx, f); err != nil {
-			t.Fatal(err)
-		}
+		reg, f := mustHousehold(t, m.DB, freezer.Registration{Email: "api@example.com", Password: "password1"}, "chest", 2)
 		p := &freezer.Product{FreezerID: f.ID, Box: 1, Name: "Ratatouille", TypeID: 21, DateIn: freezer.DateOf(time.Now()), PeriodMonths: 6}
 		if err := m.DB.CreateProduct(ctx, p); err != nil {
 			t.Fatal(err)

@@ -82,14 +82,7 @@ func TestGaleraReplicasCreateProducts(t *testing.T) {
 	const clients, each = 6, 15
 	replicas, _ := galeraReplicas(t)
 	ctx := freezer.SystemContext(context.Background())
-	reg, err := replicas[0].DB.RegisterUser(ctx, freezer.Registration{Email: "rest@example.com", Password: "a long password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &freezer.Freezer{HouseholdID: reg.Household.ID, Name: "Chest", NumberBoxes: 3}
-	if err := replicas[0].DB.CreateFreezer(ctx, f); err != nil {
-		t.Fatal(err)
-	}
+	reg, f := mustHousehold(t, replicas[0].DB, freezer.Registration{Email: "rest@example.com", Password: "a long password"}, "Chest", 3)
 
 	var mu sync.Mutex
 	created := map[int64]string{}
@@ -163,14 +156,7 @@ func TestGaleraNodeKilledMidStream(t *testing.T) {
 	replicas, url := galeraReplicas(t)
 	store := replicas[0].DB
 	ctx := freezer.SystemContext(context.Background())
-	reg, err := store.RegisterUser(ctx, freezer.Registration{Email: "kill@example.com", Password: "a long password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &freezer.Freezer{HouseholdID: reg.Household.ID, Name: "Chest", NumberBoxes: 10}
-	if err := store.CreateFreezer(ctx, f); err != nil {
-		t.Fatal(err)
-	}
+	reg, f := mustHousehold(t, store, freezer.Registration{Email: "kill@example.com", Password: "a long password"}, "Chest", 10)
 	devs := make([]string, scanners)
 	ids := make([][]int64, scanners)
 	for s := range devs {
@@ -320,14 +306,7 @@ func TestGaleraAlertJobRunsOnce(t *testing.T) {
 	replicas, _ := galeraReplicas(t)
 	ctx := freezer.SystemContext(context.Background())
 	store := replicas[0].DB
-	reg, err := store.RegisterUser(ctx, freezer.Registration{Email: "alerts@example.com", Password: "a long password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &freezer.Freezer{HouseholdID: reg.Household.ID, Name: "Chest", NumberBoxes: 1}
-	if err := store.CreateFreezer(ctx, f); err != nil {
-		t.Fatal(err)
-	}
+	_, f := mustHousehold(t, store, freezer.Registration{Email: "alerts@example.com", Password: "a long password"}, "Chest", 1)
 	p := &freezer.Product{FreezerID: f.ID, Box: 1, Name: "Forgotten", TypeID: 1, DateIn: store.Today().AddDays(-40), PeriodMonths: 1}
 	if err := store.CreateProduct(ctx, p); err != nil {
 		t.Fatal(err)

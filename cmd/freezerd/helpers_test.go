@@ -2,15 +2,19 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"testing"
+
+	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/db"
 )
 
-// sendJSON sends body as JSON to url with a bearer token and returns the
-// status and the JSON object answered (nil when the answer is not one).
-func sendJSON(t *testing.T, token, method, url string, body any) (int, map[string]any) {
+// send sends body (when not nil) as JSON to url with a bearer token and
+// returns the status and the body answered.
+func send(t *testing.T, token, method, url string, body any) (int, []byte) {
 	t.Helper()
 	var buf bytes.Buffer
 	if body != nil {
@@ -23,7 +27,9 @@ func sendJSON(t *testing.T, token, method, url string, body any) (int, map[strin
 		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -33,9 +39,16 @@ func sendJSON(t *testing.T, token, method, url string, body any) (int, map[strin
 	if err != nil {
 		t.Fatal(err)
 	}
+	return resp.StatusCode, b
+}
+
+// sendJSON is send returning the JSON object answered (nil when the answer is not one).
+func sendJSON(t *testing.T, token, method, url string, body any) (int, map[string]any) {
+	t.Helper()
+	status, b := send(t, token, method, url, body)
 	var obj map[string]any
 	_ = json.Unmarshal(b, &obj)
-	return resp.StatusCode, obj
+	return status, obj
 }
 
 // callJSON is sendJSON that fails the test unless the status is 2xx.
@@ -46,4 +59,19 @@ func callJSON(t *testing.T, token, method, url string, body any) map[string]any 
 		t.Fatalf("%s %s: %d %v", method, url, status, obj)
 	}
 	return obj
+}
+
+// mustHousehold registers a user and gives the new household a freezer.
+func mustHousehold(t *testing.T, store *db.DB, reg freezer.Registration, freezerName string, boxes int) (*freezer.RegisteredUser, *freezer.Freezer) {
+	t.Helper()
+	ctx := freezer.SystemContext(context.Background())
+	r, err := store.RegisterUser(ctx, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &freezer.Freezer{HouseholdID: r.Household.ID, Name: freezerName, NumberBoxes: boxes}
+	if err := store.CreateFreezer(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	return r, f
 }

@@ -36,14 +36,7 @@ func TestKilledDuringScanStream(t *testing.T) {
 	if err := store.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	reg, err := store.RegisterUser(ctx, freezer.Registration{Email: "kill@example.com", Password: "password1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &freezer.Freezer{HouseholdID: reg.Household.ID, Name: "chest", NumberBoxes: 1}
-	if err := store.CreateFreezer(ctx, f); err != nil {
-		t.Fatal(err)
-	}
+	reg, f := mustHousehold(t, store, freezer.Registration{Email: "kill@example.com", Password: "password1"}, "chest", 1)
 	const nDevices, perDevice = 4, 60
 	type device struct {
 		id, password string

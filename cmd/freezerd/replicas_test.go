@@ -41,14 +41,7 @@ func takeEachProductOutOnce(t *testing.T, replicas []*Server, url string, scanne
 	t.Helper()
 	store := replicas[0].DB
 	ctx := freezer.SystemContext(context.Background())
-	reg, err := store.RegisterUser(ctx, freezer.Registration{Email: "replicas@example.com", Password: "a long password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &freezer.Freezer{HouseholdID: reg.Household.ID, Name: "Chest", NumberBoxes: 10}
-	if err := store.CreateFreezer(ctx, f); err != nil {
-		t.Fatal(err)
-	}
+	reg, f := mustHousehold(t, store, freezer.Registration{Email: "replicas@example.com", Password: "a long password"}, "Chest", 10)
 	ids := make([]int64, products)
 	for i := range ids {
 		p := &freezer.Product{FreezerID: f.ID, Box: 1 + i%10, Name: fmt.Sprint("Bag ", i), TypeID: 1, DateIn: store.Today(), PeriodMonths: 6}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -36,21 +35,9 @@ func TestPrivateTargetsRefusedByDefault(t *testing.T) {
 	}
 	call := func(method, path string, body any, want int) []byte {
 		t.Helper()
-		var buf bytes.Buffer
-		if body != nil {
-			json.NewEncoder(&buf).Encode(body)
-		}
-		req, _ := http.NewRequest(method, "http://"+m.HTTP.Addr()+"/api/v1"+path, &buf)
-		req.Header.Set("Authorization", "Bearer "+reg.Token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		data, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != want {
-			t.Fatalf("%s %s = %d %s, want %d", method, path, resp.StatusCode, data, want)
+		status, data := send(t, reg.Token, method, "http://"+m.HTTP.Addr()+"/api/v1"+path, body)
+		if status != want {
+			t.Fatalf("%s %s = %d %s, want %d", method, path, status, data, want)
 		}
 		return data
 	}
