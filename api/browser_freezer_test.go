@@ -39,18 +39,25 @@ type doorWorld struct {
 	device string // the id of the device "Garage", seen a moment ago
 }
 
-func newDoorWorld(t *testing.T) *doorWorld {
+// newServedHousehold registers email on a new store, on the real clock
+// (the browser's today is the real one), served with the API and the
+// dashboard; the world has no freezer yet.
+func newServedHousehold(t *testing.T, email string) (*doorWorld, *freezer.RegisteredUser) {
 	t.Helper()
 	store := testdb.MustOpen(t, testdb.SQLiteDSN(t))
-	store.Now = time.Now // the browser's today is the real one
-	r, err := store.RegisterUser(freezer.SystemContext(context.Background()),
-		freezer.Registration{Email: "door@example.com", Password: webPassword})
+	store.Now = time.Now
+	r, err := store.RegisterUser(freezer.SystemContext(context.Background()), freezer.Registration{Email: email, Password: webPassword})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(api.NewServer(api.Config{}, api.NewServices(store), nil).Handler())
 	t.Cleanup(srv.Close)
-	w := &doorWorld{srv: srv, store: store, token: r.Token, ids: map[string]int64{}}
+	return &doorWorld{srv: srv, store: store, token: r.Token, ids: map[string]int64{}}, r
+}
+
+func newDoorWorld(t *testing.T) *doorWorld {
+	t.Helper()
+	w, _ := newServedHousehold(t, "door@example.com")
 
 	var f struct{ ID int64 }
 	w.call(t, "POST", "/api/v1/freezers", map[string]any{"name": "Garage", "number_boxes": 4}, &f)
@@ -98,7 +105,7 @@ func newDoorWorld(t *testing.T) *doorWorld {
 	w.call(t, "POST", "/api/v1/devices", map[string]any{"name": "Garage", "kind": "scanner", "freezer_id": w.garage}, &d)
 	w.device = d.Device.ID
 	w.call(t, "POST", "/api/v1/devices", map[string]any{"name": "Home Assistant", "kind": "integration"}, nil)
-	if err := store.SetDeviceOnline(freezer.SystemContext(context.Background()), w.device, true); err != nil {
+	if err := w.store.SetDeviceOnline(freezer.SystemContext(context.Background()), w.device, true); err != nil {
 		t.Fatal(err)
 	}
 	return w

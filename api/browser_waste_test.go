@@ -4,18 +4,14 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	freezer "github.com/freezer-manager/freezer"
-	"github.com/freezer-manager/freezer/api"
 	"github.com/freezer-manager/freezer/internal/browsertest"
-	"github.com/freezer-manager/freezer/internal/testdb"
 )
 
 // wasteWorld is a household with one freezer, "Garage" (3 boxes), served
@@ -29,17 +25,8 @@ type wasteWorld struct {
 
 func newWasteWorld(t *testing.T) *wasteWorld {
 	t.Helper()
-	store := testdb.MustOpen(t, testdb.SQLiteDSN(t))
-	store.Now = time.Now // the browser's today is the real one
-	r, err := store.RegisterUser(freezer.SystemContext(context.Background()),
-		freezer.Registration{Email: "waste@example.com", Password: webPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(api.NewServer(api.Config{}, api.NewServices(store), nil).Handler())
-	t.Cleanup(srv.Close)
-	w := &wasteWorld{doorWorld: &doorWorld{srv: srv, store: store, token: r.Token, ids: map[string]int64{}},
-		ctx: freezer.NewContextWithUser(context.Background(), r.User)}
+	door, r := newServedHousehold(t, "waste@example.com")
+	w := &wasteWorld{doorWorld: door, ctx: freezer.NewContextWithUser(context.Background(), r.User)}
 	var f struct{ ID int64 }
 	w.call(t, "POST", "/api/v1/freezers", map[string]any{"name": "Garage", "number_boxes": 3}, &f)
 	w.freezer = f.ID
