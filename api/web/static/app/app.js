@@ -16,16 +16,10 @@
   };
 
   // --- texts -----------------------------------------------------------
-  function t(key) {
-    const table = window.I18N[state.lang] || window.I18N.en;
-    let s = table[key] !== undefined ? table[key] : window.I18N.en[key] !== undefined ? window.I18N.en[key] : key;
-    for (let i = 1; i < arguments.length; i++) s = s.replace('{' + (i - 1) + '}', arguments[i]);
-    return s;
-  }
+  function t() { return window.Freezer.text.apply(null, [state.lang].concat(Array.from(arguments))); }
 
   function applyTexts() {
-    document.documentElement.lang = state.lang;
-    $$('[data-i18n]').forEach(function (n) { n.textContent = t(n.dataset.i18n); });
+    window.Freezer.applyTexts(state.lang);
     document.title = t('title');
   }
 
@@ -68,22 +62,7 @@
   }
 
   // --- API -------------------------------------------------------------
-  async function api(method, path, body) {
-    const opts = { method: method, headers: { Authorization: 'Bearer ' + state.token, Accept: 'application/json' } };
-    if (body !== undefined) {
-      opts.headers['Content-Type'] = 'application/json';
-      opts.body = JSON.stringify(body);
-    }
-    const res = await fetch('/api/v1/' + path, opts);
-    if (res.status === 204) return null;
-    const data = await res.json().catch(function () { return null; });
-    if (!res.ok) {
-      const err = new Error((data && data.error && data.error.message) || res.statusText);
-      err.status = res.status;
-      throw err;
-    }
-    return data;
-  }
+  function api(method, path, body) { return window.Freezer.api(state.token, method, path, body); }
 
   // listAll follows next_cursor through every page of a list.
   async function listAll(path) {

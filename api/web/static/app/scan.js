@@ -15,16 +15,8 @@
     last: { code: '', at: 0, left: false }, flushing: false, detector: null, reading: false };
 
   const $ = function (sel) { return document.querySelector(sel); };
-  function t(key) {
-    const table = window.I18N[state.lang] || window.I18N.en;
-    let s = table[key] !== undefined ? table[key] : window.I18N.en[key] !== undefined ? window.I18N.en[key] : key;
-    for (let i = 1; i < arguments.length; i++) s = s.replace('{' + (i - 1) + '}', arguments[i]);
-    return s;
-  }
-  function applyTexts() {
-    document.documentElement.lang = state.lang;
-    document.querySelectorAll('[data-i18n]').forEach(function (n) { n.textContent = t(n.dataset.i18n); });
-  }
+  function t() { return window.Freezer.text.apply(null, [state.lang].concat(Array.from(arguments))); }
+  function applyTexts() { window.Freezer.applyTexts(state.lang); }
   // randomPart is this page load's part of every scan id: ids never repeat,
   // whatever a previous load counted.
   function randomPart() {
@@ -33,21 +25,7 @@
     return Array.from(b, function (x) { return x.toString(16).padStart(2, '0'); }).join('');
   }
 
-  async function api(method, path, body) {
-    const opts = { method: method, headers: { Authorization: 'Bearer ' + state.token, Accept: 'application/json' } };
-    if (body !== undefined) {
-      opts.headers['Content-Type'] = 'application/json';
-      opts.body = JSON.stringify(body);
-    }
-    const res = await fetch('/api/v1/' + path, opts);
-    const data = await res.json().catch(function () { return null; });
-    if (!res.ok) {
-      const err = new Error((data && data.error && data.error.message) || res.statusText);
-      err.status = res.status;
-      throw err;
-    }
-    return data;
-  }
+  function api(method, path, body) { return window.Freezer.api(state.token, method, path, body); }
 
   // --- the scanner device of this browser ---------------------------------
   async function scannerDevice() {
