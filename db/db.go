@@ -36,6 +36,9 @@ type DB struct {
 	// interleaved auto-increment locks), so new ids are read back by key.
 	idsInterleave bool
 	returning     bool // MySQL: the server is MariaDB 10.5 or later, which has INSERT … RETURNING
+	// trace, when set (by tests), is told each statement a write
+	// transaction sends, its begin and commit included.
+	trace func(query string)
 
 	// Now returns the current time; tests replace it with a fixed clock.
 	Now func() time.Time
@@ -206,6 +209,9 @@ type Tx struct {
 	now time.Time
 
 	scanBatch bool // a RunScans batch, which keeps what it read (see keptRows)
+	// locked holds the freezers read with a lock: the lock holds until the
+	// transaction ends.
+	locked map[int64]bool
 
 	// The transaction's own handles of the prepared statements it ran, by
 	// query: a batch runs the same few statements many times, and each
@@ -234,6 +240,9 @@ func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 // ExecContext runs a statement in the transaction, prepared once.
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	ctx = tx.statementContext(ctx)
+	if tx.db.trace != nil {
+		tx.db.trace(query)
+	}
 	if stmt := tx.stmt(ctx, query); stmt != nil {
 		return stmt.ExecContext(ctx, args...)
 	}
@@ -243,6 +252,9 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 // QueryContext runs a query in the transaction, prepared once.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	ctx = tx.statementContext(ctx)
+	if tx.db.trace != nil {
+		tx.db.trace(query)
+	}
 	if stmt := tx.stmt(ctx, query); stmt != nil {
 		return stmt.QueryContext(ctx, args...)
 	}
@@ -252,6 +264,9 @@ func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql
 // QueryRowContext runs a one-row query in the transaction, prepared once.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	ctx = tx.statementContext(ctx)
+	if tx.db.trace != nil {
+		tx.db.trace(query)
+	}
 	if stmt := tx.stmt(ctx, query); stmt != nil {
 		return stmt.QueryRowContext(ctx, args...)
 	}
@@ -387,14 +402,14 @@ func (db *DB) runTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if db.dialect == SQLite {
 		txCtx = context.WithoutCancel(ctx)
 	}
-	// MySQL's write transactions read committed rows: a transaction that
-	// waited for a freezer's lock then sees the places taken meanwhile,
-	// where REPEATABLE READ would show the snapshot of its first read.
-	var opts *sql.TxOptions
-	if db.dialect == MySQL {
-		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	// MySQL's write transactions read committed rows (each connection is
+	// set so, see readCommitted): a transaction that waited for a freezer's
+	// lock then sees the places taken meanwhile, where REPEATABLE READ would
+	// show the snapshot of its first read.
+	if db.trace != nil {
+		db.trace("BEGIN")
 	}
-	sqlTx, err := db.write.BeginTx(txCtx, opts)
+	sqlTx, err := db.write.BeginTx(txCtx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
@@ -409,6 +424,9 @@ func (db *DB) runTx(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	if db.kept != nil && !tx.scanBatch {
 		db.kept.drop() // before the commit: the next batch starts after it
+	}
+	if db.trace != nil {
+		db.trace("COMMIT")
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)

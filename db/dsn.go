@@ -183,9 +183,33 @@ func newMySQLConnector(dsn string) (driver.Connector, error) {
 		f.hosts = append(f.hosts, c)
 	}
 	if len(f.hosts) == 1 {
-		return f.hosts[0], nil
+		return readCommitted{f.hosts[0]}, nil
 	}
-	return f, nil
+	return readCommitted{f}, nil
+}
+
+// readCommitted makes READ COMMITTED the isolation level of each new
+// connection's transactions, the level of the store's write transactions
+// (see runTx): set once per connection, not by one more round trip before
+// each transaction. Reads that need a snapshot set their own (see snapshot).
+type readCommitted struct{ driver.Connector }
+
+// Connect implements driver.Connector.
+func (c readCommitted) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	exec, ok := conn.(driver.ExecerContext)
+	if !ok {
+		conn.Close()
+		return nil, errors.New("set isolation level: the driver cannot run a statement on a connection")
+	}
+	if _, err := exec.ExecContext(ctx, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", nil); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("set isolation level: %w", err)
+	}
+	return conn, nil
 }
 
 // Connect implements driver.Connector.

@@ -55,11 +55,6 @@ type importProduct struct {
 	freezer *importFreezer
 }
 
-type slotKey struct {
-	freezer   int64
-	box, slot int
-}
-
 func newImporter(ctx context.Context, tx *Tx, src *legacyData, dryRun bool) *importer {
 	return &importer{
 		ctx: ctx, tx: tx, today: tx.db.today(), src: src,

@@ -23,6 +23,25 @@ type productTx struct {
 	// chose records that the slot of the product placed last was chosen
 	// here (the next free one), not asked for.
 	chose bool
+	// pending, in a scan batch's first run, holds its product writes until
+	// they are sent together (see pendingWrites); nil writes each at once.
+	pending *pendingWrites
+	// occupants, in a scan batch's first run, are the products inside at
+	// the places of the batch's products as read before its first job (0:
+	// none), kept up to date by its writes: a put-back to its own slot then
+	// needs no query. nil reads each place when asked.
+	occupants map[slotKey]int64
+}
+
+// slotKey is a slot of a box of a freezer.
+type slotKey struct {
+	freezer   int64
+	box, slot int
+}
+
+// insideAt reports whether p is inside at k.
+func insideAt(p *freezer.Product, k slotKey) bool {
+	return p.Inside() && p.FreezerID == k.freezer && p.Box == k.box && p.Slot == k.slot
 }
 
 func newProductTx(tx *Tx) *productTx {
@@ -48,6 +67,15 @@ func (l *productTx) lockClause() string {
 		return " FOR UPDATE"
 	}
 	return ""
+}
+
+// insideSlot is the condition "the slot is ?, held by a product inside" in
+// the terms of the dialect's unique index on the places of products inside.
+func (db *DB) insideSlot() string {
+	if db.dialect == MySQL {
+		return "inside_slot = ?"
+	}
+	return "slot = ? AND date_out IS NULL"
 }
 
 // read returns a copy of product id as the actor may see it: as this
@@ -103,42 +131,65 @@ func (l *productTx) apply(ctx context.Context, id, version int64, change func(p 
 }
 
 // write stores p, changed from before, under before's version
-// (errRowChanged when another version is stored).
+// (errRowChanged when another version is stored), or adds it to the pending
+// writes.
 func (l *productTx) write(ctx context.Context, before, p *freezer.Product) error {
 	p.Version, p.UpdatedAt = before.Version+1, l.tx.now
-	// A change of date_out alone (most scans) writes that column alone:
-	// SQLite then checks no foreign key and leaves the slot index alone.
-	onlyDateOut := *before
-	onlyDateOut.DateOut, onlyDateOut.Outcome, onlyDateOut.Version, onlyDateOut.UpdatedAt = p.DateOut, p.Outcome, p.Version, p.UpdatedAt
-	var res sql.Result
-	var err error
-	if onlyDateOut == *p {
-		res, err = l.tx.ExecContext(ctx, `UPDATE products SET date_out = ?, outcome = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?`,
-			p.DateOut, nullString(p.Outcome), p.Version, p.UpdatedAt, p.ID, before.Version)
-	} else {
-		res, err = l.tx.ExecContext(ctx, `UPDATE products SET household_id = ?, freezer_id = ?, box = ?, slot = ?, name = ?, description = ?,
-			type_id = ?, quantity = ?, barcode = ?, date_in = ?, date_out = ?, outcome = ?, period_months = ?, version = ?, updated_at = ?
-			WHERE id = ? AND version = ?`,
-			p.HouseholdID, p.FreezerID, p.Box, p.Slot, p.Name, p.Description, p.TypeID, p.Quantity, nullString(p.Barcode),
-			p.DateIn, p.DateOut, nullString(p.Outcome), p.PeriodMonths, p.Version, p.UpdatedAt, p.ID, before.Version)
-	}
-	if err != nil {
-		if err = translateError(err); freezer.ErrorCode(err) == freezer.ECONFLICT && p.Inside() {
+	if l.pending != nil {
+		l.pending.add(before, p)
+	} else if changed, err := updateProduct(ctx, l.tx, before, p); err != nil {
+		if freezer.ErrorCode(err) == freezer.ECONFLICT && p.Inside() {
 			if l.chose {
 				return errRaced
 			}
 			return freezer.ErrSlotTaken(p.Slot) // the unique index on the places of products inside
 		}
 		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return translateError(err)
-	} else if n != 1 {
+	} else if !changed {
 		return errRowChanged
 	}
 	stored := *p
 	l.products[p.ID] = &stored
+	k := slotKey{p.FreezerID, p.Box, p.Slot}
+	if _, ok := l.occupants[k]; ok && p.Inside() {
+		l.occupants[k] = p.ID
+	}
 	return nil
+}
+
+// updateProduct writes p over the stored row of before's version; false
+// when another version is stored.
+func updateProduct(ctx context.Context, tx *Tx, before, p *freezer.Product) (bool, error) {
+	var res sql.Result
+	var err error
+	if onlyDateOut(before, p) {
+		// A change of date_out alone (most scans) writes that column alone:
+		// SQLite then checks no foreign key and leaves the slot index alone.
+		res, err = tx.ExecContext(ctx, `UPDATE products SET date_out = ?, outcome = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?`,
+			p.DateOut, nullString(p.Outcome), p.Version, p.UpdatedAt, p.ID, before.Version)
+	} else {
+		res, err = tx.ExecContext(ctx, `UPDATE products SET household_id = ?, freezer_id = ?, box = ?, slot = ?, name = ?, description = ?,
+			type_id = ?, quantity = ?, barcode = ?, date_in = ?, date_out = ?, outcome = ?, period_months = ?, version = ?, updated_at = ?
+			WHERE id = ? AND version = ?`,
+			p.HouseholdID, p.FreezerID, p.Box, p.Slot, p.Name, p.Description, p.TypeID, p.Quantity, nullString(p.Barcode),
+			p.DateIn, p.DateOut, nullString(p.Outcome), p.PeriodMonths, p.Version, p.UpdatedAt, p.ID, before.Version)
+	}
+	if err != nil {
+		return false, translateError(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, translateError(err)
+	}
+	return n == 1, nil
+}
+
+// onlyDateOut reports whether p differs from before in its date out,
+// outcome, version and time of change alone.
+func onlyDateOut(before, p *freezer.Product) bool {
+	same := *before
+	same.DateOut, same.Outcome, same.Version, same.UpdatedAt = p.DateOut, p.Outcome, p.Version, p.UpdatedAt
+	return same == *p
 }
 
 // freezer returns a freezer the actor may see; lock reads it anew and locks
@@ -147,8 +198,8 @@ func (l *productTx) freezer(ctx context.Context, id int64, lock bool) (*freezer.
 	if id <= 0 {
 		return nil, freezer.FieldErrorf(freezer.EINVALID, "freezer_id", "freezer_id is required.")
 	}
-	if f, ok := l.freezers[id]; ok && f != nil && !lock {
-		return f, nil
+	if f, ok := l.freezers[id]; ok && f != nil && (!lock || l.tx.locked[id]) {
+		return f, nil // a lock holds until the transaction ends
 	}
 	f, err := findFreezerByID(ctx, l.tx, id, lock)
 	if freezer.ErrorCode(err) == freezer.ENOTFOUND {
@@ -157,6 +208,12 @@ func (l *productTx) freezer(ctx context.Context, id int64, lock bool) (*freezer.
 		return nil, err
 	}
 	l.freezers[id] = f
+	if lock {
+		if l.tx.locked == nil {
+			l.tx.locked = map[int64]bool{}
+		}
+		l.tx.locked[id] = true
+	}
 	return f, nil
 }
 
@@ -184,7 +241,16 @@ func (l *productTx) placeIn(ctx context.Context, p *freezer.Product, fallback, h
 	if !holdsSlot && p.Slot != 0 {
 		return nil
 	}
-	taken, err := l.takenSlots(ctx, p.FreezerID, p.Box, p.ID)
+	// A slot asked for that is free is the slot chosen, whatever else the
+	// box holds: the box is read only when it is not.
+	var taken []int
+	if p.Slot == 0 {
+		taken, err = l.takenSlots(ctx, p.FreezerID, p.Box, p.ID)
+	} else if occupied, err2 := l.slotTaken(ctx, slotKey{p.FreezerID, p.Box, p.Slot}, p.ID); err2 != nil {
+		return err2
+	} else if occupied {
+		taken, err = l.takenSlots(ctx, p.FreezerID, p.Box, p.ID)
+	}
 	if err != nil {
 		return err
 	}
@@ -194,11 +260,40 @@ func (l *productTx) placeIn(ctx context.Context, p *freezer.Product, fallback, h
 	return err
 }
 
+// slotTaken reports whether a product inside other than exceptID holds
+// slot k. Its caller holds the freezer's lock, which every placement in
+// the freezer takes first, and reads committed rows (see runTx); in a scan
+// batch's first run, the occupants read before the lock may be stale, and
+// a place taken meanwhile fails the batch's writes instead.
+func (l *productTx) slotTaken(ctx context.Context, k slotKey, exceptID int64) (bool, error) {
+	id, known := l.occupants[k]
+	if !known {
+		err := l.tx.QueryRowContext(ctx, "SELECT id FROM products WHERE freezer_id = ? AND box = ? AND "+l.tx.db.insideSlot()+" AND id <> ?",
+			k.freezer, k.box, k.slot, exceptID).Scan(&id)
+		if err == sql.ErrNoRows {
+			id = 0
+		} else if err != nil {
+			return false, translateError(err)
+		}
+	}
+	if id != 0 && id != exceptID {
+		if p := l.products[id]; p == nil || insideAt(p, k) {
+			return true, nil
+		}
+	}
+	// A product this transaction placed there and has not written yet.
+	for _, p := range l.pending.products() {
+		if p.ID != exceptID && insideAt(p, k) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // takenSlots returns the slots of a box held by products inside other than
-// exceptID. Its caller holds the freezer's lock, which every placement in
-// the freezer takes first, and reads committed rows (see runTx).
+// exceptID (see slotTaken).
 func (l *productTx) takenSlots(ctx context.Context, freezerID int64, box int, exceptID int64) ([]int, error) {
-	rows, err := l.tx.QueryContext(ctx, `SELECT slot FROM products WHERE freezer_id = ? AND box = ? AND date_out IS NULL AND id <> ?`,
+	rows, err := l.tx.QueryContext(ctx, `SELECT id, slot FROM products WHERE freezer_id = ? AND box = ? AND date_out IS NULL AND id <> ?`,
 		freezerID, box, exceptID)
 	if err != nil {
 		return nil, translateError(err)
@@ -206,13 +301,24 @@ func (l *productTx) takenSlots(ctx context.Context, freezerID int64, box int, ex
 	defer rows.Close()
 	var taken []int
 	for rows.Next() {
+		var id int64
 		var s int
-		if err := rows.Scan(&s); err != nil {
+		if err := rows.Scan(&id, &s); err != nil {
 			return nil, translateError(err)
 		}
-		taken = append(taken, s)
+		if !l.pending.has(id) {
+			taken = append(taken, s)
+		}
 	}
-	return taken, translateError(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, translateError(err)
+	}
+	for _, p := range l.pending.products() {
+		if p.ID != exceptID && p.Inside() && p.FreezerID == freezerID && p.Box == box {
+			taken = append(taken, p.Slot)
+		}
+	}
+	return taken, nil
 }
 
 // takeOut applies freezer.(*Product).TakeOut.

@@ -52,6 +52,9 @@ func (db *DB) runScans(ctx context.Context, batch []freezer.ScanKey, fn func(ctx
 			return err
 		}
 		st = &scanTx{tx: tx, cache: cache, deferInserts: !savepoints}
+		if !savepoints {
+			st.products = newPendingWrites()
+		}
 		if err := st.preload(ctx, batch); err != nil {
 			return err
 		}
@@ -78,6 +81,9 @@ func (db *DB) runScans(ctx context.Context, batch []freezer.ScanKey, fn func(ctx
 				return fmt.Errorf("release savepoint: %w", err)
 			}
 		}
+		if err := st.products.flush(ctx, tx); err != nil {
+			return err
+		}
 		if err := st.flushEvents(ctx); err != nil {
 			if freezer.ErrorCode(err) == freezer.ECONFLICT {
 				return errJobFailed // recorded meanwhile by another replica: find which job with savepoints
@@ -99,9 +105,13 @@ type scanTx struct {
 	cache *scanCache
 
 	// Without savepoints, the batch's events are inserted together
-	// (flushEvents): before its commit and before a query reads events.
+	// (flushEvents): before its commit and before a query reads events;
+	// so are its product writes (products), and the slots the batch may
+	// put its products back to are read with its products (occupants).
 	deferInserts bool
 	pending      []*freezer.ScanEvent
+	products     *pendingWrites
+	occupants    map[slotKey]int64
 
 	// The change log of the batch, written just before the commit; a job
 	// that fails takes its entries back (jobStart marks where its own begin).
@@ -260,7 +270,7 @@ func (s *scanTx) InsertScanEvent(ctx context.Context, e *freezer.ScanEvent) erro
 
 // eventInsertSizes are the row counts of the inserts that store pending
 // events, largest first: a few statement texts, each prepared once.
-var eventInsertSizes = [...]int{64, 16, 4, 1}
+var eventInsertSizes = [...]int{64, 32, 16, 8, 4, 2, 1}
 
 // flushEvents inserts the pending events.
 func (s *scanTx) flushEvents(ctx context.Context) error {
@@ -410,6 +420,9 @@ func (s *scanTx) FindProduct(ctx context.Context, id int64) (*freezer.Product, e
 }
 
 func (s *scanTx) FindOldestInsideByBarcode(ctx context.Context, householdID int64, barcode string, preferFreezer int64) (*freezer.Product, error) {
+	if err := s.products.flush(ctx, s.tx); err != nil {
+		return nil, err
+	}
 	p, err := scanProduct(s.tx.QueryRowContext(ctx, "SELECT "+productColumns+` FROM products
 		WHERE household_id = ? AND barcode = ? AND date_out IS NULL
 		ORDER BY CASE WHEN freezer_id = ? THEN 0 ELSE 1 END, date_in, id LIMIT 1`, householdID, barcode, preferFreezer))
@@ -430,7 +443,7 @@ func (s *scanTx) FindFreezer(ctx context.Context, id int64) (*freezer.Freezer, e
 
 // life returns the product operations on the batch's transaction, sharing its cache.
 func (s *scanTx) life() *productTx {
-	return &productTx{tx: s.tx, products: s.cache.products, freezers: s.cache.freezers}
+	return &productTx{tx: s.tx, products: s.cache.products, freezers: s.cache.freezers, pending: s.products, occupants: s.occupants}
 }
 
 func (s *scanTx) TakeOut(ctx context.Context, id int64, outcome string) (*freezer.Product, error) {

@@ -160,7 +160,7 @@ func (s *scanTx) preload(ctx context.Context, batch []freezer.ScanKey) error {
 		return fmt.Errorf("read products of the batch: %w", err)
 	}
 	if s.deferInserts {
-		return nil
+		return s.preloadOccupants(ctx, batch)
 	}
 	for _, c := range batchChunks(len(msgIDs)) {
 		var args []any
@@ -178,6 +178,50 @@ func (s *scanTx) preload(ctx context.Context, batch []freezer.ScanKey) error {
 		}
 	}
 	return nil
+}
+
+// preloadOccupants reads which products are inside at the places of the
+// batch's products that are out: where a put-back puts them.
+func (s *scanTx) preloadOccupants(ctx context.Context, batch []freezer.ScanKey) error {
+	s.occupants = map[slotKey]int64{}
+	var places []slotKey
+	for _, k := range batch {
+		p := s.cache.products[k.ProductID]
+		if p == nil || p.Inside() {
+			continue
+		}
+		place := slotKey{p.FreezerID, p.Box, p.Slot}
+		if _, ok := s.occupants[place]; !ok {
+			s.occupants[place] = 0
+			places = append(places, place)
+		}
+	}
+	term := "(freezer_id = ? AND box = ? AND " + s.tx.db.insideSlot() + ")"
+	for _, c := range batchChunks(len(places)) {
+		args := make([]any, 0, 3*c[2])
+		for i := range c[2] {
+			k := places[min(c[0]+i, c[1]-1)] // padded with the last place
+			args = append(args, k.freezer, k.box, k.slot)
+		}
+		list, err := queryAll(ctx, s.tx, func(row rowScanner) (slotOccupant, error) {
+			var o slotOccupant
+			err := row.Scan(&o.id, &o.place.freezer, &o.place.box, &o.place.slot)
+			return o, err
+		}, "SELECT id, freezer_id, box, slot FROM products WHERE "+strings.TrimSuffix(strings.Repeat(term+" OR ", c[2]), " OR "), args...)
+		if err != nil {
+			return fmt.Errorf("read the slots of the batch's products: %w", err)
+		}
+		for _, o := range list {
+			s.occupants[o.place] = o.id
+		}
+	}
+	return nil
+}
+
+// slotOccupant is the product inside at a place.
+type slotOccupant struct {
+	id    int64
+	place slotKey
 }
 
 // readBatch runs query, whose "%s" takes a list of placeholders, for ids in
