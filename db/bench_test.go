@@ -76,70 +76,87 @@ func BenchmarkTakeOutProduct(b *testing.B) {
 }
 
 // BenchmarkScanBatch measures the store's part of the scan pipeline: batches
-// of 8 scans from 50 scanners, each taking its own product out or putting
-// it back (what freezer-bench's load does), among 2000 other products. It
-// reports the time per scan.
+// of 16 scans from 50 scanners, each taking its own product out or putting
+// it back (what freezer-bench's load does), with 50 or 10 000 other
+// products inside the household, and after each batch the recount of the
+// household's products inside that the publisher makes. It reports the
+// time per scan, which should not grow with the products inside.
 func BenchmarkScanBatch(b *testing.B) {
-	benchDialects(b, func(b *testing.B, store *db.DB) {
-		alice := MustRegister(b, store, "alice@example.com")
-		ctx := regCtx(alice)
-		f := MustCreateFreezer(b, store, alice, "Bench", freezer.MaxBoxes)
-		for i := range 2000 {
-			MustCreateProduct(b, ctx, store, newProduct(f, i%f.NumberBoxes+1, 0))
+	for _, inside := range []int{50, 10_000} {
+		b.Run(fmt.Sprint("inside=", inside), func(b *testing.B) {
+			benchDialects(b, func(b *testing.B, store *db.DB) { benchScanBatch(b, store, inside) })
+		})
+	}
+}
+
+func benchScanBatch(b *testing.B, store *db.DB, inside int) {
+	alice := MustRegister(b, store, "alice@example.com")
+	ctx := regCtx(alice)
+	f := MustCreateFreezer(b, store, alice, "Bench", freezer.MaxBoxes)
+	for i := range inside {
+		p := newProduct(f, i%f.NumberBoxes+1, 0)
+		p.DateIn = today.AddDays(-i % 400)
+		MustCreateProduct(b, ctx, store, p)
+	}
+	const scanners, perBatch = 50, 16
+	type scanner struct {
+		id      string
+		product int64
+		sent    int
+	}
+	list := make([]*scanner, scanners)
+	for i := range list {
+		d, _ := mustCreateDevice(b, store, alice, nil)
+		list[i] = &scanner{id: d.ID, product: MustCreateProduct(b, ctx, store, newProduct(f, 1, 0)).ID}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	next := 0
+	for range b.N {
+		batch := make([]*scanner, perBatch)
+		keys := make([]freezer.ScanKey, perBatch)
+		for i := range batch {
+			s := list[next%scanners]
+			next++
+			s.sent++
+			batch[i] = s
+			keys[i] = freezer.ScanKey{DeviceID: s.id, MsgID: fmt.Sprint(s.sent), ProductID: s.product}
 		}
-		const scanners, perBatch = 50, 8
-		type scanner struct {
-			id      string
-			product int64
-			sent    int
-		}
-		list := make([]*scanner, scanners)
-		for i := range list {
-			d, _ := mustCreateDevice(b, store, alice, nil)
-			list[i] = &scanner{id: d.ID, product: MustCreateProduct(b, ctx, store, newProduct(f, 1, 0)).ID}
-		}
-		b.ReportAllocs()
-		b.ResetTimer()
-		next := 0
-		for range b.N {
-			batch := make([]*scanner, perBatch)
-			keys := make([]freezer.ScanKey, perBatch)
-			for i := range batch {
-				s := list[next%scanners]
-				next++
-				s.sent++
-				batch[i] = s
-				keys[i] = freezer.ScanKey{DeviceID: s.id, MsgID: fmt.Sprint(s.sent), ProductID: s.product}
+		errs, err := store.RunScans(context.Background(), keys, func(ctx context.Context, tx freezer.ScanTx, i int) error {
+			if _, err := tx.FindDevice(ctx, keys[i].DeviceID); err != nil {
+				return err
 			}
-			errs, err := store.RunScans(context.Background(), keys, func(ctx context.Context, tx freezer.ScanTx, i int) error {
-				if _, err := tx.FindDevice(ctx, keys[i].DeviceID); err != nil {
-					return err
-				}
-				if prev, err := tx.FindScanEvent(ctx, keys[i].DeviceID, keys[i].MsgID); err != nil || prev != nil {
-					return fmt.Errorf("resend %v: %w", prev, err)
-				}
-				p, err := tx.FindProduct(ctx, keys[i].ProductID)
-				if err != nil {
-					return err
-				}
-				if batch[i].sent%2 == 1 {
-					p, err = tx.TakeOut(ctx, p.ID, "")
-				} else {
-					p, err = tx.PutBack(ctx, p.ID)
-				}
-				if err != nil {
-					return err
-				}
-				e := &freezer.ScanEvent{DeviceID: keys[i].DeviceID, MsgID: keys[i].MsgID, Code: "FZ-I-1", Mode: freezer.ModeOut,
-					Op: freezer.OpOut, Status: freezer.ScanOK, ProductID: &p.ID, Product: p.Name, Location: "F1 B1 S1"}
-				return tx.InsertScanEvent(ctx, e)
-			})
-			if err := errors.Join(append(errs, err)...); err != nil {
-				b.Fatal(err)
+			if prev, err := tx.FindScanEvent(ctx, keys[i].DeviceID, keys[i].MsgID); err != nil || prev != nil {
+				return fmt.Errorf("resend %v: %w", prev, err)
 			}
+			p, err := tx.FindProduct(ctx, keys[i].ProductID)
+			if err != nil {
+				return err
+			}
+			if batch[i].sent%2 == 1 {
+				p, err = tx.TakeOut(ctx, p.ID, "")
+			} else {
+				p, err = tx.PutBack(ctx, p.ID)
+			}
+			if err != nil {
+				return err
+			}
+			e := &freezer.ScanEvent{DeviceID: keys[i].DeviceID, MsgID: keys[i].MsgID, Code: "FZ-I-1", Mode: freezer.ModeOut,
+				Op: freezer.OpOut, Status: freezer.ScanOK, ProductID: &p.ID, Product: p.Name, Location: "F1 B1 S1"}
+			return tx.InsertScanEvent(ctx, e)
+		})
+		if err := errors.Join(append(errs, err)...); err != nil {
+			b.Fatal(err)
 		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perBatch), "ns/scan")
-	})
+		// As the publisher counts: as the server.
+		if _, err := store.CountInside(systemCtx(), alice.Household.ID); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := store.CountDiscarded(systemCtx(), alice.Household.ID, freezer.Date{Year: today.Year, Month: today.Month, Day: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perBatch), "ns/scan")
 }
 
 // BenchmarkProductHistory measures reading one product's change log, newest

@@ -1,8 +1,10 @@
 package db_test
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
+	"reflect"
 	"testing"
 
 	"github.com/freezer-manager/freezer"
@@ -83,5 +85,45 @@ func BenchmarkFreezerStates(b *testing.B) {
 				}
 			}
 		})
+	})
+}
+
+// The server's count of products inside follows the scans that change
+// them, and what else changes products, as the database counts them.
+func TestCountInsideAfterScans(t *testing.T) {
+	eachScanWorld(t, func(t *testing.T, w *scanWorld) {
+		ctx := regCtx(w.alice)
+		counts := func(ctx context.Context) map[string]int {
+			t.Helper()
+			groups, err := w.store.CountInside(ctx, w.alice.Household.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := map[string]int{}
+			for _, g := range groups {
+				m[fmt.Sprintf("%d %s %d", g.FreezerID, g.DateIn, g.PeriodMonths)] += g.Count
+			}
+			return m
+		}
+		check := func(step string) {
+			t.Helper()
+			if got, want := counts(systemCtx()), counts(ctx); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: counted %v, the database holds %v", step, got, want)
+			}
+		}
+		other := newProduct(w.f, 2, 0)
+		other.DateIn = daysAgo(3)
+		other = MustCreateProduct(t, ctx, w.store, other)
+		ids := []int64{w.p.ID, other.ID}
+		w.outcomes(t, ids, func(int) bool { return true }, nil)
+		check("taken out")
+		w.outcomes(t, ids[:1], func(int) bool { return false }, nil)
+		check("one put back")
+		w.outcomes(t, ids, func(i int) bool { return i == 0 }, nil)
+		check("one taken out, the other put back")
+		MustCreateProduct(t, ctx, w.store, newProduct(w.f, 3, 0))
+		check("a product created")
+		w.outcomes(t, ids, func(i int) bool { return i == 1 }, nil)
+		check("taken out and put back")
 	})
 }

@@ -31,6 +31,9 @@ type productTx struct {
 	// none), kept up to date by its writes: a put-back to its own slot then
 	// needs no query. nil reads each place when asked.
 	occupants map[slotKey]int64
+	// wrote, when set, is told each product write (a scan batch counts
+	// products inside from them).
+	wrote func(before, after *freezer.Product)
 }
 
 // slotKey is a slot of a box of a freezer.
@@ -150,6 +153,9 @@ func (l *productTx) write(ctx context.Context, before, p *freezer.Product) error
 	}
 	stored := *p
 	l.products[p.ID] = &stored
+	if l.wrote != nil {
+		l.wrote(before, p)
+	}
 	k := slotKey{p.FreezerID, p.Box, p.Slot}
 	if _, ok := l.occupants[k]; ok && p.Inside() {
 		l.occupants[k] = p.ID

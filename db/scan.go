@@ -84,6 +84,9 @@ func (db *DB) runScans(ctx context.Context, batch []freezer.ScanKey, fn func(ctx
 		if err := st.products.flush(ctx, tx); err != nil {
 			return err
 		}
+		if err := st.countInside(ctx); err != nil {
+			return err
+		}
 		if err := st.flushEvents(ctx); err != nil {
 			if freezer.ErrorCode(err) == freezer.ECONFLICT {
 				return errJobFailed // recorded meanwhile by another replica: find which job with savepoints
@@ -117,6 +120,10 @@ type scanTx struct {
 	// that fails takes its entries back (jobStart marks where its own begin).
 	history  []*freezer.HistoryEvent
 	jobStart int
+	// The product writes of the batch, to count products inside (countInside);
+	// a job that fails takes its own back (writesStart).
+	writes      []productChange
+	writesStart int
 	// What the current job read and changed, to describe its change.
 	loaded  map[int64]freezer.ProductPlace // the place of each product when the job first read it
 	changed *freezer.Product               // the last product the job moved, as stored
@@ -124,7 +131,7 @@ type scanTx struct {
 
 // startJob forgets what the previous job read and changed.
 func (s *scanTx) startJob() {
-	s.jobStart, s.changed = len(s.history), nil
+	s.jobStart, s.writesStart, s.changed = len(s.history), len(s.writes), nil
 	clear(s.loaded)
 }
 
@@ -132,6 +139,7 @@ func (s *scanTx) startJob() {
 func (s *scanTx) dropJob() {
 	clear(s.history[s.jobStart:])
 	s.history = s.history[:s.jobStart]
+	s.writes = s.writes[:s.writesStart]
 }
 
 // remember keeps the place of a product the job read, the first time only.
@@ -443,7 +451,8 @@ func (s *scanTx) FindFreezer(ctx context.Context, id int64) (*freezer.Freezer, e
 
 // life returns the product operations on the batch's transaction, sharing its cache.
 func (s *scanTx) life() *productTx {
-	return &productTx{tx: s.tx, products: s.cache.products, freezers: s.cache.freezers, pending: s.products, occupants: s.occupants}
+	return &productTx{tx: s.tx, products: s.cache.products, freezers: s.cache.freezers, pending: s.products, occupants: s.occupants,
+		wrote: func(before, after *freezer.Product) { s.writes = append(s.writes, productChange{*before, *after}) }}
 }
 
 func (s *scanTx) TakeOut(ctx context.Context, id int64, outcome string) (*freezer.Product, error) {

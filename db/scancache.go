@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -20,6 +21,9 @@ type scanCache struct {
 	products map[int64]*freezer.Product
 	freezers map[int64]*freezer.Freezer
 	events   map[eventKey]*freezer.ScanEvent
+	// inside counts the products inside of households, by group, as the
+	// batch leaves them (SQLite, see countInside).
+	inside map[int64]map[insideKey]int
 }
 
 // eventKey is a scan event's (device, message id), as the database compares them.
@@ -39,6 +43,7 @@ type keptRows struct {
 	generation  uint64 // counts drops, so that a batch that began before one puts nothing back
 	taken       uint64 // the generation of the cache taken
 	dataVersion int64
+	counts      map[int64][]freezer.InsideGroup // by household, as the last batch that committed left them
 }
 
 // maxKeptRows bounds the rows kept between batches (a few MB at most).
@@ -61,6 +66,9 @@ func (k *keptRows) take(ctx context.Context, tx *Tx) (*scanCache, error) {
 	if cache == nil || version != k.dataVersion {
 		cache = newScanCache()
 	}
+	if version != k.dataVersion {
+		k.counts = nil // another process committed
+	}
 	k.dataVersion = version
 	clear(cache.events)
 	return cache, nil
@@ -74,22 +82,45 @@ func (k *keptRows) put(cache *scanCache) {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.generation == k.taken && len(cache.devices)+len(cache.products)+len(cache.freezers) <= maxKeptRows {
+	if k.generation != k.taken {
+		return
+	}
+	if len(cache.devices)+len(cache.products)+len(cache.freezers) <= maxKeptRows {
 		k.cache = cache
 	}
+	k.counts = make(map[int64][]freezer.InsideGroup, len(cache.inside))
+	for h, m := range cache.inside {
+		groups := make([]freezer.InsideGroup, 0, len(m))
+		for g, n := range m {
+			groups = append(groups, freezer.InsideGroup{FreezerID: g.freezer, DateIn: g.dateIn, PeriodMonths: g.period, Count: n})
+		}
+		k.counts[h] = groups
+	}
+}
+
+// insideGroups returns the counts of a household's products inside that
+// the last batch published; false when there are none (nil k: MySQL).
+func (k *keptRows) insideGroups(householdID int64) ([]freezer.InsideGroup, bool) {
+	if k == nil {
+		return nil, false
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	groups, ok := k.counts[householdID]
+	return slices.Clone(groups), ok
 }
 
 // drop forgets the kept rows: another write transaction may change them.
 func (k *keptRows) drop() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.cache = nil
+	k.cache, k.counts = nil, nil
 	k.generation++
 }
 
 func newScanCache() *scanCache {
 	return &scanCache{devices: map[string]*freezer.Device{}, products: map[int64]*freezer.Product{},
-		freezers: map[int64]*freezer.Freezer{}, events: map[eventKey]*freezer.ScanEvent{}}
+		freezers: map[int64]*freezer.Freezer{}, events: map[eventKey]*freezer.ScanEvent{}, inside: map[int64]map[insideKey]int{}}
 }
 
 // batchBuckets are the lengths a batch lookup's list is padded to, so that
