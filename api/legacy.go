@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
 )
 
 // The error texts of the original system, sent as "details" (missing spaces included).
@@ -55,14 +56,14 @@ func (s *Server) renderLegacyError(c echo.Context, e *legacyError, cause error) 
 // paths. CORS and the rate limit are route middleware, not group middleware,
 // so that a wrong method on a known path still answers 405.
 func (s *Server) registerLegacyRoutes() {
-	limiter := newRateLimiter(*s.config.LegacyRateLimit, s.config.Now)
+	limiter := httpapi.NewRateLimiter(*s.config.LegacyRateLimit, s.config.Now)
 	mw := []echo.MiddlewareFunc{
 		middleware.CORSWithConfig(middleware.CORSConfig{
 			AllowOrigins: []string{"*"},
 			AllowMethods: []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodOptions},
 			AllowHeaders: []string{echo.HeaderContentType},
 		}),
-		limitPerRoute(limiter, func(c echo.Context, _ time.Duration) error {
+		httpapi.LimitPerRoute(limiter, func(c echo.Context, _ time.Duration) error {
 			return errLegacy(http.StatusTooManyRequests, legacyTooManyRequests)
 		}),
 	}

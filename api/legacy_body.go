@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
 )
 
 // legacyBody is a JSON object of the legacy API, its values still raw.
@@ -24,7 +24,7 @@ type legacyBody map[string]json.RawMessage
 // are exactly keys: 415 BAD_CONTENT_TYPE, 400 BAD_REQUEST for a body that is
 // not JSON (or not UTF-8), 400 BAD_FORMAT for another key set.
 func (s *Server) readLegacyBody(c echo.Context, keys ...string) (legacyBody, error) {
-	if !isJSONContentType(c.Request().Header.Get(echo.HeaderContentType)) {
+	if !httpapi.IsJSONContentType(c.Request().Header.Get(echo.HeaderContentType)) {
 		return nil, errLegacy(http.StatusUnsupportedMediaType, legacyBadContentType)
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, s.config.MaxBodyBytes))
@@ -56,15 +56,6 @@ func (s *Server) readLegacyBody(c echo.Context, keys ...string) (legacyBody, err
 		}
 	}
 	return body, nil
-}
-
-// isJSONContentType accepts application/json and application/*+json, with any parameters.
-func isJSONContentType(header string) bool {
-	mediaType, _, err := mime.ParseMediaType(header)
-	if err != nil {
-		return false
-	}
-	return mediaType == "application/json" || (strings.HasPrefix(mediaType, "application/") && strings.HasSuffix(mediaType, "+json"))
 }
 
 // legacyMaxNumber bounds the numbers of the legacy API so that they fit every column.

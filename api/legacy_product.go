@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
 )
 
 // legacyProduct is a product as the original API lists it. descr_id, the
@@ -171,7 +172,7 @@ func (s *Server) legacyUpdateProduct(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !isJSONContentType(c.Request().Header.Get(echo.HeaderContentType)) {
+	if !httpapi.IsJSONContentType(c.Request().Header.Get(echo.HeaderContentType)) {
 		return errLegacy(http.StatusUnsupportedMediaType, legacyBadContentType)
 	}
 	p, err := s.legacyFindProductAt(ctx, ids[0], int(ids[1]), int(ids[2]), ids[3] > 0)

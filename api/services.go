@@ -2,12 +2,13 @@ package api
 
 import (
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
 	"github.com/freezer-manager/freezer/labels"
 )
 
 // Store is a storage that implements every service, as db.DB does.
 type Store interface {
-	Pinger
+	httpapi.Pinger
 	freezer.UserService
 	freezer.TokenService
 	freezer.HouseholdService

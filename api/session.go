@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
 )
 
 // The web site's cookies and form field.
@@ -39,12 +40,11 @@ func (w *webSite) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil || ck.Value == "" {
 			return next(c)
 		}
-		sess, u, err := w.s.services.Sessions.FindSession(ctxOf(c), ck.Value)
+		sess, u, err := w.s.services.Sessions.FindSession(httpapi.Ctx(c), ck.Value)
 		switch freezer.ErrorCode(err) {
 		case "":
 			c.Set("session", &webSession{Session: sess, User: u, secret: ck.Value})
-			c.Set("user", u)
-			c.SetRequest(c.Request().WithContext(freezer.NewContextWithUser(ctxOf(c), u)))
+			httpapi.SetUser(c, u)
 		case freezer.EUNAUTHORIZED:
 			w.clearCookie(c, sessionCookie)
 		default:

@@ -1,25 +1,16 @@
 package api
 
 import (
-	"bytes"
-	"context"
 	"encoding/base64"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"maps"
 	"net/http"
-	"reflect"
-	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
 )
 
 // v1Prefix is where the v1 API lives.
@@ -92,8 +83,6 @@ func (s *Server) registerV1Routes() {
 	}
 }
 
-type actorKey struct{}
-
 // requireToken authenticates "Authorization: Bearer <token>" and puts the
 // acting user in the request's context.
 func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
@@ -116,8 +105,7 @@ func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return err
 		}
-		c.Set("user", u)
-		c.SetRequest(c.Request().WithContext(freezer.NewContextWithUser(c.Request().Context(), u)))
+		httpapi.SetUser(c, u)
 		return next(c)
 	}
 }
@@ -125,107 +113,16 @@ func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 // requireAdmin answers 403 to users who are not administrators.
 func requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if !currentUser(c).Admin {
+		if !httpapi.CurrentUser(c).Admin {
 			return freezer.Errorf(freezer.EFORBIDDEN, "Only administrators may do this.")
 		}
 		return next(c)
 	}
 }
 
-// currentUser returns the user of the request's token.
-func currentUser(c echo.Context) *freezer.User {
-	u, _ := c.Get("user").(*freezer.User)
-	return u
-}
-
-func ctxOf(c echo.Context) context.Context { return c.Request().Context() }
-
-// bind decodes a JSON body into dst strictly: the content type must be JSON,
-// the body valid UTF-8 within the size limit, with no unknown field and no
-// trailing data. Errors name the field at fault.
+// bind decodes a JSON body into dst strictly (see httpapi.BindJSON).
 func (s *Server) bind(c echo.Context, dst any) error {
-	if !isJSONContentType(c.Request().Header.Get(echo.HeaderContentType)) {
-		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Send the body as application/json.")
-	}
-	data, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, s.config.MaxBodyBytes))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("The body is larger than %d bytes.", s.config.MaxBodyBytes))
-		}
-		return freezer.Errorf(freezer.EINVALID, "The body could not be read.")
-	}
-	if !utf8.Valid(data) {
-		return freezer.Errorf(freezer.EINVALID, "The body is not valid UTF-8.")
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		var fe *freezer.Error // from a type's UnmarshalJSON, which the decoder does not name
-		if errors.As(err, &fe) {
-			if key := faultyMember(data, dst); key != "" {
-				return freezer.Errorf(fe.Code, "%s: %s", key, fe.Message)
-			}
-		}
-		return jsonError(err)
-	}
-	// More would miss a trailing '}' or ']': only the end of the input may follow.
-	if _, err := dec.Token(); err != io.EOF {
-		return freezer.Errorf(freezer.EINVALID, "The body has data after its JSON value.")
-	}
-	return nil
-}
-
-// faultyMember returns the member of the JSON object data that a type's
-// UnmarshalJSON refuses when decoded on its own into a fresh value of
-// dst's type, or "".
-func faultyMember(data []byte, dst any) string {
-	var members map[string]json.RawMessage
-	if json.Unmarshal(data, &members) != nil {
-		return ""
-	}
-	for _, key := range slices.Sorted(maps.Keys(members)) {
-		one, _ := json.Marshal(map[string]json.RawMessage{key: members[key]})
-		var fe *freezer.Error
-		if err := json.Unmarshal(one, reflect.New(reflect.TypeOf(dst).Elem()).Interface()); errors.As(err, &fe) {
-			return key
-		}
-	}
-	return ""
-}
-
-// jsonError explains a decoding error in terms of the request's fields.
-func jsonError(err error) error {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	var fe *freezer.Error
-	switch {
-	case errors.As(err, &fe):
-		return fe
-	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return freezer.Errorf(freezer.EINVALID, "%s must be %s.", typeErr.Field, jsonKind(typeErr.Type.Kind().String()))
-	case errors.As(err, &syntaxErr):
-		return freezer.Errorf(freezer.EINVALID, "The body is not valid JSON (at byte %d).", syntaxErr.Offset)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return freezer.Errorf(freezer.EINVALID, "Unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
-	case errors.Is(err, io.EOF):
-		return freezer.Errorf(freezer.EINVALID, "The body is empty.")
-	}
-	return freezer.Errorf(freezer.EINVALID, "The body is not valid JSON.")
-}
-
-func jsonKind(goKind string) string {
-	switch {
-	case strings.HasPrefix(goKind, "int"), strings.HasPrefix(goKind, "uint"), strings.HasPrefix(goKind, "float"):
-		return "a number"
-	case goKind == "string":
-		return "a string"
-	case goKind == "bool":
-		return "true or false"
-	case goKind == "slice":
-		return "a list"
-	}
-	return "an object"
+	return httpapi.BindJSON(c, dst, s.config.MaxBodyBytes)
 }
 
 // listResponse is every v1 list: a page of items and the cursor of the next page.

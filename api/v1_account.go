@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
 )
 
 // meResponse is the caller's account.
@@ -24,11 +25,11 @@ func (s *Server) v1MeRoutes() []route {
 }
 
 func (s *Server) v1Me(c echo.Context) error {
-	households, err := s.services.Households.FindHouseholds(ctxOf(c))
+	households, err := s.services.Households.FindHouseholds(httpapi.Ctx(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, meResponse{User: currentUser(c), Households: nonNil(households), Today: s.services.Products.Today()})
+	return c.JSON(http.StatusOK, meResponse{User: httpapi.CurrentUser(c), Households: nonNil(households), Today: s.services.Products.Today()})
 }
 
 // nonNil turns a nil list into an empty one, so that JSON shows [] not null.
@@ -60,7 +61,7 @@ func (s *Server) v1TokenRoutes() []route {
 }
 
 func (s *Server) v1ListTokens(c echo.Context) error {
-	list, err := s.services.Tokens.FindTokens(ctxOf(c))
+	list, err := s.services.Tokens.FindTokens(httpapi.Ctx(c))
 	if err != nil {
 		return err
 	}
@@ -72,7 +73,7 @@ func (s *Server) v1CreateToken(c echo.Context) error {
 	if err := s.bind(c, &req); err != nil {
 		return err
 	}
-	tok, secret, err := s.services.Tokens.CreateToken(ctxOf(c), req.Name)
+	tok, secret, err := s.services.Tokens.CreateToken(httpapi.Ctx(c), req.Name)
 	if err != nil {
 		return err
 	}
@@ -84,7 +85,7 @@ func (s *Server) v1RevokeToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.services.Tokens.RevokeToken(ctxOf(c), id); err != nil {
+	if err := s.services.Tokens.RevokeToken(httpapi.Ctx(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -101,7 +102,7 @@ func (s *Server) v1TypeRoutes() []route {
 }
 
 func (s *Server) v1ListTypes(c echo.Context) error {
-	list, err := s.services.Types.FindProductTypes(ctxOf(c))
+	list, err := s.services.Types.FindProductTypes(httpapi.Ctx(c))
 	if err != nil {
 		return err
 	}
@@ -116,7 +117,7 @@ func (s *Server) v1CreateType(c echo.Context) error {
 	if t.ID != 0 {
 		return freezer.Errorf(freezer.EINVALID, "id is chosen by the server.")
 	}
-	if err := s.services.Types.CreateProductType(ctxOf(c), &t); err != nil {
+	if err := s.services.Types.CreateProductType(httpapi.Ctx(c), &t); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, t)
@@ -131,7 +132,7 @@ func (s *Server) v1UpdateType(c echo.Context) error {
 	if err := s.bind(c, &upd); err != nil {
 		return err
 	}
-	t, err := s.services.Types.UpdateProductType(ctxOf(c), id, upd)
+	t, err := s.services.Types.UpdateProductType(httpapi.Ctx(c), id, upd)
 	if err != nil {
 		return err
 	}

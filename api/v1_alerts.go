@@ -8,12 +8,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
 )
-
-// AlertRunner runs the alert job now, in this server.
-type AlertRunner interface {
-	Run(ctx context.Context) (*freezer.AlertRun, error)
-}
 
 // alertSettingsRequest changes a household's alert settings. It also takes
 // back, and ignores, the read-only fields that GET returns, so that a client
@@ -78,7 +74,7 @@ func (s *Server) v1GetAlertSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	settings, err := svc.FindAlertSettings(ctxOf(c), id)
+	settings, err := svc.FindAlertSettings(httpapi.Ctx(c), id)
 	if err != nil {
 		return err
 	}
@@ -103,7 +99,7 @@ func (s *Server) v1PutAlertSettings(c echo.Context) error {
 			return err
 		}
 	}
-	settings, err := svc.UpdateAlertSettings(ctxOf(c), id, req.update())
+	settings, err := svc.UpdateAlertSettings(httpapi.Ctx(c), id, req.update())
 	if err != nil {
 		return err
 	}
@@ -115,7 +111,7 @@ func (s *Server) v1RunAlerts(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusServiceUnavailable)
 	}
 	// The run goes on if the client leaves: stopping half-way would only delay alerts.
-	run, err := s.services.Alerts.Run(context.WithoutCancel(ctxOf(c)))
+	run, err := s.services.Alerts.Run(context.WithoutCancel(httpapi.Ctx(c)))
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/api"
+	"github.com/freezer-manager/freezer/api/httpapi"
 	"github.com/freezer-manager/freezer/db"
 	"github.com/freezer-manager/freezer/internal/testdb"
 )
@@ -26,7 +27,7 @@ type alertsEnv struct {
 }
 
 // newAlertsEnv serves a migrated store at dsn; runner may be nil.
-func newAlertsEnv(t *testing.T, dsn string, runner func(store *db.DB) api.AlertRunner) *alertsEnv {
+func newAlertsEnv(t *testing.T, dsn string, runner func(store *db.DB) httpapi.AlertRunner) *alertsEnv {
 	t.Helper()
 	store := testdb.MustOpen(t, dsn)
 	services := api.NewServices(store)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	freezer "github.com/freezer-manager/freezer"
-	"github.com/freezer-manager/freezer/api"
+	"github.com/freezer-manager/freezer/api/httpapi"
 	"github.com/freezer-manager/freezer/db"
 	"github.com/freezer-manager/freezer/hub"
 	"github.com/freezer-manager/freezer/internal/testdb"
@@ -110,7 +110,7 @@ func TestAlertSettingsAPI(t *testing.T) {
 func TestAdminRunAlerts(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		testdb.Dialects(t, func(t *testing.T, dsn string) {
-			e := newAlertsEnv(t, dsn, func(store *db.DB) api.AlertRunner {
+			e := newAlertsEnv(t, dsn, func(store *db.DB) httpapi.AlertRunner {
 				a, err := hub.NewAlerts(hub.AlertConfig{Schedule: hub.ScheduleOff, Location: time.UTC, Now: func() time.Time { return testdb.Now }}, store, nil, nil, nil)
 				if err != nil {
 					t.Fatal(err)
@@ -139,7 +139,7 @@ func TestAdminRunAlerts(t *testing.T) {
 
 	t.Run("ErrNotAdmin", func(t *testing.T) {
 		runs := 0
-		e := newAlertsEnv(t, testdb.SQLiteDSN(t), func(*db.DB) api.AlertRunner { return countingRunner{&runs} })
+		e := newAlertsEnv(t, testdb.SQLiteDSN(t), func(*db.DB) httpapi.AlertRunner { return countingRunner{&runs} })
 		ann := e.register(t, "ann@example.com", false)
 		e.do(t, ann, http.MethodPost, "/admin/alerts/run", nil).wantErr(t, http.StatusForbidden, freezer.EFORBIDDEN)
 		e.do(t, nil, http.MethodPost, "/admin/alerts/run", nil).wantErr(t, http.StatusUnauthorized, freezer.EUNAUTHORIZED)
@@ -155,7 +155,7 @@ func TestAdminRunAlerts(t *testing.T) {
 	})
 
 	t.Run("ErrRunningElsewhere", func(t *testing.T) {
-		e := newAlertsEnv(t, testdb.SQLiteDSN(t), func(*db.DB) api.AlertRunner { return busyRunner{} })
+		e := newAlertsEnv(t, testdb.SQLiteDSN(t), func(*db.DB) httpapi.AlertRunner { return busyRunner{} })
 		admin := e.register(t, "root@example.com", true)
 		e.do(t, admin, http.MethodPost, "/admin/alerts/run", nil).wantErr(t, http.StatusConflict, freezer.ECONFLICT)
 	})

@@ -7,13 +7,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
 	"github.com/freezer-manager/freezer/devices"
 )
-
-// DeviceDisconnector drops a revoked device's MQTT connection at once.
-type DeviceDisconnector interface {
-	Disconnect(deviceID string)
-}
 
 // deviceRequest registers a device; without household_id it joins the caller's first household.
 type deviceRequest struct {
@@ -48,7 +44,7 @@ func (s *Server) v1ListDevices(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.services.Devices.FindDevices(ctxOf(c), freezer.DeviceFilter{HouseholdID: householdID})
+	list, err := s.services.Devices.FindDevices(httpapi.Ctx(c), freezer.DeviceFilter{HouseholdID: householdID})
 	if err != nil {
 		return err
 	}
@@ -65,13 +61,13 @@ func (s *Server) v1CreateDevice(c echo.Context) error {
 		d.Kind = freezer.DeviceScanner
 	}
 	if d.HouseholdID == 0 {
-		id, err := s.primaryHousehold(ctxOf(c))
+		id, err := s.primaryHousehold(httpapi.Ctx(c))
 		if err != nil {
 			return err
 		}
 		d.HouseholdID = id
 	}
-	password, err := s.services.Devices.CreateDevice(ctxOf(c), d)
+	password, err := s.services.Devices.CreateDevice(httpapi.Ctx(c), d)
 	if err != nil {
 		return err
 	}
@@ -90,7 +86,7 @@ func (s *Server) brokerURL(c echo.Context) string {
 }
 
 func (s *Server) v1GetDevice(c echo.Context) error {
-	d, err := s.services.Devices.FindDeviceByID(ctxOf(c), c.Param("device_id"))
+	d, err := s.services.Devices.FindDeviceByID(httpapi.Ctx(c), c.Param("device_id"))
 	if err != nil {
 		return err
 	}
@@ -102,7 +98,7 @@ func (s *Server) v1UpdateDevice(c echo.Context) error {
 	if err := s.bind(c, &upd); err != nil {
 		return err
 	}
-	d, err := s.services.Devices.UpdateDevice(ctxOf(c), c.Param("device_id"), upd)
+	d, err := s.services.Devices.UpdateDevice(httpapi.Ctx(c), c.Param("device_id"), upd)
 	if err != nil {
 		return err
 	}
@@ -111,7 +107,7 @@ func (s *Server) v1UpdateDevice(c echo.Context) error {
 
 func (s *Server) v1DeleteDevice(c echo.Context) error {
 	id := c.Param("device_id")
-	if err := s.services.Devices.DeleteDevice(ctxOf(c), id); err != nil {
+	if err := s.services.Devices.DeleteDevice(httpapi.Ctx(c), id); err != nil {
 		return err
 	}
 	if s.services.Disconnector != nil {

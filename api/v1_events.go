@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
 )
 
 func (s *Server) v1EventRoutes() []route {
@@ -39,7 +40,7 @@ func (s *Server) v1ListEvents(c echo.Context) error {
 	// The id cursor is the last id of the previous page: newest first, the
 	// next page holds smaller ids. One more than asked tells whether there is one.
 	filter.BeforeID, filter.Limit = pg.AfterID, pg.Limit+1
-	list, err := s.services.Events.FindEvents(ctxOf(c), filter)
+	list, err := s.services.Events.FindEvents(httpapi.Ctx(c), filter)
 	if err != nil {
 		return err
 	}

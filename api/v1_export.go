@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
 )
 
 // maxImportBytes bounds an import document, whatever the general body
@@ -40,7 +41,7 @@ func (s *Server) v1ExportHousehold(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	doc, err := s.services.Exports.ExportHousehold(ctxOf(c), id)
+	doc, err := s.services.Exports.ExportHousehold(httpapi.Ctx(c), id)
 	if err != nil {
 		return err
 	}
@@ -57,7 +58,7 @@ func (s *Server) v1ExportCSV(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	doc, err := s.services.Exports.ExportHousehold(ctxOf(c), id)
+	doc, err := s.services.Exports.ExportHousehold(httpapi.Ctx(c), id)
 	if err != nil {
 		return err
 	}
@@ -110,14 +111,14 @@ func (s *Server) v1ImportHousehold(c echo.Context) error {
 		return err
 	}
 	// Not found before a bad body: another household's id says nothing about the document.
-	if _, err := s.services.Households.FindHouseholdByID(ctxOf(c), id); err != nil {
+	if _, err := s.services.Households.FindHouseholdByID(httpapi.Ctx(c), id); err != nil {
 		return err
 	}
 	doc, err := s.readImport(c)
 	if err != nil {
 		return err
 	}
-	result, err := s.services.Exports.ImportHousehold(ctxOf(c), id, doc)
+	result, err := s.services.Exports.ImportHousehold(httpapi.Ctx(c), id, doc)
 	if err != nil {
 		return err
 	}
@@ -128,7 +129,7 @@ func (s *Server) v1ImportHousehold(c echo.Context) error {
 // UTF-8, no unknown field), with its own size limit and errors that give
 // the path of the field at fault, such as products[3].date_in.
 func (s *Server) readImport(c echo.Context) (*freezer.HouseholdExport, error) {
-	if !isJSONContentType(c.Request().Header.Get(echo.HeaderContentType)) {
+	if !httpapi.IsJSONContentType(c.Request().Header.Get(echo.HeaderContentType)) {
 		return nil, echo.NewHTTPError(http.StatusUnsupportedMediaType, "Send the body as application/json.")
 	}
 	limit := max(s.config.MaxBodyBytes, maxImportBytes)
@@ -151,7 +152,7 @@ func (s *Server) readImport(c echo.Context) (*freezer.HouseholdExport, error) {
 func decodeExport(data []byte) (*freezer.HouseholdExport, error) {
 	if !json.Valid(data) {
 		var v any
-		return nil, jsonError(json.Unmarshal(data, &v))
+		return nil, httpapi.JSONError(json.Unmarshal(data, &v))
 	}
 	var top struct {
 		Format       string            `json:"format"`
@@ -219,7 +220,7 @@ func strictDecode(raw []byte, dst any, path string) error {
 			return memberError(joinPath(path, key), memberErr)
 		}
 	}
-	return freezer.Errorf(freezer.EINVALID, "%s: %s", path, freezer.ErrorMessage(jsonError(err)))
+	return freezer.Errorf(freezer.EINVALID, "%s: %s", path, freezer.ErrorMessage(httpapi.JSONError(err)))
 }
 
 func strictUnmarshal(data []byte, dst any) error {
@@ -236,7 +237,7 @@ func memberError(path string, err error) error {
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return freezer.Errorf(freezer.EINVALID, "%s is not a field of an export document.", path)
 	case errors.As(err, &typeErr):
-		return freezer.Errorf(freezer.EINVALID, "%s must be %s.", path, jsonKind(typeErr.Type.Kind().String()))
+		return freezer.Errorf(freezer.EINVALID, "%s must be %s.", path, httpapi.JSONKind(typeErr.Type.Kind().String()))
 	case errors.As(err, &fe):
 		return freezer.Errorf(freezer.EINVALID, "%s: %s", path, fe.Message)
 	}

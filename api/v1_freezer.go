@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
 )
 
 // freezerRequest creates a freezer; without household_id it goes to the caller's first household.
@@ -48,7 +49,7 @@ func (s *Server) v1ListFreezers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.services.Freezers.FindFreezers(ctxOf(c), freezer.FreezerFilter{HouseholdID: householdID, IncludeArchived: archived})
+	list, err := s.services.Freezers.FindFreezers(httpapi.Ctx(c), freezer.FreezerFilter{HouseholdID: householdID, IncludeArchived: archived})
 	if err != nil {
 		return err
 	}
@@ -62,13 +63,13 @@ func (s *Server) v1CreateFreezer(c echo.Context) error {
 	}
 	f := &freezer.Freezer{HouseholdID: req.HouseholdID, Name: req.Name, NumberBoxes: req.NumberBoxes}
 	if f.HouseholdID == 0 {
-		id, err := s.primaryHousehold(ctxOf(c))
+		id, err := s.primaryHousehold(httpapi.Ctx(c))
 		if err != nil {
 			return err
 		}
 		f.HouseholdID = id
 	}
-	if err := s.services.Freezers.CreateFreezer(ctxOf(c), f); err != nil {
+	if err := s.services.Freezers.CreateFreezer(httpapi.Ctx(c), f); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, f)
@@ -79,7 +80,7 @@ func (s *Server) v1GetFreezer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, err := s.services.Freezers.FindFreezerByID(ctxOf(c), id)
+	f, err := s.services.Freezers.FindFreezerByID(httpapi.Ctx(c), id)
 	if err != nil {
 		return err
 	}
@@ -95,7 +96,7 @@ func (s *Server) v1UpdateFreezer(c echo.Context) error {
 	if err := s.bind(c, &upd); err != nil {
 		return err
 	}
-	f, err := s.services.Freezers.UpdateFreezer(ctxOf(c), id, upd)
+	f, err := s.services.Freezers.UpdateFreezer(httpapi.Ctx(c), id, upd)
 	if err != nil {
 		return err
 	}
@@ -107,7 +108,7 @@ func (s *Server) v1DeleteFreezer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.services.Freezers.DeleteFreezer(ctxOf(c), id); err != nil {
+	if err := s.services.Freezers.DeleteFreezer(httpapi.Ctx(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -118,7 +119,7 @@ func (s *Server) v1ArchiveFreezer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, err := s.services.Freezers.ArchiveFreezer(ctxOf(c), id)
+	f, err := s.services.Freezers.ArchiveFreezer(httpapi.Ctx(c), id)
 	if err != nil {
 		return err
 	}
@@ -130,7 +131,7 @@ func (s *Server) v1ListBoxes(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	next, err := s.services.Freezers.NextFreeSlots(ctxOf(c), id)
+	next, err := s.services.Freezers.NextFreeSlots(httpapi.Ctx(c), id)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
 )
 
 // memberRequest invites a user by e-mail.
@@ -34,7 +35,7 @@ func (s *Server) v1HouseholdRoutes() []route {
 }
 
 func (s *Server) v1ListHouseholds(c echo.Context) error {
-	list, err := s.services.Households.FindHouseholds(ctxOf(c))
+	list, err := s.services.Households.FindHouseholds(httpapi.Ctx(c))
 	if err != nil {
 		return err
 	}
@@ -46,7 +47,7 @@ func (s *Server) v1GetHousehold(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h, err := s.services.Households.FindHouseholdByID(ctxOf(c), id)
+	h, err := s.services.Households.FindHouseholdByID(httpapi.Ctx(c), id)
 	if err != nil {
 		return err
 	}
@@ -62,7 +63,7 @@ func (s *Server) v1UpdateHousehold(c echo.Context) error {
 	if err := s.bind(c, &upd); err != nil {
 		return err
 	}
-	h, err := s.services.Households.UpdateHousehold(ctxOf(c), id, upd)
+	h, err := s.services.Households.UpdateHousehold(httpapi.Ctx(c), id, upd)
 	if err != nil {
 		return err
 	}
@@ -74,7 +75,7 @@ func (s *Server) v1ListMembers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.services.Households.FindMembers(ctxOf(c), id)
+	list, err := s.services.Households.FindMembers(httpapi.Ctx(c), id)
 	if err != nil {
 		return err
 	}
@@ -90,7 +91,7 @@ func (s *Server) v1InviteMember(c echo.Context) error {
 	if err := s.bind(c, &req); err != nil {
 		return err
 	}
-	inv, err := s.services.Households.InviteMember(ctxOf(c), id, req.Email)
+	inv, err := s.services.Households.InviteMember(httpapi.Ctx(c), id, req.Email)
 	if err != nil {
 		return err
 	}
@@ -102,7 +103,7 @@ func (s *Server) v1ListHouseholdInvitations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.services.Households.FindHouseholdInvitations(ctxOf(c), id)
+	list, err := s.services.Households.FindHouseholdInvitations(httpapi.Ctx(c), id)
 	if err != nil {
 		return err
 	}
@@ -110,7 +111,7 @@ func (s *Server) v1ListHouseholdInvitations(c echo.Context) error {
 }
 
 func (s *Server) v1ListInvitations(c echo.Context) error {
-	list, err := s.services.Households.FindInvitations(ctxOf(c))
+	list, err := s.services.Households.FindInvitations(httpapi.Ctx(c))
 	if err != nil {
 		return err
 	}
@@ -122,7 +123,7 @@ func (s *Server) v1AcceptInvitation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.services.Households.AcceptInvitation(ctxOf(c), id)
+	m, err := s.services.Households.AcceptInvitation(httpapi.Ctx(c), id)
 	if err != nil {
 		return err
 	}
@@ -134,7 +135,7 @@ func (s *Server) v1DeclineInvitation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.services.Households.DeclineInvitation(ctxOf(c), id); err != nil {
+	if err := s.services.Households.DeclineInvitation(httpapi.Ctx(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -149,7 +150,7 @@ func (s *Server) v1RemoveMember(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.services.Households.RemoveMember(ctxOf(c), id, userID); err != nil {
+	if err := s.services.Households.RemoveMember(httpapi.Ctx(c), id, userID); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

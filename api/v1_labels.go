@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
 	"github.com/freezer-manager/freezer/labels"
 )
 
@@ -111,7 +112,7 @@ func labelLanguage(c echo.Context) (string, error) {
 	case freezer.LanguageEnglish, freezer.LanguageFrench:
 		return lang, nil
 	case "":
-		if u := currentUser(c); u != nil && u.Language != "" {
+		if u := httpapi.CurrentUser(c); u != nil && u.Language != "" {
 			return u.Language, nil
 		}
 		return freezer.LanguageEnglish, nil
@@ -144,7 +145,7 @@ func (s *Server) v1ProductLabel(mediaType string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		p, err := s.services.Products.FindProductByID(ctxOf(c), id)
+		p, err := s.services.Products.FindProductByID(httpapi.Ctx(c), id)
 		if err != nil {
 			return err
 		}
@@ -218,7 +219,7 @@ func (s *Server) v1BoxLabels(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, err := s.services.Freezers.FindFreezerByID(ctxOf(c), id)
+	f, err := s.services.Freezers.FindFreezerByID(httpapi.Ctx(c), id)
 	if err != nil {
 		return err
 	}
@@ -265,7 +266,7 @@ func (s *Server) v1BlankLabels(c echo.Context) error {
 		return err
 	}
 	if householdID == nil {
-		id, err := s.primaryHousehold(ctxOf(c))
+		id, err := s.primaryHousehold(httpapi.Ctx(c))
 		if err != nil {
 			return err
 		}
@@ -274,7 +275,7 @@ func (s *Server) v1BlankLabels(c echo.Context) error {
 	if s.services.Labels == nil {
 		return freezer.Errorf(freezer.ENOTFOUND, "This server has no blank labels.")
 	}
-	reserved, err := s.services.Labels.ReserveLabels(ctxOf(c), *householdID, count)
+	reserved, err := s.services.Labels.ReserveLabels(httpapi.Ctx(c), *householdID, count)
 	if err != nil {
 		return err
 	}
@@ -308,7 +309,7 @@ func (s *Server) v1PrintProduct(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	j, err := lp.PrintProduct(ctxOf(c), id)
+	j, err := lp.PrintProduct(httpapi.Ctx(c), id)
 	if err != nil {
 		return err
 	}
@@ -324,7 +325,7 @@ func (s *Server) v1RetryPrintJob(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	j, err := lp.RetryPrintJob(ctxOf(c), id)
+	j, err := lp.RetryPrintJob(httpapi.Ctx(c), id)
 	if err != nil {
 		return err
 	}
@@ -348,7 +349,7 @@ func (s *Server) v1GetPrinter(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pc, err := ps.FindPrinter(ctxOf(c), id)
+	pc, err := ps.FindPrinter(httpapi.Ctx(c), id)
 	if err != nil {
 		return err
 	}
@@ -372,12 +373,12 @@ func (s *Server) v1SetPrinter(c echo.Context) error {
 		Language: req.Language, AutoPrint: req.AutoPrint == nil || *req.AutoPrint}
 	if req.Token != nil {
 		pc.Token = *req.Token
-	} else if old, err := ps.FindPrinter(ctxOf(c), id); err == nil && old.Kind == pc.Kind && old.Target == pc.Target {
+	} else if old, err := ps.FindPrinter(httpapi.Ctx(c), id); err == nil && old.Kind == pc.Kind && old.Target == pc.Target {
 		pc.Token = old.Token // unchanged: the client never saw it, so it cannot send it back
 	} else if err != nil && freezer.ErrorCode(err) != freezer.ENOTFOUND {
 		return err
 	}
-	if err := ps.SetPrinter(ctxOf(c), pc); err != nil {
+	if err := ps.SetPrinter(httpapi.Ctx(c), pc); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, pc)
@@ -392,7 +393,7 @@ func (s *Server) v1DeletePrinter(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := ps.DeletePrinter(ctxOf(c), id); err != nil {
+	if err := ps.DeletePrinter(httpapi.Ctx(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -418,7 +419,7 @@ func (s *Server) v1ListPrintJobs(c echo.Context) error {
 	default:
 		return freezer.Errorf(freezer.EINVALID, "status must be pending, printed or failed.")
 	}
-	list, err := ps.FindPrintJobs(ctxOf(c), filter)
+	list, err := ps.FindPrintJobs(httpapi.Ctx(c), filter)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
 )
 
 // productView is a product with the dates derived from it.
@@ -98,7 +99,7 @@ func (v *viewer) view(p *freezer.Product) productView {
 
 // respondProduct answers with one product's view.
 func (s *Server) respondProduct(c echo.Context, status int, p *freezer.Product) error {
-	v, err := s.newViewer(ctxOf(c))
+	v, err := s.newViewer(httpapi.Ctx(c))
 	if err != nil {
 		return err
 	}
@@ -122,7 +123,7 @@ func (s *Server) v1ListProducts(c echo.Context) error {
 	} else {
 		filter.Offset = pg.Offset
 	}
-	list, err := s.services.Products.FindProducts(ctxOf(c), filter)
+	list, err := s.services.Products.FindProducts(httpapi.Ctx(c), filter)
 	if err != nil {
 		return err
 	}
@@ -135,7 +136,7 @@ func (s *Server) v1ListProducts(c echo.Context) error {
 			resp.NextCursor = offsetCursor(pg.Offset + pg.Limit)
 		}
 	}
-	v, err := s.newViewer(ctxOf(c))
+	v, err := s.newViewer(httpapi.Ctx(c))
 	if err != nil {
 		return err
 	}
@@ -215,12 +216,12 @@ func (s *Server) v1EatNext(c echo.Context) error {
 		return freezer.Errorf(freezer.EINVALID, "limit must be between 1 and %d.", eatNextMax)
 	}
 	inside := true
-	list, err := s.services.Products.FindProducts(ctxOf(c), freezer.ProductFilter{HouseholdID: householdID, Inside: &inside,
+	list, err := s.services.Products.FindProducts(httpapi.Ctx(c), freezer.ProductFilter{HouseholdID: householdID, Inside: &inside,
 		Sort: freezer.SortByEatNext, Limit: int(limit)})
 	if err != nil {
 		return err
 	}
-	v, err := s.newViewer(ctxOf(c))
+	v, err := s.newViewer(httpapi.Ctx(c))
 	if err != nil {
 		return err
 	}
@@ -244,7 +245,7 @@ func (s *Server) v1CreateProduct(c echo.Context) error {
 	if p.DateIn.IsZero() {
 		p.DateIn = s.services.Products.Today()
 	}
-	if err := s.createProduct(ctxOf(c), p, req.LabelCode); err != nil { // v1_labels.go: blank labels, auto-print
+	if err := s.createProduct(httpapi.Ctx(c), p, req.LabelCode); err != nil { // v1_labels.go: blank labels, auto-print
 		return err
 	}
 	return s.respondProduct(c, http.StatusCreated, p)
@@ -255,7 +256,7 @@ func (s *Server) v1GetProduct(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.services.Products.FindProductByID(ctxOf(c), id)
+	p, err := s.services.Products.FindProductByID(httpapi.Ctx(c), id)
 	if err != nil {
 		return err
 	}
@@ -273,7 +274,7 @@ func changeProduct[R any](s *Server, c echo.Context, bind func(echo.Context, any
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	p, err := op(ctxOf(c), id, req)
+	p, err := op(httpapi.Ctx(c), id, req)
 	if err != nil {
 		return err
 	}
@@ -301,7 +302,7 @@ func (s *Server) v1DeleteProduct(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.services.Products.DeleteProduct(ctxOf(c), id); err != nil {
+	if err := s.services.Products.DeleteProduct(httpapi.Ctx(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -15,15 +15,10 @@ import (
 	"github.com/labstack/echo/v4"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
 	"github.com/freezer-manager/freezer/devices"
 	"github.com/freezer-manager/freezer/labels"
 )
-
-// Scanner runs a scanner's scan through the hub's pipeline and answers its
-// ack, as the hub does for a scan published over MQTT.
-type Scanner interface {
-	Scan(ctx context.Context, deviceID string, payload []byte) (devices.Ack, error)
-}
 
 // scanTimeout bounds how long a scan waits for its batch to commit; a scan
 // not answered by then is resent with the same id by the scan page.
@@ -65,7 +60,7 @@ func (s *Server) v1Scan(c echo.Context) error {
 		return err
 	}
 	id := c.Param("device_id")
-	d, err := s.services.Devices.FindDeviceByID(ctxOf(c), id)
+	d, err := s.services.Devices.FindDeviceByID(httpapi.Ctx(c), id)
 	if err != nil {
 		return err
 	}
@@ -79,7 +74,7 @@ func (s *Server) v1Scan(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctxOf(c), scanTimeout)
+	ctx, cancel := context.WithTimeout(httpapi.Ctx(c), scanTimeout)
 	defer cancel()
 	ack, err := s.services.Scanner.Scan(ctx, d.ID, payload)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
 )
 
 func (s *Server) v1StatsRoutes() []route {
@@ -31,7 +32,7 @@ func (s *Server) v1StatsRoutes() []route {
 }
 
 func (s *Server) v1GeneralTendency(c echo.Context) error {
-	list, err := s.services.Stats.GeneralTendency(ctxOf(c))
+	list, err := s.services.Stats.GeneralTendency(httpapi.Ctx(c))
 	if err != nil {
 		return err
 	}
@@ -39,7 +40,7 @@ func (s *Server) v1GeneralTendency(c echo.Context) error {
 }
 
 func (s *Server) v1PersonalTendency(c echo.Context) error {
-	list, err := s.services.Stats.PersonalTendency(ctxOf(c))
+	list, err := s.services.Stats.PersonalTendency(httpapi.Ctx(c))
 	if err != nil {
 		return err
 	}
@@ -71,7 +72,7 @@ func (s *Server) v1MonthlyStats(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.services.Stats.MonthlyStats(ctxOf(c), filter)
+	list, err := s.services.Stats.MonthlyStats(httpapi.Ctx(c), filter)
 	if err != nil {
 		return err
 	}
@@ -83,7 +84,7 @@ func (s *Server) v1TimeInFreezer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.services.Stats.TimeInFreezer(ctxOf(c), filter)
+	out, err := s.services.Stats.TimeInFreezer(httpapi.Ctx(c), filter)
 	if err != nil {
 		return err
 	}
@@ -95,7 +96,7 @@ func (s *Server) v1LateShare(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.services.Stats.LateShare(ctxOf(c), filter)
+	out, err := s.services.Stats.LateShare(httpapi.Ctx(c), filter)
 	if err != nil {
 		return err
 	}
@@ -107,7 +108,7 @@ func (s *Server) v1WasteStats(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.services.Stats.WasteStats(ctxOf(c), filter)
+	out, err := s.services.Stats.WasteStats(httpapi.Ctx(c), filter)
 	if err != nil {
 		return err
 	}

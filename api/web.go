@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
 	"github.com/freezer-manager/freezer/internal/throttle"
 )
 
@@ -30,7 +31,7 @@ type webSite struct {
 	s             *Server
 	pages         map[string]*template.Template
 	signInLimits  *throttle.Lockout
-	registrations *rateLimiter // registration attempts per client IP
+	registrations *httpapi.RateLimiter // registration attempts per client IP
 }
 
 // webPageNames are the templates of the site, each drawn inside layout.html.
@@ -41,7 +42,7 @@ var webPageNames = []string{"login", "register", "welcome", "account", "admin", 
 func (s *Server) registerWebRoutes() {
 	w := &webSite{s: s, pages: map[string]*template.Template{},
 		signInLimits:  throttle.NewLockout(signInLimits, s.config.Now),
-		registrations: newRateLimiter(registrationLimit, s.config.Now),
+		registrations: httpapi.NewRateLimiter(registrationLimit, s.config.Now),
 	}
 	for _, name := range webPageNames {
 		w.pages[name] = template.Must(template.New("layout.html").ParseFS(templateFS, "web/templates/layout.html", "web/templates/"+name+".html"))
@@ -185,7 +186,7 @@ func (w *webSite) render(c echo.Context, status int, name string, p *webPage) er
 
 // renderError draws the error page for err, with the status of its code.
 func (w *webSite) renderError(c echo.Context, err error) error {
-	status := errorStatus[freezer.ErrorCode(err)]
+	status := httpapi.Status(err)
 	if status >= 500 {
 		w.s.logger.Error("web request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
 )
 
 // loginData fills the sign-in form.
@@ -114,7 +115,7 @@ func (w *webSite) signIn(c echo.Context) error {
 	var u *freezer.User
 	var err error = freezer.Errorf(freezer.EUNAUTHORIZED, "Wrong e-mail or password.")
 	if email != "" {
-		u, err = w.s.services.Users.Authenticate(ctxOf(c), email, c.FormValue("password"))
+		u, err = w.s.services.Users.Authenticate(httpapi.Ctx(c), email, c.FormValue("password"))
 	}
 	if err != nil {
 		p := w.newPage(c, data)
@@ -123,14 +124,14 @@ func (w *webSite) signIn(c echo.Context) error {
 			w.signInLimits.Fail(ip, email)
 			p.Error = p.T["err_credentials"]
 		}
-		return w.render(c, errorStatus[freezer.ErrorCode(err)], "login", p)
+		return w.render(c, httpapi.Status(err), "login", p)
 	}
 	if old := sessionOf(c); old != nil { // a new sign-in replaces the session: its id changes
-		if err := w.s.services.Sessions.DeleteSession(ctxOf(c), old.secret); err != nil {
+		if err := w.s.services.Sessions.DeleteSession(httpapi.Ctx(c), old.secret); err != nil {
 			return w.renderError(c, err)
 		}
 	}
-	_, secret, err := w.s.services.Sessions.CreateSession(freezer.NewContextWithUser(ctxOf(c), u))
+	_, secret, err := w.s.services.Sessions.CreateSession(freezer.NewContextWithUser(httpapi.Ctx(c), u))
 	if err != nil {
 		return w.renderError(c, err)
 	}
@@ -149,7 +150,7 @@ func (w *webSite) logoutPage(c echo.Context) error {
 // signOut ends the session and revokes its dashboard token.
 func (w *webSite) signOut(c echo.Context) error {
 	if s := sessionOf(c); s != nil {
-		if err := w.s.services.Sessions.DeleteSession(ctxOf(c), s.secret); err != nil {
+		if err := w.s.services.Sessions.DeleteSession(httpapi.Ctx(c), s.secret); err != nil {
 			return w.renderError(c, err)
 		}
 	}
@@ -171,7 +172,7 @@ func (w *webSite) register(c echo.Context) error {
 		data.Language = w.language(c)
 	}
 	if hit, err := w.limited(c, "register", data,
-		func() (bool, time.Duration) { return w.registrations.allow(c.RealIP()) }); hit {
+		func() (bool, time.Duration) { return w.registrations.Allow(c.RealIP()) }); hit {
 		return err
 	}
 	password := c.FormValue("password")
@@ -187,14 +188,14 @@ func (w *webSite) register(c echo.Context) error {
 	if p.Error != "" {
 		return w.render(c, http.StatusBadRequest, "register", p)
 	}
-	reg, err := w.s.services.Users.RegisterUser(ctxOf(c), freezer.Registration{Email: data.Email, Password: password,
+	reg, err := w.s.services.Users.RegisterUser(httpapi.Ctx(c), freezer.Registration{Email: data.Email, Password: password,
 		Language: data.Language, TokenName: "default", HouseholdName: webTexts[data.Language]["default_household"]})
 	if err != nil {
 		p.Error = w.errorText(p, err)
 		if freezer.ErrorCode(err) == freezer.ECONFLICT {
 			p.Error = p.T["err_email_taken"]
 		}
-		return w.render(c, errorStatus[freezer.ErrorCode(err)], "register", p)
+		return w.render(c, httpapi.Status(err), "register", p)
 	}
 	p = w.newPage(c, welcomeData{Email: reg.User.Email, Token: reg.Token})
 	p.Lang, p.T = reg.User.Language, webTexts[reg.User.Language]
@@ -203,7 +204,7 @@ func (w *webSite) register(c echo.Context) error {
 
 // loadAccount reads what the account page shows.
 func (w *webSite) loadAccount(c echo.Context) (*accountData, error) {
-	ctx := ctxOf(c)
+	ctx := httpapi.Ctx(c)
 	tokens, err := w.s.services.Tokens.FindTokens(ctx)
 	if err != nil {
 		return nil, err
@@ -251,12 +252,12 @@ func (w *webSite) accountResult(c echo.Context, err error, done string) error {
 	}
 	p := w.newPage(c, data)
 	p.Error = w.errorText(p, err)
-	return w.render(c, errorStatus[freezer.ErrorCode(err)], "account", p)
+	return w.render(c, httpapi.Status(err), "account", p)
 }
 
 func (w *webSite) updateProfile(c echo.Context) error {
 	email, lang := c.FormValue("email"), c.FormValue("language")
-	_, err := w.s.services.Users.UpdateUser(ctxOf(c), sessionOf(c).User.ID, freezer.UserUpdate{Email: &email, Language: &lang})
+	_, err := w.s.services.Users.UpdateUser(httpapi.Ctx(c), sessionOf(c).User.ID, freezer.UserUpdate{Email: &email, Language: &lang})
 	if err == nil { // the page shows the new language at once
 		sessionOf(c).User.Language = lang
 	}
@@ -273,7 +274,7 @@ func (w *webSite) changePassword(c echo.Context) error {
 	}
 	T := webTexts[s.User.Language]
 	password := c.FormValue("new_password")
-	if _, err := w.s.services.Users.Authenticate(ctxOf(c), s.User.Email, c.FormValue("current_password")); err != nil {
+	if _, err := w.s.services.Users.Authenticate(httpapi.Ctx(c), s.User.Email, c.FormValue("current_password")); err != nil {
 		if freezer.ErrorCode(err) == freezer.EUNAUTHORIZED {
 			w.signInLimits.Fail(ip, s.User.Email)
 			err = freezer.Errorf(freezer.EUNAUTHORIZED, "%s", T["err_current_password"])
@@ -283,15 +284,15 @@ func (w *webSite) changePassword(c echo.Context) error {
 	if password != c.FormValue("new_password2") {
 		return w.accountResult(c, freezer.Errorf(freezer.EINVALID, "%s", T["err_password_mismatch"]), "")
 	}
-	if err := w.s.services.Users.SetPassword(ctxOf(c), s.User.ID, password); err != nil {
+	if err := w.s.services.Users.SetPassword(httpapi.Ctx(c), s.User.ID, password); err != nil {
 		return w.accountResult(c, err, "")
 	}
-	return w.accountResult(c, w.s.services.Sessions.DeleteOtherSessions(ctxOf(c), s.ID), "password")
+	return w.accountResult(c, w.s.services.Sessions.DeleteOtherSessions(httpapi.Ctx(c), s.ID), "password")
 }
 
 // createToken creates a named API token and shows its secret this once.
 func (w *webSite) createToken(c echo.Context) error {
-	tok, secret, err := w.s.services.Tokens.CreateToken(ctxOf(c), c.FormValue("name"))
+	tok, secret, err := w.s.services.Tokens.CreateToken(httpapi.Ctx(c), c.FormValue("name"))
 	if err != nil {
 		return w.accountResult(c, err, "")
 	}
@@ -306,7 +307,7 @@ func (w *webSite) createToken(c echo.Context) error {
 func (w *webSite) revokeToken(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err == nil {
-		err = w.s.services.Tokens.RevokeToken(ctxOf(c), id)
+		err = w.s.services.Tokens.RevokeToken(httpapi.Ctx(c), id)
 	}
 	return w.accountResult(c, err, "token_revoked")
 }
@@ -315,7 +316,7 @@ func (w *webSite) revokeToken(c echo.Context) error {
 func (w *webSite) inviteMember(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err == nil {
-		_, err = w.s.services.Households.InviteMember(ctxOf(c), id, c.FormValue("email"))
+		_, err = w.s.services.Households.InviteMember(httpapi.Ctx(c), id, c.FormValue("email"))
 	}
 	return w.accountResult(c, err, "member_invited")
 }
@@ -323,7 +324,7 @@ func (w *webSite) inviteMember(c echo.Context) error {
 func (w *webSite) acceptInvitation(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err == nil {
-		_, err = w.s.services.Households.AcceptInvitation(ctxOf(c), id)
+		_, err = w.s.services.Households.AcceptInvitation(httpapi.Ctx(c), id)
 	}
 	return w.accountResult(c, err, "invitation_accepted")
 }
@@ -332,7 +333,7 @@ func (w *webSite) acceptInvitation(c echo.Context) error {
 func (w *webSite) declineInvitation(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err == nil {
-		err = w.s.services.Households.DeclineInvitation(ctxOf(c), id)
+		err = w.s.services.Households.DeclineInvitation(httpapi.Ctx(c), id)
 	}
 	return w.accountResult(c, err, "invitation_declined")
 }
@@ -344,7 +345,7 @@ func (w *webSite) removeMember(c echo.Context) error {
 		err = err2
 	}
 	if err == nil {
-		err = w.s.services.Households.RemoveMember(ctxOf(c), id, userID)
+		err = w.s.services.Households.RemoveMember(httpapi.Ctx(c), id, userID)
 	}
 	return w.accountResult(c, err, "member_removed")
 }

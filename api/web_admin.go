@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
 )
 
 // adminUsersPage is how many users the admin panel lists at once.
@@ -42,7 +43,7 @@ func (w *webSite) requireWebAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 
 // loadAdmin reads what the admin panel shows, users from offset from.
 func (w *webSite) loadAdmin(c echo.Context) (*adminData, error) {
-	ctx := ctxOf(c)
+	ctx := httpapi.Ctx(c)
 	from, _ := strconv.Atoi(c.QueryParam("from"))
 	data := &adminData{UsersFrom: max(from, 0), UsersPrev: -1}
 	var err error
@@ -85,19 +86,19 @@ func (w *webSite) adminResult(c echo.Context, err error, done, section string) e
 	}
 	p := w.newPage(c, data)
 	p.Error = w.errorText(p, err)
-	return w.render(c, errorStatus[freezer.ErrorCode(err)], "admin", p)
+	return w.render(c, httpapi.Status(err), "admin", p)
 }
 
 func (w *webSite) addType(c echo.Context) error {
 	t := &freezer.ProductType{NameEN: c.FormValue("name_en"), NameFR: c.FormValue("name_fr")}
-	return w.adminResult(c, w.s.services.Types.CreateProductType(ctxOf(c), t), "type_added", "types")
+	return w.adminResult(c, w.s.services.Types.CreateProductType(httpapi.Ctx(c), t), "type_added", "types")
 }
 
 func (w *webSite) renameType(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err == nil {
 		en, fr := c.FormValue("name_en"), c.FormValue("name_fr")
-		_, err = w.s.services.Types.UpdateProductType(ctxOf(c), id, freezer.ProductTypeUpdate{NameEN: &en, NameFR: &fr})
+		_, err = w.s.services.Types.UpdateProductType(httpapi.Ctx(c), id, freezer.ProductTypeUpdate{NameEN: &en, NameFR: &fr})
 	}
 	return w.adminResult(c, err, "type_renamed", "types")
 }
@@ -127,6 +128,6 @@ func (w *webSite) changeUser(c echo.Context) error {
 	default:
 		return w.adminResult(c, freezer.Errorf(freezer.EINVALID, "Unknown action."), "", "")
 	}
-	_, err = w.s.services.Users.UpdateUser(ctxOf(c), id, upd)
+	_, err = w.s.services.Users.UpdateUser(httpapi.Ctx(c), id, upd)
 	return w.adminResult(c, err, "user_updated", "users")
 }
