@@ -17,6 +17,7 @@ import (
 
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/api/httpapi"
+	"github.com/freezer-manager/freezer/api/legacy"
 	"github.com/freezer-manager/freezer/devices"
 	"github.com/freezer-manager/freezer/internal/throttle"
 )
@@ -107,7 +108,7 @@ func NewServer(cfg Config, services Services, logger *slog.Logger) *Server {
 	s.echo.Use(s.logRequests)
 	s.echo.GET("/", s.handleIndex)
 	s.echo.GET("/healthz", s.handleHealth)
-	s.registerLegacyRoutes()
+	legacy.Register(s.echo, services, legacy.Config{RateLimit: *cfg.LegacyRateLimit, MaxBodyBytes: cfg.MaxBodyBytes, Now: cfg.Now}, logger)
 	s.registerV1Routes()
 	s.registerWebRoutes()
 	s.echo.GET("/api/docs", s.handleDocs)
@@ -206,11 +207,6 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 // handleError renders errors that reach Echo as a small JSON object.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
-		return
-	}
-	var le *legacyError
-	if errors.As(err, &le) {
-		s.renderLegacyError(c, le, err)
 		return
 	}
 	code, message := freezer.ErrorCode(err), freezer.ErrorMessage(err)

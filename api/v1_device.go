@@ -61,7 +61,7 @@ func (s *Server) v1CreateDevice(c echo.Context) error {
 		d.Kind = freezer.DeviceScanner
 	}
 	if d.HouseholdID == 0 {
-		id, err := s.primaryHousehold(httpapi.Ctx(c))
+		id, err := httpapi.PrimaryHousehold(httpapi.Ctx(c), s.services.Households)
 		if err != nil {
 			return err
 		}

@@ -63,7 +63,7 @@ func (s *Server) v1CreateFreezer(c echo.Context) error {
 	}
 	f := &freezer.Freezer{HouseholdID: req.HouseholdID, Name: req.Name, NumberBoxes: req.NumberBoxes}
 	if f.HouseholdID == 0 {
-		id, err := s.primaryHousehold(httpapi.Ctx(c))
+		id, err := httpapi.PrimaryHousehold(httpapi.Ctx(c), s.services.Households)
 		if err != nil {
 			return err
 		}

@@ -266,7 +266,7 @@ func (s *Server) v1BlankLabels(c echo.Context) error {
 		return err
 	}
 	if householdID == nil {
-		id, err := s.primaryHousehold(httpapi.Ctx(c))
+		id, err := httpapi.PrimaryHousehold(httpapi.Ctx(c), s.services.Households)
 		if err != nil {
 			return err
 		}

@@ -88,3 +88,33 @@ func CurrentUser(c echo.Context) *freezer.User {
 	u, _ := c.Get(userKey).(*freezer.User)
 	return u
 }
+
+// PrimaryHousehold returns the household where new freezers and devices go
+// when the caller names none: the first one they own, else the first one
+// they belong to, else a new one.
+func PrimaryHousehold(ctx context.Context, households freezer.HouseholdService) (int64, error) {
+	list, err := households.FindHouseholds(ctx)
+	if err != nil {
+		return 0, err
+	}
+	userID := freezer.ActorFromContext(ctx).UserID
+	for _, h := range list {
+		members, err := households.FindMembers(ctx, h.ID)
+		if err != nil {
+			return 0, err
+		}
+		for _, m := range members {
+			if m.UserID == userID && m.Role == freezer.RoleOwner {
+				return h.ID, nil
+			}
+		}
+	}
+	if len(list) > 0 {
+		return list[0].ID, nil
+	}
+	h := &freezer.Household{Name: "Home"}
+	if err := households.CreateHousehold(ctx, h); err != nil {
+		return 0, err
+	}
+	return h.ID, nil
+}

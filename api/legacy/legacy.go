@@ -1,8 +1,16 @@
-package api
+// Package legacy serves the REST API of the original system at its
+// original paths, byte for byte as its contract says: token in the path,
+// {"status", "details"} errors, the original texts and rate limits.
+//
+// It imports the root package and api/httpapi; never api, api/v1, api/web,
+// nor a package that implements a service (db, hub, alerts,
+// homeassistant, broker): it uses services through httpapi.Services.
+package legacy
 
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -45,19 +53,47 @@ func errLegacy(status int, details string) *legacyError {
 	return &legacyError{Status: status, Details: details}
 }
 
-func (s *Server) renderLegacyError(c echo.Context, e *legacyError, cause error) {
-	if e.Status >= 500 {
-		s.logger.Error("legacy request failed", "method", c.Request().Method, "path", c.Path(), "err", cause)
-	}
-	_ = c.JSON(e.Status, e)
+// Config holds the legacy API's settings.
+type Config struct {
+	// RateLimit bounds the requests of one client IP on one route.
+	RateLimit httpapi.RateLimit
+	// MaxBodyBytes bounds request bodies.
+	MaxBodyBytes int64
+	// Now is the clock of the rate limits.
+	Now func() time.Time
 }
 
-// registerLegacyRoutes serves the original system's API at its original
-// paths. CORS and the rate limit are route middleware, not group middleware,
-// so that a wrong method on a known path still answers 405.
-func (s *Server) registerLegacyRoutes() {
-	limiter := httpapi.NewRateLimiter(*s.config.LegacyRateLimit, s.config.Now)
+// server answers the legacy routes.
+type server struct {
+	services httpapi.Services
+	config   Config
+	logger   *slog.Logger
+}
+
+// renderErrors answers a legacyError with its own body: the legacy API's
+// errors are {"status": …, "details": …}, not those of the rest of the server.
+func (s *server) renderErrors(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		var le *legacyError
+		if err == nil || !errors.As(err, &le) || c.Response().Committed {
+			return err
+		}
+		if le.Status >= 500 {
+			s.logger.Error("legacy request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
+		}
+		return c.JSON(le.Status, le)
+	}
+}
+
+// Register serves the original system's API at its original paths on e.
+// CORS and the rate limit are route middleware, not group middleware, so
+// that a wrong method on a known path still answers 405.
+func Register(e *echo.Echo, services httpapi.Services, cfg Config, logger *slog.Logger) {
+	s := &server{services: services, config: cfg, logger: logger}
+	limiter := httpapi.NewRateLimiter(cfg.RateLimit, cfg.Now)
 	mw := []echo.MiddlewareFunc{
+		s.renderErrors,
 		middleware.CORSWithConfig(middleware.CORSConfig{
 			AllowOrigins: []string{"*"},
 			AllowMethods: []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodOptions},
@@ -87,10 +123,10 @@ func (s *Server) registerLegacyRoutes() {
 	var paths []string
 	served := map[string][]string{}
 	for _, r := range routes {
-		s.echo.Add(r.method, r.path, r.handler, mw...)
+		e.Add(r.method, r.path, r.handler, mw...)
 		if served[r.path] == nil {
 			paths = append(paths, r.path)
-			s.echo.OPTIONS(r.path, func(c echo.Context) error { return c.NoContent(http.StatusNoContent) }, mw...)
+			e.OPTIONS(r.path, func(c echo.Context) error { return c.NoContent(http.StatusNoContent) }, mw...)
 		}
 		served[r.path] = append(served[r.path], r.method)
 	}
@@ -102,7 +138,7 @@ func (s *Server) registerLegacyRoutes() {
 				others = append(others, m)
 			}
 		}
-		s.echo.Match(others, path, legacyWrongMethod(strings.Join(allow, ", ")))
+		e.Match(others, path, legacyWrongMethod(strings.Join(allow, ", ")))
 	}
 }
 
@@ -136,7 +172,7 @@ func legacyWrongMethod(allow string) echo.HandlerFunc {
 // its user: 404 when the segment is empty or holds a slash (Echo's last
 // parameter takes the rest of the path: an unknown path), 400 BAD_TOKEN
 // when no user has it.
-func (s *Server) legacyAuth(c echo.Context) (context.Context, error) {
+func (s *server) legacyAuth(c echo.Context) (context.Context, error) {
 	token := c.Param("token")
 	if token == "" || strings.Contains(token, "/") {
 		return nil, echo.ErrNotFound
@@ -180,7 +216,7 @@ func legacyInternal(err error) error {
 	return errors.Join(errLegacy(http.StatusInternalServerError, legacyServerError), err)
 }
 
-func (s *Server) legacyCheckToken(c echo.Context) error {
+func (s *server) legacyCheckToken(c echo.Context) error {
 	if _, err := s.legacyAuth(c); err != nil {
 		return err
 	}
@@ -194,7 +230,7 @@ type legacyType struct {
 	TypeNameFR string `json:"type_name_fr"`
 }
 
-func (s *Server) legacyTypes(c echo.Context) error {
+func (s *server) legacyTypes(c echo.Context) error {
 	ctx, err := s.legacyAuth(c)
 	if err != nil {
 		return err
@@ -227,7 +263,7 @@ type personalTendencyItem struct {
 	TypeNameFR string  `json:"type_name_fr"`
 }
 
-func (s *Server) legacyGeneralTendency(c echo.Context) error {
+func (s *server) legacyGeneralTendency(c echo.Context) error {
 	ctx, err := s.legacyAuth(c)
 	if err != nil {
 		return err
@@ -243,7 +279,7 @@ func (s *Server) legacyGeneralTendency(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-func (s *Server) legacyCustomTendency(c echo.Context) error {
+func (s *server) legacyCustomTendency(c echo.Context) error {
 	ctx, err := s.legacyAuth(c)
 	if err != nil {
 		return err

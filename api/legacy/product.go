@@ -1,4 +1,4 @@
-package api
+package legacy
 
 import (
 	"context"
@@ -28,7 +28,7 @@ type legacyProduct struct {
 	TypeID      int64   `json:"type_id"`
 }
 
-func (s *Server) legacyGetProducts(c echo.Context) error {
+func (s *server) legacyGetProducts(c echo.Context) error {
 	ids, err := pathInts(c, "freezer")
 	if err != nil {
 		return err
@@ -115,7 +115,7 @@ func legacySlot(body legacyBody) int {
 	return int(n)
 }
 
-func (s *Server) legacyAddProduct(c echo.Context) error {
+func (s *server) legacyAddProduct(c echo.Context) error {
 	ctx, err := s.legacyAuth(c)
 	if err != nil {
 		return err
@@ -163,7 +163,7 @@ func legacyProductFailure(err error) error {
 	return legacyFailure(err, legacyBadFormat)
 }
 
-func (s *Server) legacyUpdateProduct(c echo.Context) error {
+func (s *server) legacyUpdateProduct(c echo.Context) error {
 	ids, err := pathInts(c, "freezer", "box", "prod", "inside")
 	if err != nil {
 		return err
@@ -195,7 +195,7 @@ func (s *Server) legacyUpdateProduct(c echo.Context) error {
 
 // legacyFindProductAt returns the caller's product at a place: the one
 // inside, or the one taken out most recently. BAD_PARAMETER when none.
-func (s *Server) legacyFindProductAt(ctx context.Context, freezerID int64, box, slot int, inside bool) (*freezer.Product, error) {
+func (s *server) legacyFindProductAt(ctx context.Context, freezerID int64, box, slot int, inside bool) (*freezer.Product, error) {
 	filter := freezer.ProductFilter{FreezerID: &freezerID, Box: &box, Slot: &slot, Inside: &inside, Limit: 1}
 	if !inside {
 		filter.Sort = freezer.SortByDateOutNew

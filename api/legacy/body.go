@@ -1,4 +1,4 @@
-package api
+package legacy
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ type legacyBody map[string]json.RawMessage
 // readLegacyBody checks the content type and reads a JSON object whose keys
 // are exactly keys: 415 BAD_CONTENT_TYPE, 400 BAD_REQUEST for a body that is
 // not JSON (or not UTF-8), 400 BAD_FORMAT for another key set.
-func (s *Server) readLegacyBody(c echo.Context, keys ...string) (legacyBody, error) {
+func (s *server) readLegacyBody(c echo.Context, keys ...string) (legacyBody, error) {
 	if !httpapi.IsJSONContentType(c.Request().Header.Get(echo.HeaderContentType)) {
 		return nil, errLegacy(http.StatusUnsupportedMediaType, legacyBadContentType)
 	}

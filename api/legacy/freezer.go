@@ -1,4 +1,4 @@
-package api
+package legacy
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
 )
 
 // legacyFreezer is a freezer as the original API lists it.
@@ -17,7 +18,7 @@ type legacyFreezer struct {
 	NumberBoxes int    `json:"number_boxes"`
 }
 
-func (s *Server) legacyListFreezers(c echo.Context) error {
+func (s *server) legacyListFreezers(c echo.Context) error {
 	ctx, err := s.legacyAuth(c)
 	if err != nil {
 		return err
@@ -33,37 +34,7 @@ func (s *Server) legacyListFreezers(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// primaryHousehold returns the household where new freezers and devices go
-// when the caller names none: the first one they own, else the first one
-// they belong to, else a new one.
-func (s *Server) primaryHousehold(ctx context.Context) (int64, error) {
-	list, err := s.services.Households.FindHouseholds(ctx)
-	if err != nil {
-		return 0, err
-	}
-	userID := freezer.ActorFromContext(ctx).UserID
-	for _, h := range list {
-		members, err := s.services.Households.FindMembers(ctx, h.ID)
-		if err != nil {
-			return 0, err
-		}
-		for _, m := range members {
-			if m.UserID == userID && m.Role == freezer.RoleOwner {
-				return h.ID, nil
-			}
-		}
-	}
-	if len(list) > 0 {
-		return list[0].ID, nil
-	}
-	h := &freezer.Household{Name: "Home"}
-	if err := s.services.Households.CreateHousehold(ctx, h); err != nil {
-		return 0, err
-	}
-	return h.ID, nil
-}
-
-func (s *Server) legacyCreateFreezer(c echo.Context) error {
+func (s *server) legacyCreateFreezer(c echo.Context) error {
 	ctx, err := s.legacyAuth(c)
 	if err != nil {
 		return err
@@ -78,7 +49,7 @@ func (s *Server) legacyCreateFreezer(c echo.Context) error {
 	if !okBoxes || !okName || f.Validate() != nil {
 		return errLegacy(http.StatusBadRequest, legacyBadFormat)
 	}
-	if f.HouseholdID, err = s.primaryHousehold(ctx); err != nil {
+	if f.HouseholdID, err = httpapi.PrimaryHousehold(ctx, s.services.Households); err != nil {
 		return legacyInternal(err)
 	}
 	if err := s.services.Freezers.CreateFreezer(ctx, f); err != nil {
@@ -89,7 +60,7 @@ func (s *Server) legacyCreateFreezer(c echo.Context) error {
 
 // legacyFreezerID reads body["freezer_id"] and checks that the caller may
 // see that freezer: BAD_FORMAT otherwise.
-func (s *Server) legacyFreezerID(ctx context.Context, body legacyBody) (*freezer.Freezer, error) {
+func (s *server) legacyFreezerID(ctx context.Context, body legacyBody) (*freezer.Freezer, error) {
 	id, ok := body.number("freezer_id")
 	if !ok {
 		return nil, errLegacy(http.StatusBadRequest, legacyBadFormat)
@@ -101,7 +72,7 @@ func (s *Server) legacyFreezerID(ctx context.Context, body legacyBody) (*freezer
 	return f, nil
 }
 
-func (s *Server) legacyUpdateFreezer(c echo.Context) error {
+func (s *server) legacyUpdateFreezer(c echo.Context) error {
 	ctx, err := s.legacyAuth(c)
 	if err != nil {
 		return err
@@ -136,7 +107,7 @@ func (s *Server) legacyUpdateFreezer(c echo.Context) error {
 	return c.NoContent(http.StatusOK)
 }
 
-func (s *Server) legacyDeleteFreezer(c echo.Context) error {
+func (s *server) legacyDeleteFreezer(c echo.Context) error {
 	ctx, err := s.legacyAuth(c)
 	if err != nil {
 		return err
@@ -158,7 +129,7 @@ func (s *Server) legacyDeleteFreezer(c echo.Context) error {
 	return c.NoContent(http.StatusOK)
 }
 
-func (s *Server) legacyNextID(c echo.Context) error {
+func (s *server) legacyNextID(c echo.Context) error {
 	ids, err := pathInts(c, "freezer")
 	if err != nil {
 		return err
