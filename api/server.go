@@ -18,8 +18,8 @@ import (
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/api/httpapi"
 	"github.com/freezer-manager/freezer/api/legacy"
+	v1 "github.com/freezer-manager/freezer/api/v1"
 	"github.com/freezer-manager/freezer/devices"
-	"github.com/freezer-manager/freezer/internal/throttle"
 )
 
 // Services are the domain services the HTTP layer uses.
@@ -72,10 +72,6 @@ type Server struct {
 	logger   *slog.Logger
 	services Services
 	config   Config
-	// tokenFailures slows down guessing of v1 API tokens.
-	tokenFailures *throttle.Failures
-	// decoding bounds the camera frames decoded at once (see v1ScanImage).
-	decoding chan struct{}
 }
 
 // NewServer builds the routes over services.
@@ -99,8 +95,7 @@ func NewServer(cfg Config, services Services, logger *slog.Logger) *Server {
 	if cfg.LegacyRateLimit == nil {
 		cfg.LegacyRateLimit = &DefaultLegacyRateLimit
 	}
-	s := &Server{echo: echo.New(), logger: logger, services: services, config: cfg, decoding: make(chan struct{}, maxDecodes),
-		tokenFailures: throttle.New(cfg.TokenFailuresPerMinute, time.Minute, cfg.Now)}
+	s := &Server{echo: echo.New(), logger: logger, services: services, config: cfg}
 	s.echo.HideBanner, s.echo.HidePort = true, true
 	s.echo.HTTPErrorHandler = s.handleError
 	s.echo.IPExtractor = clientIPExtractor(cfg.TrustedProxies)
@@ -109,9 +104,9 @@ func NewServer(cfg Config, services Services, logger *slog.Logger) *Server {
 	s.echo.GET("/", s.handleIndex)
 	s.echo.GET("/healthz", s.handleHealth)
 	legacy.Register(s.echo, services, legacy.Config{RateLimit: *cfg.LegacyRateLimit, MaxBodyBytes: cfg.MaxBodyBytes, Now: cfg.Now}, logger)
-	s.registerV1Routes()
+	v1.Register(s.echo, services, v1.Config{MaxBodyBytes: cfg.MaxBodyBytes, Now: cfg.Now, MQTTTopics: cfg.MQTTTopics,
+		TokenFailuresPerMinute: cfg.TokenFailuresPerMinute, MQTTPort: cfg.MQTTPort, MQTTPublicURL: cfg.MQTTPublicURL}, logger)
 	s.registerWebRoutes()
-	s.echo.GET("/api/docs", s.handleDocs)
 	s.http = &http.Server{
 		Handler:           s.echo,
 		ReadHeaderTimeout: 10 * time.Second,

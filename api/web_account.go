@@ -305,7 +305,7 @@ func (w *webSite) createToken(c echo.Context) error {
 }
 
 func (w *webSite) revokeToken(c echo.Context) error {
-	id, err := pathID(c, "id")
+	id, err := httpapi.PathID(c, "id")
 	if err == nil {
 		err = w.s.services.Tokens.RevokeToken(httpapi.Ctx(c), id)
 	}
@@ -314,7 +314,7 @@ func (w *webSite) revokeToken(c echo.Context) error {
 
 // inviteMember invites an address; the notice is the same whether it has an account.
 func (w *webSite) inviteMember(c echo.Context) error {
-	id, err := pathID(c, "id")
+	id, err := httpapi.PathID(c, "id")
 	if err == nil {
 		_, err = w.s.services.Households.InviteMember(httpapi.Ctx(c), id, c.FormValue("email"))
 	}
@@ -322,7 +322,7 @@ func (w *webSite) inviteMember(c echo.Context) error {
 }
 
 func (w *webSite) acceptInvitation(c echo.Context) error {
-	id, err := pathID(c, "id")
+	id, err := httpapi.PathID(c, "id")
 	if err == nil {
 		_, err = w.s.services.Households.AcceptInvitation(httpapi.Ctx(c), id)
 	}
@@ -331,7 +331,7 @@ func (w *webSite) acceptInvitation(c echo.Context) error {
 
 // declineInvitation declines an invitation of the user's, or withdraws one of their household's.
 func (w *webSite) declineInvitation(c echo.Context) error {
-	id, err := pathID(c, "id")
+	id, err := httpapi.PathID(c, "id")
 	if err == nil {
 		err = w.s.services.Households.DeclineInvitation(httpapi.Ctx(c), id)
 	}
@@ -339,8 +339,8 @@ func (w *webSite) declineInvitation(c echo.Context) error {
 }
 
 func (w *webSite) removeMember(c echo.Context) error {
-	id, err := pathID(c, "id")
-	userID, err2 := pathID(c, "user_id")
+	id, err := httpapi.PathID(c, "id")
+	userID, err2 := httpapi.PathID(c, "user_id")
 	if err == nil {
 		err = err2
 	}

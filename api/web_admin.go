@@ -95,7 +95,7 @@ func (w *webSite) addType(c echo.Context) error {
 }
 
 func (w *webSite) renameType(c echo.Context) error {
-	id, err := pathID(c, "id")
+	id, err := httpapi.PathID(c, "id")
 	if err == nil {
 		en, fr := c.FormValue("name_en"), c.FormValue("name_fr")
 		_, err = w.s.services.Types.UpdateProductType(httpapi.Ctx(c), id, freezer.ProductTypeUpdate{NameEN: &en, NameFR: &fr})
@@ -106,7 +106,7 @@ func (w *webSite) renameType(c echo.Context) error {
 // changeUser disables, enables, promotes or demotes a user; admins cannot
 // change themselves here, so that nobody locks the last admin out by mistake.
 func (w *webSite) changeUser(c echo.Context) error {
-	id, err := pathID(c, "id")
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return w.adminResult(c, err, "", "")
 	}

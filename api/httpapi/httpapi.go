@@ -10,6 +10,7 @@ package httpapi
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -117,4 +118,13 @@ func PrimaryHousehold(ctx context.Context, households freezer.HouseholdService) 
 		return 0, err
 	}
 	return h.ID, nil
+}
+
+// PathID reads an integer path parameter; anything else is 404.
+func PathID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id < 1 {
+		return 0, freezer.Errorf(freezer.ENOTFOUND, "Not found.")
+	}
+	return id, nil
 }

@@ -1,4 +1,4 @@
-package api
+package v1
 
 import (
 	"net/http"
@@ -22,7 +22,7 @@ type boxView struct {
 	NextFreeSlot int `json:"next_free_slot"`
 }
 
-func (s *Server) v1FreezerRoutes() []route {
+func (s *server) v1FreezerRoutes() []route {
 	return []route{
 		{Method: http.MethodGet, Path: "/freezers", Summary: "The freezers of the caller's households", Handler: s.v1ListFreezers,
 			Response: freezer.Freezer{}, List: true, Query: []param{
@@ -40,7 +40,7 @@ func (s *Server) v1FreezerRoutes() []route {
 	}
 }
 
-func (s *Server) v1ListFreezers(c echo.Context) error {
+func (s *server) v1ListFreezers(c echo.Context) error {
 	householdID, err := queryInt64(c, "household_id")
 	if err != nil {
 		return err
@@ -56,7 +56,7 @@ func (s *Server) v1ListFreezers(c echo.Context) error {
 	return c.JSON(http.StatusOK, listResponse[*freezer.Freezer]{Items: nonNil(list)})
 }
 
-func (s *Server) v1CreateFreezer(c echo.Context) error {
+func (s *server) v1CreateFreezer(c echo.Context) error {
 	var req freezerRequest
 	if err := s.bind(c, &req); err != nil {
 		return err
@@ -75,8 +75,8 @@ func (s *Server) v1CreateFreezer(c echo.Context) error {
 	return c.JSON(http.StatusCreated, f)
 }
 
-func (s *Server) v1GetFreezer(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1GetFreezer(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -87,8 +87,8 @@ func (s *Server) v1GetFreezer(c echo.Context) error {
 	return c.JSON(http.StatusOK, f)
 }
 
-func (s *Server) v1UpdateFreezer(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1UpdateFreezer(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -103,8 +103,8 @@ func (s *Server) v1UpdateFreezer(c echo.Context) error {
 	return c.JSON(http.StatusOK, f)
 }
 
-func (s *Server) v1DeleteFreezer(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1DeleteFreezer(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -114,8 +114,8 @@ func (s *Server) v1DeleteFreezer(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-func (s *Server) v1ArchiveFreezer(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1ArchiveFreezer(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -126,8 +126,8 @@ func (s *Server) v1ArchiveFreezer(c echo.Context) error {
 	return c.JSON(http.StatusOK, f)
 }
 
-func (s *Server) v1ListBoxes(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1ListBoxes(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package api
+package v1
 
 import (
 	"net/http"
@@ -9,7 +9,7 @@ import (
 	"github.com/freezer-manager/freezer/api/httpapi"
 )
 
-func (s *Server) v1EventRoutes() []route {
+func (s *server) v1EventRoutes() []route {
 	return []route{
 		{Method: http.MethodGet, Path: "/events", Summary: "The change log of the caller's households, newest first; it keeps the history of deleted products",
 			Handler: s.v1ListEvents, Response: freezer.HistoryEvent{}, List: true, Query: []param{
@@ -21,7 +21,7 @@ func (s *Server) v1EventRoutes() []route {
 	}
 }
 
-func (s *Server) v1ListEvents(c echo.Context) error {
+func (s *server) v1ListEvents(c echo.Context) error {
 	var filter freezer.EventFilter
 	var err error
 	if filter.HouseholdID, err = queryInt64(c, "household_id"); err != nil {

@@ -1,4 +1,4 @@
-package api
+package v1
 
 import (
 	"bytes"
@@ -25,7 +25,7 @@ import (
 // limit: a household of a few tens of thousands of products fits.
 const maxImportBytes = 64 << 20
 
-func (s *Server) v1ExportRoutes() []route {
+func (s *server) v1ExportRoutes() []route {
 	return []route{
 		{Method: http.MethodGet, Path: "/households/:id/export", Summary: "The whole household as one JSON document: freezers, products (taken-out ones too) and their types",
 			Handler: s.v1ExportHousehold, Response: freezer.HouseholdExport{}},
@@ -36,8 +36,8 @@ func (s *Server) v1ExportRoutes() []route {
 	}
 }
 
-func (s *Server) v1ExportHousehold(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1ExportHousehold(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -53,8 +53,8 @@ func (s *Server) v1ExportHousehold(c echo.Context) error {
 var csvHeader = []string{"id", "freezer_id", "freezer_name", "box", "slot", "name", "description", "type_id", "type_name_en",
 	"type_name_fr", "quantity", "barcode", "date_in", "date_out", "period_months", "use_by", "version"}
 
-func (s *Server) v1ExportCSV(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1ExportCSV(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -105,8 +105,8 @@ func csvText(s string) string {
 	return s
 }
 
-func (s *Server) v1ImportHousehold(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1ImportHousehold(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ func (s *Server) v1ImportHousehold(c echo.Context) error {
 // readImport reads an import document as bind does (JSON content type,
 // UTF-8, no unknown field), with its own size limit and errors that give
 // the path of the field at fault, such as products[3].date_in.
-func (s *Server) readImport(c echo.Context) (*freezer.HouseholdExport, error) {
+func (s *server) readImport(c echo.Context) (*freezer.HouseholdExport, error) {
 	if !httpapi.IsJSONContentType(c.Request().Header.Get(echo.HeaderContentType)) {
 		return nil, echo.NewHTTPError(http.StatusUnsupportedMediaType, "Send the body as application/json.")
 	}

@@ -1,4 +1,4 @@
-package api
+package v1
 
 import (
 	"context"
@@ -32,7 +32,7 @@ const (
 	mimeZPL = "text/plain"
 )
 
-func (s *Server) v1LabelRoutes() []route {
+func (s *server) v1LabelRoutes() []route {
 	size := param{"size", "string", "62mm (default), 29x90 or 50x25"}
 	lang := param{"lang", "string", "en or fr (default: your language)"}
 	grid := []param{
@@ -81,7 +81,7 @@ func (s *Server) v1LabelRoutes() []route {
 // that blank label. The label is then printed when the household's
 // printer prints automatically; a print failure is a failed print job,
 // never a failed creation.
-func (s *Server) createProduct(ctx context.Context, p *freezer.Product, labelCode string) error {
+func (s *server) createProduct(ctx context.Context, p *freezer.Product, labelCode string) error {
 	if labelCode == "" {
 		if err := s.services.Products.CreateProduct(ctx, p); err != nil {
 			return err
@@ -131,9 +131,9 @@ func sendFile(c echo.Context, status int, mediaType, name string, data []byte) e
 	return c.Blob(status, mediaType, data)
 }
 
-func (s *Server) v1ProductLabel(mediaType string) echo.HandlerFunc {
+func (s *server) v1ProductLabel(mediaType string) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := pathID(c, "id")
+		id, err := httpapi.PathID(c, "id")
 		if err != nil {
 			return err
 		}
@@ -206,8 +206,8 @@ func sheetOf(c echo.Context, sheet labels.Sheet) (labels.Sheet, error) {
 	return sheet, sheet.Validate()
 }
 
-func (s *Server) v1BoxLabels(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1BoxLabels(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -230,7 +230,7 @@ func (s *Server) v1BoxLabels(c echo.Context) error {
 	return sendFile(c, http.StatusOK, mimePDF, fmt.Sprintf("freezer-%d-boxes.pdf", f.ID), data)
 }
 
-func (s *Server) v1CommandCards(c echo.Context) error {
+func (s *server) v1CommandCards(c echo.Context) error {
 	sheet, err := sheetOf(c, labels.CommandSheet)
 	if err != nil {
 		return err
@@ -246,7 +246,7 @@ func (s *Server) v1CommandCards(c echo.Context) error {
 	return sendFile(c, http.StatusOK, mimePDF, "command-cards.pdf", data)
 }
 
-func (s *Server) v1BlankLabels(c echo.Context) error {
+func (s *server) v1BlankLabels(c echo.Context) error {
 	sheet, err := sheetOf(c, labels.DefaultSheet)
 	if err != nil {
 		return err
@@ -293,15 +293,15 @@ func (s *Server) v1BlankLabels(c echo.Context) error {
 }
 
 // printing returns the label printer, or ENOTFOUND when the server has none.
-func (s *Server) printing() (freezer.LabelPrinter, error) {
+func (s *server) printing() (freezer.LabelPrinter, error) {
 	if s.services.Printing == nil {
 		return nil, freezer.Errorf(freezer.ENOTFOUND, "This server does not print labels.")
 	}
 	return s.services.Printing, nil
 }
 
-func (s *Server) v1PrintProduct(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1PrintProduct(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -316,8 +316,8 @@ func (s *Server) v1PrintProduct(c echo.Context) error {
 	return c.JSON(http.StatusCreated, j)
 }
 
-func (s *Server) v1RetryPrintJob(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1RetryPrintJob(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -333,15 +333,15 @@ func (s *Server) v1RetryPrintJob(c echo.Context) error {
 }
 
 // printers returns the printer storage, or ENOTFOUND when the server has none.
-func (s *Server) printers() (freezer.PrinterService, error) {
+func (s *server) printers() (freezer.PrinterService, error) {
 	if s.services.Printers == nil {
 		return nil, freezer.Errorf(freezer.ENOTFOUND, "This server does not print labels.")
 	}
 	return s.services.Printers, nil
 }
 
-func (s *Server) v1GetPrinter(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1GetPrinter(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -356,8 +356,8 @@ func (s *Server) v1GetPrinter(c echo.Context) error {
 	return c.JSON(http.StatusOK, pc)
 }
 
-func (s *Server) v1SetPrinter(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1SetPrinter(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -384,8 +384,8 @@ func (s *Server) v1SetPrinter(c echo.Context) error {
 	return c.JSON(http.StatusOK, pc)
 }
 
-func (s *Server) v1DeletePrinter(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1DeletePrinter(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -399,7 +399,7 @@ func (s *Server) v1DeletePrinter(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-func (s *Server) v1ListPrintJobs(c echo.Context) error {
+func (s *server) v1ListPrintJobs(c echo.Context) error {
 	ps, err := s.printers()
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package api
+package v1
 
 import (
 	"net/http"
@@ -18,13 +18,13 @@ type meResponse struct {
 	Today freezer.Date `json:"today"`
 }
 
-func (s *Server) v1MeRoutes() []route {
+func (s *server) v1MeRoutes() []route {
 	return []route{
 		{Method: http.MethodGet, Path: "/me", Summary: "The caller's account and households", Handler: s.v1Me, Response: meResponse{}},
 	}
 }
 
-func (s *Server) v1Me(c echo.Context) error {
+func (s *server) v1Me(c echo.Context) error {
 	households, err := s.services.Households.FindHouseholds(httpapi.Ctx(c))
 	if err != nil {
 		return err
@@ -51,7 +51,7 @@ type newTokenResponse struct {
 	Secret string         `json:"secret"`
 }
 
-func (s *Server) v1TokenRoutes() []route {
+func (s *server) v1TokenRoutes() []route {
 	return []route{
 		{Method: http.MethodGet, Path: "/tokens", Summary: "The caller's API tokens", Handler: s.v1ListTokens, Response: freezer.Token{}, List: true},
 		{Method: http.MethodPost, Path: "/tokens", Summary: "Create a named token; its secret is shown once", Handler: s.v1CreateToken,
@@ -60,7 +60,7 @@ func (s *Server) v1TokenRoutes() []route {
 	}
 }
 
-func (s *Server) v1ListTokens(c echo.Context) error {
+func (s *server) v1ListTokens(c echo.Context) error {
 	list, err := s.services.Tokens.FindTokens(httpapi.Ctx(c))
 	if err != nil {
 		return err
@@ -68,7 +68,7 @@ func (s *Server) v1ListTokens(c echo.Context) error {
 	return c.JSON(http.StatusOK, listResponse[*freezer.Token]{Items: nonNil(list)})
 }
 
-func (s *Server) v1CreateToken(c echo.Context) error {
+func (s *server) v1CreateToken(c echo.Context) error {
 	var req tokenRequest
 	if err := s.bind(c, &req); err != nil {
 		return err
@@ -80,8 +80,8 @@ func (s *Server) v1CreateToken(c echo.Context) error {
 	return c.JSON(http.StatusCreated, newTokenResponse{Token: tok, Secret: secret})
 }
 
-func (s *Server) v1RevokeToken(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1RevokeToken(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func (s *Server) v1RevokeToken(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-func (s *Server) v1TypeRoutes() []route {
+func (s *server) v1TypeRoutes() []route {
 	return []route{
 		{Method: http.MethodGet, Path: "/product-types", Summary: "Every product type", Handler: s.v1ListTypes, Response: freezer.ProductType{}, List: true},
 		{Method: http.MethodPost, Path: "/product-types", Summary: "Add a product type (administrators)", Handler: s.v1CreateType,
@@ -101,7 +101,7 @@ func (s *Server) v1TypeRoutes() []route {
 	}
 }
 
-func (s *Server) v1ListTypes(c echo.Context) error {
+func (s *server) v1ListTypes(c echo.Context) error {
 	list, err := s.services.Types.FindProductTypes(httpapi.Ctx(c))
 	if err != nil {
 		return err
@@ -109,7 +109,7 @@ func (s *Server) v1ListTypes(c echo.Context) error {
 	return c.JSON(http.StatusOK, listResponse[*freezer.ProductType]{Items: nonNil(list)})
 }
 
-func (s *Server) v1CreateType(c echo.Context) error {
+func (s *server) v1CreateType(c echo.Context) error {
 	var t freezer.ProductType
 	if err := s.bind(c, &t); err != nil {
 		return err
@@ -123,8 +123,8 @@ func (s *Server) v1CreateType(c echo.Context) error {
 	return c.JSON(http.StatusCreated, t)
 }
 
-func (s *Server) v1UpdateType(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1UpdateType(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package api
+package v1
 
 import (
 	"net"
@@ -26,7 +26,7 @@ type newDeviceResponse struct {
 	Credentials devices.Credentials `json:"credentials"`
 }
 
-func (s *Server) v1DeviceRoutes() []route {
+func (s *server) v1DeviceRoutes() []route {
 	return []route{
 		{Method: http.MethodGet, Path: "/devices", Summary: "The MQTT devices of the caller's households, with online state and last seen", Handler: s.v1ListDevices,
 			Response: freezer.Device{}, List: true, Query: []param{{"household_id", "integer", "only this household's devices"}}},
@@ -39,7 +39,7 @@ func (s *Server) v1DeviceRoutes() []route {
 	}
 }
 
-func (s *Server) v1ListDevices(c echo.Context) error {
+func (s *server) v1ListDevices(c echo.Context) error {
 	householdID, err := queryInt64(c, "household_id")
 	if err != nil {
 		return err
@@ -51,7 +51,7 @@ func (s *Server) v1ListDevices(c echo.Context) error {
 	return c.JSON(http.StatusOK, listResponse[*freezer.Device]{Items: nonNil(list)})
 }
 
-func (s *Server) v1CreateDevice(c echo.Context) error {
+func (s *server) v1CreateDevice(c echo.Context) error {
 	var req deviceRequest
 	if err := s.bind(c, &req); err != nil {
 		return err
@@ -77,7 +77,7 @@ func (s *Server) v1CreateDevice(c echo.Context) error {
 
 // brokerURL is the MQTT address devices are told to use: the configured
 // one, else the embedded broker's port on the host this request came to.
-func (s *Server) brokerURL(c echo.Context) string {
+func (s *server) brokerURL(c echo.Context) string {
 	host := c.Request().Host
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
@@ -85,7 +85,7 @@ func (s *Server) brokerURL(c echo.Context) string {
 	return devices.BrokerURL(s.config.MQTTPublicURL, host, s.config.MQTTPort)
 }
 
-func (s *Server) v1GetDevice(c echo.Context) error {
+func (s *server) v1GetDevice(c echo.Context) error {
 	d, err := s.services.Devices.FindDeviceByID(httpapi.Ctx(c), c.Param("device_id"))
 	if err != nil {
 		return err
@@ -93,7 +93,7 @@ func (s *Server) v1GetDevice(c echo.Context) error {
 	return c.JSON(http.StatusOK, d)
 }
 
-func (s *Server) v1UpdateDevice(c echo.Context) error {
+func (s *server) v1UpdateDevice(c echo.Context) error {
 	var upd freezer.DeviceUpdate
 	if err := s.bind(c, &upd); err != nil {
 		return err
@@ -105,7 +105,7 @@ func (s *Server) v1UpdateDevice(c echo.Context) error {
 	return c.JSON(http.StatusOK, d)
 }
 
-func (s *Server) v1DeleteDevice(c echo.Context) error {
+func (s *server) v1DeleteDevice(c echo.Context) error {
 	id := c.Param("device_id")
 	if err := s.services.Devices.DeleteDevice(httpapi.Ctx(c), id); err != nil {
 		return err

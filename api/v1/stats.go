@@ -1,4 +1,4 @@
-package api
+package v1
 
 import (
 	"net/http"
@@ -9,7 +9,7 @@ import (
 	"github.com/freezer-manager/freezer/api/httpapi"
 )
 
-func (s *Server) v1StatsRoutes() []route {
+func (s *server) v1StatsRoutes() []route {
 	household := param{"household_id", "integer", "only this household (default: all of the caller's)"}
 	return []route{
 		{Method: http.MethodGet, Path: "/stats/tendency/general", Summary: "Products ever stored per type, over all households, most frequent first",
@@ -31,7 +31,7 @@ func (s *Server) v1StatsRoutes() []route {
 	}
 }
 
-func (s *Server) v1GeneralTendency(c echo.Context) error {
+func (s *server) v1GeneralTendency(c echo.Context) error {
 	list, err := s.services.Stats.GeneralTendency(httpapi.Ctx(c))
 	if err != nil {
 		return err
@@ -39,7 +39,7 @@ func (s *Server) v1GeneralTendency(c echo.Context) error {
 	return c.JSON(http.StatusOK, listResponse[*freezer.TypeTendency]{Items: nonNil(list)})
 }
 
-func (s *Server) v1PersonalTendency(c echo.Context) error {
+func (s *server) v1PersonalTendency(c echo.Context) error {
 	list, err := s.services.Stats.PersonalTendency(httpapi.Ctx(c))
 	if err != nil {
 		return err
@@ -67,7 +67,7 @@ func statsFilterOf(c echo.Context) (freezer.StatsFilter, error) {
 	return f, nil
 }
 
-func (s *Server) v1MonthlyStats(c echo.Context) error {
+func (s *server) v1MonthlyStats(c echo.Context) error {
 	filter, err := statsFilterOf(c)
 	if err != nil {
 		return err
@@ -79,7 +79,7 @@ func (s *Server) v1MonthlyStats(c echo.Context) error {
 	return c.JSON(http.StatusOK, listResponse[*freezer.MonthFlow]{Items: nonNil(list)})
 }
 
-func (s *Server) v1TimeInFreezer(c echo.Context) error {
+func (s *server) v1TimeInFreezer(c echo.Context) error {
 	filter, err := statsFilterOf(c)
 	if err != nil {
 		return err
@@ -91,7 +91,7 @@ func (s *Server) v1TimeInFreezer(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-func (s *Server) v1LateShare(c echo.Context) error {
+func (s *server) v1LateShare(c echo.Context) error {
 	filter, err := statsFilterOf(c)
 	if err != nil {
 		return err
@@ -103,7 +103,7 @@ func (s *Server) v1LateShare(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-func (s *Server) v1WasteStats(c echo.Context) error {
+func (s *server) v1WasteStats(c echo.Context) error {
 	filter, err := statsFilterOf(c)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package api
+package v1
 
 import (
 	"net/http"
@@ -14,7 +14,7 @@ type memberRequest struct {
 	Email string `json:"email"`
 }
 
-func (s *Server) v1HouseholdRoutes() []route {
+func (s *server) v1HouseholdRoutes() []route {
 	return []route{
 		{Method: http.MethodGet, Path: "/households", Summary: "The caller's households", Handler: s.v1ListHouseholds, Response: freezer.Household{}, List: true},
 		{Method: http.MethodGet, Path: "/households/:id", Summary: "One household", Handler: s.v1GetHousehold, Response: freezer.Household{}},
@@ -34,7 +34,7 @@ func (s *Server) v1HouseholdRoutes() []route {
 	}
 }
 
-func (s *Server) v1ListHouseholds(c echo.Context) error {
+func (s *server) v1ListHouseholds(c echo.Context) error {
 	list, err := s.services.Households.FindHouseholds(httpapi.Ctx(c))
 	if err != nil {
 		return err
@@ -42,8 +42,8 @@ func (s *Server) v1ListHouseholds(c echo.Context) error {
 	return c.JSON(http.StatusOK, listResponse[*freezer.Household]{Items: nonNil(list)})
 }
 
-func (s *Server) v1GetHousehold(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1GetHousehold(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -54,8 +54,8 @@ func (s *Server) v1GetHousehold(c echo.Context) error {
 	return c.JSON(http.StatusOK, h)
 }
 
-func (s *Server) v1UpdateHousehold(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1UpdateHousehold(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -70,8 +70,8 @@ func (s *Server) v1UpdateHousehold(c echo.Context) error {
 	return c.JSON(http.StatusOK, h)
 }
 
-func (s *Server) v1ListMembers(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1ListMembers(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -82,8 +82,8 @@ func (s *Server) v1ListMembers(c echo.Context) error {
 	return c.JSON(http.StatusOK, listResponse[*freezer.Member]{Items: nonNil(list)})
 }
 
-func (s *Server) v1InviteMember(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1InviteMember(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -98,8 +98,8 @@ func (s *Server) v1InviteMember(c echo.Context) error {
 	return c.JSON(http.StatusCreated, inv)
 }
 
-func (s *Server) v1ListHouseholdInvitations(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1ListHouseholdInvitations(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func (s *Server) v1ListHouseholdInvitations(c echo.Context) error {
 	return c.JSON(http.StatusOK, listResponse[*freezer.Invitation]{Items: nonNil(list)})
 }
 
-func (s *Server) v1ListInvitations(c echo.Context) error {
+func (s *server) v1ListInvitations(c echo.Context) error {
 	list, err := s.services.Households.FindInvitations(httpapi.Ctx(c))
 	if err != nil {
 		return err
@@ -118,8 +118,8 @@ func (s *Server) v1ListInvitations(c echo.Context) error {
 	return c.JSON(http.StatusOK, listResponse[*freezer.Invitation]{Items: nonNil(list)})
 }
 
-func (s *Server) v1AcceptInvitation(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1AcceptInvitation(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -130,8 +130,8 @@ func (s *Server) v1AcceptInvitation(c echo.Context) error {
 	return c.JSON(http.StatusOK, m)
 }
 
-func (s *Server) v1DeclineInvitation(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1DeclineInvitation(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -141,12 +141,12 @@ func (s *Server) v1DeclineInvitation(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-func (s *Server) v1RemoveMember(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1RemoveMember(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
-	userID, err := pathID(c, "user_id")
+	userID, err := httpapi.PathID(c, "user_id")
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package api
+package v1
 
 import (
 	"context"
@@ -46,7 +46,7 @@ func (r alertSettingsRequest) update() freezer.AlertSettingsUpdate {
 	return upd
 }
 
-func (s *Server) v1AlertRoutes() []route {
+func (s *server) v1AlertRoutes() []route {
 	return []route{
 		{Method: http.MethodGet, Path: "/households/:id/alerts", Summary: "A household's alert channels (MQTT, webhook, e-mail digest) and Home Assistant discovery; secrets are never returned",
 			Handler: s.v1GetAlertSettings, Response: freezer.AlertSettings{}},
@@ -58,15 +58,15 @@ func (s *Server) v1AlertRoutes() []route {
 }
 
 // alertSettings returns the service, or 503 when the server has none.
-func (s *Server) alertSettings() (freezer.AlertSettingsService, error) {
+func (s *server) alertSettings() (freezer.AlertSettingsService, error) {
 	if s.services.AlertSettings == nil {
 		return nil, echo.NewHTTPError(http.StatusServiceUnavailable)
 	}
 	return s.services.AlertSettings, nil
 }
 
-func (s *Server) v1GetAlertSettings(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1GetAlertSettings(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -81,8 +81,8 @@ func (s *Server) v1GetAlertSettings(c echo.Context) error {
 	return c.JSON(http.StatusOK, settings.Public())
 }
 
-func (s *Server) v1PutAlertSettings(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1PutAlertSettings(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func (s *Server) v1PutAlertSettings(c echo.Context) error {
 	return c.JSON(http.StatusOK, settings.Public())
 }
 
-func (s *Server) v1RunAlerts(c echo.Context) error {
+func (s *server) v1RunAlerts(c echo.Context) error {
 	if s.services.Alerts == nil {
 		return echo.NewHTTPError(http.StatusServiceUnavailable)
 	}

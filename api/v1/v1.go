@@ -1,16 +1,28 @@
-package api
+// Package v1 serves the REST API at /api/v1: bearer tokens, JSON in and
+// out, paginated lists, and the OpenAPI document generated from the same
+// route table that registers the routes (/api/v1/openapi.json, /api/docs).
+//
+// It imports the root package, api/httpapi, labels (rendering) and devices
+// (the wire contract); never api, api/legacy, api/web, nor a package that
+// implements a service (db, hub, alerts, homeassistant, broker): it uses
+// services through httpapi.Services.
+package v1
 
 import (
 	"encoding/base64"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/api/httpapi"
+	"github.com/freezer-manager/freezer/devices"
+	"github.com/freezer-manager/freezer/internal/throttle"
 )
 
 // v1Prefix is where the v1 API lives.
@@ -44,7 +56,7 @@ type param struct {
 }
 
 // v1Routes lists every v1 endpoint.
-func (s *Server) v1Routes() []route {
+func (s *server) v1Routes() []route {
 	var routes []route
 	for _, group := range [][]route{
 		s.v1MeRoutes(), s.v1HouseholdRoutes(), s.v1FreezerRoutes(), s.v1ProductRoutes(),
@@ -55,12 +67,43 @@ func (s *Server) v1Routes() []route {
 	return routes
 }
 
-// registerV1Routes serves the v1 API: bearer tokens, JSON in and out.
-func (s *Server) registerV1Routes() {
+// Config holds the v1 API's settings.
+type Config struct {
+	// MaxBodyBytes bounds request bodies.
+	MaxBodyBytes int64
+	// Now is the clock of the token-failure limit.
+	Now func() time.Time
+	// MQTTTopics are the topics new devices are told about.
+	MQTTTopics devices.Topics
+	// TokenFailuresPerMinute answers 429 to a client IP whose API tokens
+	// failed this often within a minute (0: no limit).
+	TokenFailuresPerMinute int
+	// MQTTPort is the embedded broker's port, for the default MQTTPublicURL.
+	MQTTPort string
+	// MQTTPublicURL is the broker address new devices are told to use
+	// (default: port MQTTPort of the host the request came to).
+	MQTTPublicURL string
+}
+
+// server answers the v1 routes.
+type server struct {
+	services httpapi.Services
+	config   Config
+	logger   *slog.Logger
+	// tokenFailures slows down guessing of API tokens.
+	tokenFailures *throttle.Failures
+	// decoding bounds the camera frames decoded at once (see v1ScanImage).
+	decoding chan struct{}
+}
+
+// Register serves the v1 API on e, and its document for people at /api/docs.
+func Register(e *echo.Echo, services httpapi.Services, cfg Config, logger *slog.Logger) {
+	s := &server{services: services, config: cfg, logger: logger, decoding: make(chan struct{}, maxDecodes),
+		tokenFailures: throttle.New(cfg.TokenFailuresPerMinute, time.Minute, cfg.Now)}
 	// CORS is server middleware limited to /api/v1, not group middleware:
 	// a group with middleware gets catch-all routes, which answer 404 to a
 	// wrong method on a known path instead of 405.
-	s.echo.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 		Skipper: func(c echo.Context) bool {
 			p := c.Request().URL.Path
 			return p != v1Prefix && !strings.HasPrefix(p, v1Prefix+"/")
@@ -70,7 +113,7 @@ func (s *Server) registerV1Routes() {
 		AllowHeaders:  []string{echo.HeaderContentType, echo.HeaderAuthorization},
 		ExposeHeaders: []string{"Retry-After"},
 	}))
-	g := s.echo.Group(v1Prefix)
+	g := e.Group(v1Prefix)
 	for _, r := range s.v1Routes() {
 		mw := []echo.MiddlewareFunc{}
 		if !r.Public {
@@ -81,11 +124,12 @@ func (s *Server) registerV1Routes() {
 		}
 		g.Add(r.Method, r.Path, r.Handler, mw...)
 	}
+	e.GET("/api/docs", s.handleDocs)
 }
 
 // requireToken authenticates "Authorization: Bearer <token>" and puts the
 // acting user in the request's context.
-func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if blocked, retry := s.tokenFailures.Blocked(c.RealIP()); blocked {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
@@ -121,7 +165,7 @@ func requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // bind decodes a JSON body into dst strictly (see httpapi.BindJSON).
-func (s *Server) bind(c echo.Context, dst any) error {
+func (s *server) bind(c echo.Context, dst any) error {
 	return httpapi.BindJSON(c, dst, s.config.MaxBodyBytes)
 }
 
@@ -174,15 +218,6 @@ func idCursor(id int64) *string       { return cursor("i", id) }
 func cursor(kind string, n int64) *string {
 	s := base64.RawURLEncoding.EncodeToString([]byte(kind + ":" + strconv.FormatInt(n, 10)))
 	return &s
-}
-
-// pathID reads an integer path parameter; anything else is 404.
-func pathID(c echo.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id < 1 {
-		return 0, freezer.Errorf(freezer.ENOTFOUND, "Not found.")
-	}
-	return id, nil
 }
 
 // queryInt64 reads an optional integer query parameter.

@@ -1,4 +1,4 @@
-package api
+package v1
 
 import (
 	"html/template"
@@ -16,19 +16,19 @@ import (
 	freezer "github.com/freezer-manager/freezer"
 )
 
-func (s *Server) v1DocRoutes() []route {
+func (s *server) v1DocRoutes() []route {
 	return []route{
 		{Method: http.MethodGet, Path: "/openapi.json", Summary: "This API's OpenAPI 3.1 document", Handler: s.v1OpenAPI, Public: true, Response: map[string]any{}},
 	}
 }
 
-func (s *Server) v1OpenAPI(c echo.Context) error {
+func (s *server) v1OpenAPI(c echo.Context) error {
 	return c.JSON(http.StatusOK, s.openAPI())
 }
 
 // openAPI builds the document from the route table, so that it names
 // exactly the routes that are served.
-func (s *Server) openAPI() map[string]any {
+func (s *server) openAPI() map[string]any {
 	g := &schemaGen{schemas: map[string]any{}}
 	g.schemas["Error"] = map[string]any{
 		"type": "object", "required": []string{"error"},
@@ -235,7 +235,7 @@ func (g *schemaGen) properties(t reflect.Type, props map[string]any) {
 	}
 }
 
-// schemaName names a struct's schema: Product, or api's productView → ProductView.
+// schemaName names a struct's schema: Product, or v1's productView → ProductView.
 func schemaName(t reflect.Type) string {
 	name := t.Name()
 	if name == "" {
@@ -268,7 +268,7 @@ type docOp struct {
 	Query                              []param
 }
 
-func (s *Server) handleDocs(c echo.Context) error {
+func (s *server) handleDocs(c echo.Context) error {
 	var ops []docOp
 	for _, r := range s.v1Routes() {
 		ops = append(ops, docOp{Method: strings.ToLower(r.Method), MethodUpper: r.Method, Path: openAPIPath(r.Path),

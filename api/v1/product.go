@@ -1,4 +1,4 @@
-package api
+package v1
 
 import (
 	"context"
@@ -36,7 +36,7 @@ type productRequest struct {
 	LabelCode string `json:"label_code"`
 }
 
-func (s *Server) v1ProductRoutes() []route {
+func (s *server) v1ProductRoutes() []route {
 	return []route{
 		{Method: http.MethodGet, Path: "/products", Summary: "Products of the caller's households", Handler: s.v1ListProducts,
 			Response: productView{}, List: true, Query: []param{
@@ -77,7 +77,7 @@ type viewer struct {
 	window map[int64]int
 }
 
-func (s *Server) newViewer(ctx context.Context) (*viewer, error) {
+func (s *server) newViewer(ctx context.Context) (*viewer, error) {
 	households, err := s.services.Households.FindHouseholds(ctx)
 	if err != nil {
 		return nil, err
@@ -98,7 +98,7 @@ func (v *viewer) view(p *freezer.Product) productView {
 }
 
 // respondProduct answers with one product's view.
-func (s *Server) respondProduct(c echo.Context, status int, p *freezer.Product) error {
+func (s *server) respondProduct(c echo.Context, status int, p *freezer.Product) error {
 	v, err := s.newViewer(httpapi.Ctx(c))
 	if err != nil {
 		return err
@@ -106,7 +106,7 @@ func (s *Server) respondProduct(c echo.Context, status int, p *freezer.Product) 
 	return c.JSON(status, v.view(p))
 }
 
-func (s *Server) v1ListProducts(c echo.Context) error {
+func (s *server) v1ListProducts(c echo.Context) error {
 	filter, err := productFilterOf(c)
 	if err != nil {
 		return err
@@ -201,7 +201,7 @@ const (
 	eatNextMax     = 50
 )
 
-func (s *Server) v1EatNext(c echo.Context) error {
+func (s *server) v1EatNext(c echo.Context) error {
 	householdID, err := queryInt64(c, "household_id")
 	if err != nil {
 		return err
@@ -232,7 +232,7 @@ func (s *Server) v1EatNext(c echo.Context) error {
 	return c.JSON(http.StatusOK, resp)
 }
 
-func (s *Server) v1CreateProduct(c echo.Context) error {
+func (s *server) v1CreateProduct(c echo.Context) error {
 	var req productRequest
 	if err := s.bind(c, &req); err != nil {
 		return err
@@ -251,8 +251,8 @@ func (s *Server) v1CreateProduct(c echo.Context) error {
 	return s.respondProduct(c, http.StatusCreated, p)
 }
 
-func (s *Server) v1GetProduct(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1GetProduct(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -265,8 +265,8 @@ func (s *Server) v1GetProduct(c echo.Context) error {
 
 // changeProduct runs one operation on the product of the path, with the
 // request body read into req, and answers with the product.
-func changeProduct[R any](s *Server, c echo.Context, bind func(echo.Context, any) error, op func(ctx context.Context, id int64, req R) (*freezer.Product, error)) error {
-	id, err := pathID(c, "id")
+func changeProduct[R any](s *server, c echo.Context, bind func(echo.Context, any) error, op func(ctx context.Context, id int64, req R) (*freezer.Product, error)) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -281,24 +281,24 @@ func changeProduct[R any](s *Server, c echo.Context, bind func(echo.Context, any
 	return s.respondProduct(c, http.StatusOK, p)
 }
 
-func (s *Server) v1UpdateProduct(c echo.Context) error {
+func (s *server) v1UpdateProduct(c echo.Context) error {
 	return changeProduct(s, c, s.bind, s.services.Products.UpdateProduct)
 }
 
-func (s *Server) v1TakeOut(c echo.Context) error {
+func (s *server) v1TakeOut(c echo.Context) error {
 	return changeProduct(s, c, s.bindOptional, s.services.Products.TakeOutProduct)
 }
 
-func (s *Server) v1PutBack(c echo.Context) error {
+func (s *server) v1PutBack(c echo.Context) error {
 	return changeProduct(s, c, s.bindOptional, s.services.Products.PutBackProduct)
 }
 
-func (s *Server) v1Move(c echo.Context) error {
+func (s *server) v1Move(c echo.Context) error {
 	return changeProduct(s, c, s.bind, s.services.Products.MoveProduct)
 }
 
-func (s *Server) v1DeleteProduct(c echo.Context) error {
-	id, err := pathID(c, "id")
+func (s *server) v1DeleteProduct(c echo.Context) error {
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -309,7 +309,7 @@ func (s *Server) v1DeleteProduct(c echo.Context) error {
 }
 
 // bindOptional is bind for bodies that may be left out entirely.
-func (s *Server) bindOptional(c echo.Context, dst any) error {
+func (s *server) bindOptional(c echo.Context, dst any) error {
 	if c.Request().ContentLength == 0 {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package api
+package v1
 
 import (
 	"bytes"
@@ -44,7 +44,7 @@ type codeResponse struct {
 	Code string `json:"code"`
 }
 
-func (s *Server) v1ScanRoutes() []route {
+func (s *server) v1ScanRoutes() []route {
 	return []route{
 		{Method: http.MethodPost, Path: "/devices/:device_id/scans",
 			Summary: "Scan as one of the household's scanners (the phone's scan page): the same pipeline, ack and idempotent message id as over MQTT",
@@ -54,7 +54,7 @@ func (s *Server) v1ScanRoutes() []route {
 	}
 }
 
-func (s *Server) v1Scan(c echo.Context) error {
+func (s *server) v1Scan(c echo.Context) error {
 	var msg devices.ScanMessage
 	if err := s.bind(c, &msg); err != nil {
 		return err
@@ -83,7 +83,7 @@ func (s *Server) v1Scan(c echo.Context) error {
 	return c.JSON(http.StatusOK, scanAnswer{ID: ack.ID, Status: ack.Status, Op: ack.Op, Product: ack.Product, Location: ack.Location, Msg: ack.Msg})
 }
 
-func (s *Server) v1ScanImage(c echo.Context) error {
+func (s *server) v1ScanImage(c echo.Context) error {
 	var req imageRequest
 	if err := s.bind(c, &req); err != nil {
 		return err
