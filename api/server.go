@@ -19,6 +19,7 @@ import (
 	"github.com/freezer-manager/freezer/api/httpapi"
 	"github.com/freezer-manager/freezer/api/legacy"
 	v1 "github.com/freezer-manager/freezer/api/v1"
+	"github.com/freezer-manager/freezer/api/web"
 	"github.com/freezer-manager/freezer/devices"
 )
 
@@ -106,7 +107,7 @@ func NewServer(cfg Config, services Services, logger *slog.Logger) *Server {
 	legacy.Register(s.echo, services, legacy.Config{RateLimit: *cfg.LegacyRateLimit, MaxBodyBytes: cfg.MaxBodyBytes, Now: cfg.Now}, logger)
 	v1.Register(s.echo, services, v1.Config{MaxBodyBytes: cfg.MaxBodyBytes, Now: cfg.Now, MQTTTopics: cfg.MQTTTopics,
 		TokenFailuresPerMinute: cfg.TokenFailuresPerMinute, MQTTPort: cfg.MQTTPort, MQTTPublicURL: cfg.MQTTPublicURL}, logger)
-	s.registerWebRoutes()
+	web.Register(s.echo, services, web.Config{MaxBodyBytes: cfg.MaxBodyBytes, Now: cfg.Now, TrustedProxies: cfg.TrustedProxies, FormKey: cfg.FormKey}, logger)
 	s.http = &http.Server{
 		Handler:           s.echo,
 		ReadHeaderTimeout: 10 * time.Second,

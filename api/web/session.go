@@ -1,4 +1,4 @@
-package api
+package web
 
 import (
 	"crypto/hmac"
@@ -40,7 +40,7 @@ func (w *webSite) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil || ck.Value == "" {
 			return next(c)
 		}
-		sess, u, err := w.s.services.Sessions.FindSession(httpapi.Ctx(c), ck.Value)
+		sess, u, err := w.services.Sessions.FindSession(httpapi.Ctx(c), ck.Value)
 		switch freezer.ErrorCode(err) {
 		case "":
 			c.Set("session", &webSession{Session: sess, User: u, secret: ck.Value})
@@ -85,7 +85,7 @@ func (w *webSite) secure(c echo.Context) bool {
 		host = r.RemoteAddr
 	}
 	peer := net.ParseIP(host)
-	for _, n := range w.s.config.TrustedProxies {
+	for _, n := range w.config.TrustedProxies {
 		if peer != nil && n.Contains(peer) {
 			return true
 		}
@@ -129,7 +129,7 @@ func (w *webSite) csrfToken(c echo.Context) string {
 const formTokenNonce = 16
 
 func (w *webSite) formTokenMAC(nonce []byte) []byte {
-	mac := hmac.New(sha256.New, w.s.config.FormKey)
+	mac := hmac.New(sha256.New, w.config.FormKey)
 	mac.Write(nonce)
 	return mac.Sum(nil)[:formTokenNonce]
 }
@@ -167,7 +167,7 @@ func (w *webSite) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 				return w.renderError(c, errCSRF)
 			}
 		}
-		r.Body = http.MaxBytesReader(c.Response(), r.Body, w.s.config.MaxBodyBytes)
+		r.Body = http.MaxBytesReader(c.Response(), r.Body, w.config.MaxBodyBytes)
 		sent := c.FormValue(csrfField)
 		want := ""
 		if s := sessionOf(c); s != nil {

@@ -1,4 +1,4 @@
-package api
+package web
 
 // webTexts are the texts of the server-rendered pages, per language. Keys
 // starting with done_ are the notices of ?done=; err_ the error messages.

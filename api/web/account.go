@@ -1,4 +1,4 @@
-package api
+package web
 
 import (
 	"fmt"
@@ -115,7 +115,7 @@ func (w *webSite) signIn(c echo.Context) error {
 	var u *freezer.User
 	var err error = freezer.Errorf(freezer.EUNAUTHORIZED, "Wrong e-mail or password.")
 	if email != "" {
-		u, err = w.s.services.Users.Authenticate(httpapi.Ctx(c), email, c.FormValue("password"))
+		u, err = w.services.Users.Authenticate(httpapi.Ctx(c), email, c.FormValue("password"))
 	}
 	if err != nil {
 		p := w.newPage(c, data)
@@ -127,11 +127,11 @@ func (w *webSite) signIn(c echo.Context) error {
 		return w.render(c, httpapi.Status(err), "login", p)
 	}
 	if old := sessionOf(c); old != nil { // a new sign-in replaces the session: its id changes
-		if err := w.s.services.Sessions.DeleteSession(httpapi.Ctx(c), old.secret); err != nil {
+		if err := w.services.Sessions.DeleteSession(httpapi.Ctx(c), old.secret); err != nil {
 			return w.renderError(c, err)
 		}
 	}
-	_, secret, err := w.s.services.Sessions.CreateSession(freezer.NewContextWithUser(httpapi.Ctx(c), u))
+	_, secret, err := w.services.Sessions.CreateSession(freezer.NewContextWithUser(httpapi.Ctx(c), u))
 	if err != nil {
 		return w.renderError(c, err)
 	}
@@ -150,7 +150,7 @@ func (w *webSite) logoutPage(c echo.Context) error {
 // signOut ends the session and revokes its dashboard token.
 func (w *webSite) signOut(c echo.Context) error {
 	if s := sessionOf(c); s != nil {
-		if err := w.s.services.Sessions.DeleteSession(httpapi.Ctx(c), s.secret); err != nil {
+		if err := w.services.Sessions.DeleteSession(httpapi.Ctx(c), s.secret); err != nil {
 			return w.renderError(c, err)
 		}
 	}
@@ -188,7 +188,7 @@ func (w *webSite) register(c echo.Context) error {
 	if p.Error != "" {
 		return w.render(c, http.StatusBadRequest, "register", p)
 	}
-	reg, err := w.s.services.Users.RegisterUser(httpapi.Ctx(c), freezer.Registration{Email: data.Email, Password: password,
+	reg, err := w.services.Users.RegisterUser(httpapi.Ctx(c), freezer.Registration{Email: data.Email, Password: password,
 		Language: data.Language, TokenName: "default", HouseholdName: webTexts[data.Language]["default_household"]})
 	if err != nil {
 		p.Error = w.errorText(p, err)
@@ -205,25 +205,25 @@ func (w *webSite) register(c echo.Context) error {
 // loadAccount reads what the account page shows.
 func (w *webSite) loadAccount(c echo.Context) (*accountData, error) {
 	ctx := httpapi.Ctx(c)
-	tokens, err := w.s.services.Tokens.FindTokens(ctx)
+	tokens, err := w.services.Tokens.FindTokens(ctx)
 	if err != nil {
 		return nil, err
 	}
-	households, err := w.s.services.Households.FindHouseholds(ctx)
+	households, err := w.services.Households.FindHouseholds(ctx)
 	if err != nil {
 		return nil, err
 	}
-	invitations, err := w.s.services.Households.FindInvitations(ctx)
+	invitations, err := w.services.Households.FindInvitations(ctx)
 	if err != nil {
 		return nil, err
 	}
 	data := &accountData{Tokens: tokens, SessionTokenID: sessionOf(c).DashboardTokenID, Invitations: invitations}
 	for _, h := range households {
-		members, err := w.s.services.Households.FindMembers(ctx, h.ID)
+		members, err := w.services.Households.FindMembers(ctx, h.ID)
 		if err != nil {
 			return nil, err
 		}
-		pending, err := w.s.services.Households.FindHouseholdInvitations(ctx, h.ID)
+		pending, err := w.services.Households.FindHouseholdInvitations(ctx, h.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -257,7 +257,7 @@ func (w *webSite) accountResult(c echo.Context, err error, done string) error {
 
 func (w *webSite) updateProfile(c echo.Context) error {
 	email, lang := c.FormValue("email"), c.FormValue("language")
-	_, err := w.s.services.Users.UpdateUser(httpapi.Ctx(c), sessionOf(c).User.ID, freezer.UserUpdate{Email: &email, Language: &lang})
+	_, err := w.services.Users.UpdateUser(httpapi.Ctx(c), sessionOf(c).User.ID, freezer.UserUpdate{Email: &email, Language: &lang})
 	if err == nil { // the page shows the new language at once
 		sessionOf(c).User.Language = lang
 	}
@@ -274,7 +274,7 @@ func (w *webSite) changePassword(c echo.Context) error {
 	}
 	T := webTexts[s.User.Language]
 	password := c.FormValue("new_password")
-	if _, err := w.s.services.Users.Authenticate(httpapi.Ctx(c), s.User.Email, c.FormValue("current_password")); err != nil {
+	if _, err := w.services.Users.Authenticate(httpapi.Ctx(c), s.User.Email, c.FormValue("current_password")); err != nil {
 		if freezer.ErrorCode(err) == freezer.EUNAUTHORIZED {
 			w.signInLimits.Fail(ip, s.User.Email)
 			err = freezer.Errorf(freezer.EUNAUTHORIZED, "%s", T["err_current_password"])
@@ -284,15 +284,15 @@ func (w *webSite) changePassword(c echo.Context) error {
 	if password != c.FormValue("new_password2") {
 		return w.accountResult(c, freezer.Errorf(freezer.EINVALID, "%s", T["err_password_mismatch"]), "")
 	}
-	if err := w.s.services.Users.SetPassword(httpapi.Ctx(c), s.User.ID, password); err != nil {
+	if err := w.services.Users.SetPassword(httpapi.Ctx(c), s.User.ID, password); err != nil {
 		return w.accountResult(c, err, "")
 	}
-	return w.accountResult(c, w.s.services.Sessions.DeleteOtherSessions(httpapi.Ctx(c), s.ID), "password")
+	return w.accountResult(c, w.services.Sessions.DeleteOtherSessions(httpapi.Ctx(c), s.ID), "password")
 }
 
 // createToken creates a named API token and shows its secret this once.
 func (w *webSite) createToken(c echo.Context) error {
-	tok, secret, err := w.s.services.Tokens.CreateToken(httpapi.Ctx(c), c.FormValue("name"))
+	tok, secret, err := w.services.Tokens.CreateToken(httpapi.Ctx(c), c.FormValue("name"))
 	if err != nil {
 		return w.accountResult(c, err, "")
 	}
@@ -307,7 +307,7 @@ func (w *webSite) createToken(c echo.Context) error {
 func (w *webSite) revokeToken(c echo.Context) error {
 	id, err := httpapi.PathID(c, "id")
 	if err == nil {
-		err = w.s.services.Tokens.RevokeToken(httpapi.Ctx(c), id)
+		err = w.services.Tokens.RevokeToken(httpapi.Ctx(c), id)
 	}
 	return w.accountResult(c, err, "token_revoked")
 }
@@ -316,7 +316,7 @@ func (w *webSite) revokeToken(c echo.Context) error {
 func (w *webSite) inviteMember(c echo.Context) error {
 	id, err := httpapi.PathID(c, "id")
 	if err == nil {
-		_, err = w.s.services.Households.InviteMember(httpapi.Ctx(c), id, c.FormValue("email"))
+		_, err = w.services.Households.InviteMember(httpapi.Ctx(c), id, c.FormValue("email"))
 	}
 	return w.accountResult(c, err, "member_invited")
 }
@@ -324,7 +324,7 @@ func (w *webSite) inviteMember(c echo.Context) error {
 func (w *webSite) acceptInvitation(c echo.Context) error {
 	id, err := httpapi.PathID(c, "id")
 	if err == nil {
-		_, err = w.s.services.Households.AcceptInvitation(httpapi.Ctx(c), id)
+		_, err = w.services.Households.AcceptInvitation(httpapi.Ctx(c), id)
 	}
 	return w.accountResult(c, err, "invitation_accepted")
 }
@@ -333,7 +333,7 @@ func (w *webSite) acceptInvitation(c echo.Context) error {
 func (w *webSite) declineInvitation(c echo.Context) error {
 	id, err := httpapi.PathID(c, "id")
 	if err == nil {
-		err = w.s.services.Households.DeclineInvitation(httpapi.Ctx(c), id)
+		err = w.services.Households.DeclineInvitation(httpapi.Ctx(c), id)
 	}
 	return w.accountResult(c, err, "invitation_declined")
 }
@@ -345,7 +345,7 @@ func (w *webSite) removeMember(c echo.Context) error {
 		err = err2
 	}
 	if err == nil {
-		err = w.s.services.Households.RemoveMember(httpapi.Ctx(c), id, userID)
+		err = w.services.Households.RemoveMember(httpapi.Ctx(c), id, userID)
 	}
 	return w.accountResult(c, err, "member_removed")
 }

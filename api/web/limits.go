@@ -1,8 +1,9 @@
-package api
+package web
 
 import (
 	"time"
 
+	"github.com/freezer-manager/freezer/api/httpapi"
 	"github.com/freezer-manager/freezer/internal/throttle"
 )
 
@@ -18,4 +19,4 @@ var signInLimits = throttle.LockoutLimits{
 }
 
 // registrationLimit bounds the registrations tried from one client IP.
-var registrationLimit = RateLimit{PerMinute: 20, PerDay: 1000}
+var registrationLimit = httpapi.RateLimit{PerMinute: 20, PerDay: 1000}

@@ -1,4 +1,4 @@
-package api
+package web
 
 import (
 	"net/http"
@@ -47,14 +47,14 @@ func (w *webSite) loadAdmin(c echo.Context) (*adminData, error) {
 	from, _ := strconv.Atoi(c.QueryParam("from"))
 	data := &adminData{UsersFrom: max(from, 0), UsersPrev: -1}
 	var err error
-	if data.Stats, err = w.s.services.SiteStats.SiteStats(ctx); err != nil {
+	if data.Stats, err = w.services.SiteStats.SiteStats(ctx); err != nil {
 		return nil, err
 	}
-	if data.Types, err = w.s.services.Types.FindProductTypes(ctx); err != nil {
+	if data.Types, err = w.services.Types.FindProductTypes(ctx); err != nil {
 		return nil, err
 	}
 	// One more than shown tells whether there is a next page.
-	if data.Users, err = w.s.services.Users.FindUsers(ctx, freezer.UserFilter{Offset: data.UsersFrom, Limit: adminUsersPage + 1}); err != nil {
+	if data.Users, err = w.services.Users.FindUsers(ctx, freezer.UserFilter{Offset: data.UsersFrom, Limit: adminUsersPage + 1}); err != nil {
 		return nil, err
 	}
 	if len(data.Users) > adminUsersPage {
@@ -91,14 +91,14 @@ func (w *webSite) adminResult(c echo.Context, err error, done, section string) e
 
 func (w *webSite) addType(c echo.Context) error {
 	t := &freezer.ProductType{NameEN: c.FormValue("name_en"), NameFR: c.FormValue("name_fr")}
-	return w.adminResult(c, w.s.services.Types.CreateProductType(httpapi.Ctx(c), t), "type_added", "types")
+	return w.adminResult(c, w.services.Types.CreateProductType(httpapi.Ctx(c), t), "type_added", "types")
 }
 
 func (w *webSite) renameType(c echo.Context) error {
 	id, err := httpapi.PathID(c, "id")
 	if err == nil {
 		en, fr := c.FormValue("name_en"), c.FormValue("name_fr")
-		_, err = w.s.services.Types.UpdateProductType(httpapi.Ctx(c), id, freezer.ProductTypeUpdate{NameEN: &en, NameFR: &fr})
+		_, err = w.services.Types.UpdateProductType(httpapi.Ctx(c), id, freezer.ProductTypeUpdate{NameEN: &en, NameFR: &fr})
 	}
 	return w.adminResult(c, err, "type_renamed", "types")
 }
@@ -128,6 +128,6 @@ func (w *webSite) changeUser(c echo.Context) error {
 	default:
 		return w.adminResult(c, freezer.Errorf(freezer.EINVALID, "Unknown action."), "", "")
 	}
-	_, err = w.s.services.Users.UpdateUser(httpapi.Ctx(c), id, upd)
+	_, err = w.services.Users.UpdateUser(httpapi.Ctx(c), id, upd)
 	return w.adminResult(c, err, "user_updated", "users")
 }

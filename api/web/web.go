@@ -1,10 +1,20 @@
-package api
+// Package web serves the site for people: the server-rendered account and
+// admin pages (sign-in sessions, CSRF checks, French and English texts)
+// and the embedded dashboard and scan page under /app/, which use the v1
+// API like any other client.
+//
+// It imports the root package and api/httpapi; never api, api/legacy,
+// api/v1, nor a package that implements a service (db, hub, alerts,
+// homeassistant, broker): it uses services through httpapi.Services.
+package web
 
 import (
 	"bytes"
 	"embed"
 	"html/template"
 	"io/fs"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,18 +27,21 @@ import (
 	"github.com/freezer-manager/freezer/internal/throttle"
 )
 
-//go:embed web/templates/*.html
+//go:embed templates/*.html
 var templateFS embed.FS
 
-//go:embed web/static
+//go:embed static
 var staticFS embed.FS
 
 // The app icons of the dashboard's manifest are drawn once and committed.
-//go:generate go run ./web/genicons.go
+//go:generate go run genicons.go
 
 // webSite serves the account site, the admin panel and the dashboard.
 type webSite struct {
-	s             *Server
+	echo          *echo.Echo
+	services      httpapi.Services
+	config        Config
+	logger        *slog.Logger
 	pages         map[string]*template.Template
 	signInLimits  *throttle.Lockout
 	registrations *httpapi.RateLimiter // registration attempts per client IP
@@ -37,15 +50,28 @@ type webSite struct {
 // webPageNames are the templates of the site, each drawn inside layout.html.
 var webPageNames = []string{"login", "register", "welcome", "account", "admin", "logout", "error"}
 
-// registerWebRoutes serves the server-rendered site (/register, /login,
-// /logout, /account, /admin) and the dashboard's files under /app/.
-func (s *Server) registerWebRoutes() {
-	w := &webSite{s: s, pages: map[string]*template.Template{},
-		signInLimits:  throttle.NewLockout(signInLimits, s.config.Now),
-		registrations: httpapi.NewRateLimiter(registrationLimit, s.config.Now),
+// Config holds the site's settings.
+type Config struct {
+	// MaxBodyBytes bounds form bodies.
+	MaxBodyBytes int64
+	// Now is the clock of the sign-in and registration limits.
+	Now func() time.Time
+	// TrustedProxies are the networks whose X-Forwarded-Proto header is
+	// believed (Secure cookies behind a TLS proxy).
+	TrustedProxies []*net.IPNet
+	// FormKey signs the form tokens handed out before sign-in.
+	FormKey []byte
+}
+
+// Register serves the server-rendered site (/register, /login, /logout,
+// /account, /admin) and the dashboard's files under /app/ on e.
+func Register(e *echo.Echo, services httpapi.Services, cfg Config, logger *slog.Logger) {
+	w := &webSite{echo: e, services: services, config: cfg, logger: logger, pages: map[string]*template.Template{},
+		signInLimits:  throttle.NewLockout(signInLimits, cfg.Now),
+		registrations: httpapi.NewRateLimiter(registrationLimit, cfg.Now),
 	}
 	for _, name := range webPageNames {
-		w.pages[name] = template.Must(template.New("layout.html").ParseFS(templateFS, "web/templates/layout.html", "web/templates/"+name+".html"))
+		w.pages[name] = template.Must(template.New("layout.html").ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	w.add(http.MethodGet, "/register", w.registerPage)
 	w.add(http.MethodPost, "/register", w.register)
@@ -56,21 +82,21 @@ func (s *Server) registerWebRoutes() {
 	w.registerAccountRoutes()
 	w.registerAdminRoutes()
 
-	app, err := fs.Sub(staticFS, "web/static/app")
+	app, err := fs.Sub(staticFS, "static/app")
 	if err != nil {
 		panic(err)
 	}
 	files := http.StripPrefix("/app", http.FileServer(http.FS(app)))
 	w.add(http.MethodGet, "/app/session", w.dashboardSession)
 	// The dashboard's files need no session: no database read per file.
-	s.echo.GET("/app", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/app/") }, securityHeaders)
-	s.echo.GET("/app/scan", func(c echo.Context) error {
+	e.GET("/app", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/app/") }, securityHeaders)
+	e.GET("/app/scan", func(c echo.Context) error {
 		c.Response().Header().Set(echo.HeaderCacheControl, "no-cache")
 		c.Request().URL.Path = "/app/scan.html"
 		files.ServeHTTP(c.Response(), c.Request())
 		return nil
 	}, securityHeaders)
-	s.echo.GET("/app/*", func(c echo.Context) error {
+	e.GET("/app/*", func(c echo.Context) error {
 		c.Response().Header().Set(echo.HeaderCacheControl, "no-cache")
 		if strings.HasSuffix(c.Request().URL.Path, ".webmanifest") { // unknown to the mime package
 			c.Response().Header().Set(echo.HeaderContentType, "application/manifest+json")
@@ -84,7 +110,7 @@ func (s *Server) registerWebRoutes() {
 // checks on POST, then the route's own middleware. (Not an Echo group: a
 // group with middleware at the root would catch every unknown path.)
 func (w *webSite) add(method, path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
-	w.s.echo.Add(method, path, h, append([]echo.MiddlewareFunc{securityHeaders, w.loadSession, w.checkCSRF}, mw...)...)
+	w.echo.Add(method, path, h, append([]echo.MiddlewareFunc{securityHeaders, w.loadSession, w.checkCSRF}, mw...)...)
 }
 
 // contentSecurityPolicy allows our own scripts, styles and API only: no
@@ -188,7 +214,7 @@ func (w *webSite) render(c echo.Context, status int, name string, p *webPage) er
 func (w *webSite) renderError(c echo.Context, err error) error {
 	status := httpapi.Status(err)
 	if status >= 500 {
-		w.s.logger.Error("web request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		w.logger.Error("web request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
 	p := w.newPage(c, nil)
 	p.Error = w.errorText(p, err)
