@@ -18,6 +18,7 @@ import (
 	"github.com/freezer-manager/freezer/api/httpapi"
 	"github.com/freezer-manager/freezer/db"
 	"github.com/freezer-manager/freezer/internal/testdb"
+	"github.com/freezer-manager/freezer/labels"
 )
 
 // alertsEnv serves a store with the v1 API and an alert runner.
@@ -31,6 +32,7 @@ func newAlertsEnv(t *testing.T, dsn string, runner func(store *db.DB) httpapi.Al
 	t.Helper()
 	store := testdb.MustOpen(t, dsn)
 	services := api.NewServices(store)
+	services.Printing = labels.NewSpooler(store, store, labels.SpoolerConfig{})
 	if runner != nil {
 		services.Alerts = runner(store)
 	}

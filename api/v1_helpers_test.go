@@ -25,6 +25,7 @@ import (
 	"github.com/freezer-manager/freezer/db"
 	"github.com/freezer-manager/freezer/hub"
 	"github.com/freezer-manager/freezer/internal/testdb"
+	"github.com/freezer-manager/freezer/labels"
 )
 
 // Every identifier of the v1 tests starts with v1 so that it never collides
@@ -72,6 +73,7 @@ func newV1Env(tb testing.TB, dsn string) *v1Env {
 	tb.Helper()
 	store := testdb.MustOpen(tb, dsn)
 	services := api.NewServices(store)
+	services.Printing = labels.NewSpooler(store, store, labels.SpoolerConfig{})
 	b, err := broker.New(broker.Config{}, store, nil)
 	if err != nil {
 		tb.Fatal(err)
@@ -786,4 +788,10 @@ func v1IsType(t string, v any) bool {
 		return ok
 	}
 	return false
+}
+
+// withSpooler gives services a label spooler on store, as freezerd does.
+func withSpooler(services api.Services, store *db.DB) api.Services {
+	services.Printing = labels.NewSpooler(store, store, labels.SpoolerConfig{})
+	return services
 }

@@ -32,7 +32,7 @@ func mhDialects(t *testing.T, fn func(t *testing.T, e *mhEnv)) {
 	t.Helper()
 	testdb.Dialects(t, func(t *testing.T, dsn string) {
 		store := testdb.MustOpen(t, dsn)
-		srv := httptest.NewServer(api.NewServer(api.Config{Now: func() time.Time { return testdb.Now }}, api.NewServices(store), nil).Handler())
+		srv := httptest.NewServer(api.NewServer(api.Config{Now: func() time.Time { return testdb.Now }}, withSpooler(api.NewServices(store), store), nil).Handler())
 		t.Cleanup(srv.Close)
 		fn(t, &mhEnv{store: store, srv: srv})
 	})

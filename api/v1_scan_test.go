@@ -65,7 +65,7 @@ func TestV1Scan(t *testing.T) {
 
 func TestV1ScanWithoutPipeline(t *testing.T) {
 	store := testdb.MustOpen(t, testdb.SQLiteDSN(t))
-	srv := httptest.NewServer(api.NewServer(api.Config{}, api.NewServices(store), nil).Handler())
+	srv := httptest.NewServer(api.NewServer(api.Config{}, withSpooler(api.NewServices(store), store), nil).Handler())
 	t.Cleanup(srv.Close)
 	e := &v1Env{store: store, srv: srv}
 	alice, bob := e.user(t), e.user(t)
