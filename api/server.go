@@ -1,5 +1,13 @@
-// Package api serves Freezer Manager over HTTP with Echo: the legacy API of
-// the original system, the v1 API, and the web pages.
+// Package api serves Freezer Manager over HTTP: it builds the one Echo
+// instance with its shared middleware and error rendering, answers / and
+// /healthz, and has api/legacy (the original system's API), api/v1 (the v1
+// API and its OpenAPI document) and api/web (the site and the dashboard)
+// register their routes on it.
+//
+// It imports the root package, devices and the api packages; never a
+// package that implements a service (db, hub, alerts, homeassistant,
+// broker) nor labels: cmd/freezerd builds the services, spoolers and
+// schedulers and passes them in.
 package api
 
 import (

@@ -1,4 +1,4 @@
-package api_test
+package v1_test
 
 import (
 	"encoding/csv"
@@ -10,47 +10,48 @@ import (
 	"time"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/apitest"
 )
 
 // Texts that must survive an export, CSV and an import unchanged.
 const (
-	mhAccents   = "Soupe de Noël, « maison » — crème brûlée 日本 ☕"
-	mhQuotes    = `Tarte "tatin", façon 'mamie'`
-	mhInjection = `'; DROP TABLE products; -- \ %_ !`
-	mhMarkup    = `<script>alert("x")</script>`
-	mhMultiline = "Tomates \"bio\"\nrecette de grand-mère, épicée\n"
+	accents   = "Soupe de Noël, « maison » — crème brûlée 日本 ☕"
+	quotes    = `Tarte "tatin", façon 'mamie'`
+	injection = `'; DROP TABLE products; -- \ %_ !`
+	markup    = `<script>alert("x")</script>`
+	multiline = "Tomates \"bio\"\nrecette de grand-mère, épicée\n"
 )
 
-// mhExportWorld fills u's household through the API: two freezers (one
+// exportWorld fills u's household through the API: two freezers (one
 // archived), products inside and taken out, one changed twice.
-func mhExportWorld(t *testing.T, e *mhEnv, u *mhUser) {
+func exportWorld(t *testing.T, e *apitest.Env, u *apitest.User) {
 	t.Helper()
-	e.call(t, u, http.MethodPatch, fmt.Sprintf("/households/%d", u.Household.ID), map[string]any{"name": "Maison « Dupont »", "due_soon_days": 21}).
-		want(t, http.StatusOK)
-	kitchen := e.freezer(t, u, "Cuisine, grand modèle", 3)
-	garage := e.freezer(t, u, mhInjection, 1)
+	e.Request(t, u, http.MethodPatch, fmt.Sprintf("/households/%d", u.Household), map[string]any{"name": "Maison « Dupont »", "due_soon_days": 21}).
+		WantStatus(t, http.StatusOK)
+	kitchen := storeFreezer(t, e, u, "Cuisine, grand modèle", 3)
+	garage := storeFreezer(t, e, u, injection, 1)
 	add := func(f *freezer.Freezer, box int, name, description, barcode string, typeID int64, dateIn string) int64 {
 		var p freezer.Product
-		e.call(t, u, http.MethodPost, "/products", map[string]any{"freezer_id": f.ID, "box": box, "name": name, "description": description,
+		e.Request(t, u, http.MethodPost, "/products", map[string]any{"freezer_id": f.ID, "box": box, "name": name, "description": description,
 			"barcode": barcode, "type_id": typeID, "quantity": 2, "date_in": dateIn, "period_months": 1}).
-			want(t, http.StatusCreated).decode(t, &mhProductView{Product: &p})
+			WantStatus(t, http.StatusCreated).Decode(t, &productView{Product: &p})
 		return p.ID
 	}
-	add(kitchen, 1, mhAccents, mhMultiline, "4006381333931", 3, "2026-03-01")
-	quotes := add(kitchen, 1, mhQuotes, mhMarkup, "", 12, "2026-01-31")
-	e.call(t, u, http.MethodPost, fmt.Sprintf("/products/%d/take-out", quotes), map[string]any{"date": "2026-03-01"}).want(t, http.StatusOK)
-	injection := add(kitchen, 2, mhInjection, "=HYPERLINK(\"http://x\")", "", 3, "2026-02-10")
-	e.call(t, u, http.MethodPatch, fmt.Sprintf("/products/%d", injection), map[string]any{"quantity": 5}).want(t, http.StatusOK)
+	add(kitchen, 1, accents, multiline, "4006381333931", 3, "2026-03-01")
+	quotes := add(kitchen, 1, quotes, markup, "", 12, "2026-01-31")
+	e.Request(t, u, http.MethodPost, fmt.Sprintf("/products/%d/take-out", quotes), map[string]any{"date": "2026-03-01"}).WantStatus(t, http.StatusOK)
+	injection := add(kitchen, 2, injection, "=HYPERLINK(\"http://x\")", "", 3, "2026-02-10")
+	e.Request(t, u, http.MethodPatch, fmt.Sprintf("/products/%d", injection), map[string]any{"quantity": 5}).WantStatus(t, http.StatusOK)
 	old := add(garage, 1, "+33 pain", "-", "", 1, "2025-11-30")
-	e.call(t, u, http.MethodPost, fmt.Sprintf("/products/%d/take-out", old), map[string]any{"date": "2025-12-30"}).want(t, http.StatusOK)
-	if _, err := e.store.ArchiveFreezer(u.ctx, garage.ID); err != nil {
+	e.Request(t, u, http.MethodPost, fmt.Sprintf("/products/%d/take-out", old), map[string]any{"date": "2025-12-30"}).WantStatus(t, http.StatusOK)
+	if _, err := e.Store.ArchiveFreezer(u.Ctx, garage.ID); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// mhNormalized is an export without ids and timestamps; freezers are
+// normalized is an export without ids and timestamps; freezers are
 // referred to by their position.
-func mhNormalized(tb testing.TB, doc freezer.HouseholdExport) string {
+func normalized(tb testing.TB, doc freezer.HouseholdExport) string {
 	tb.Helper()
 	doc.ExportedAt = time.Time{}
 	position := map[int64]int64{}
@@ -74,82 +75,82 @@ func mhNormalized(tb testing.TB, doc freezer.HouseholdExport) string {
 	return string(data)
 }
 
-func TestV1ExportImportRoundTrip(t *testing.T) {
-	mhDialects(t, func(t *testing.T, e *mhEnv) {
-		alice, bob := e.user(t), e.user(t)
-		mhExportWorld(t, e, alice)
+func TestExportImportRoundTrip(t *testing.T) {
+	dialects(t, func(t *testing.T, e *apitest.Env) {
+		alice, bob := e.User(t), e.User(t)
+		exportWorld(t, e, alice)
 
-		r := e.get(t, alice, fmt.Sprintf("/households/%d/export", alice.Household.ID)).want(t, http.StatusOK)
-		if cd := r.header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") {
+		r := e.Get(t, alice, fmt.Sprintf("/households/%d/export", alice.Household)).WantStatus(t, http.StatusOK)
+		if cd := r.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") {
 			t.Errorf("Content-Disposition = %q, want an attachment", cd)
 		}
 		var first freezer.HouseholdExport
-		r.decode(t, &first)
+		r.Decode(t, &first)
 		if first.Format != "freezer-manager-export" || first.Version != 1 || first.Household.Name != "Maison « Dupont »" ||
 			len(first.Freezers) != 2 || len(first.Products) != 4 || len(first.ProductTypes) != 3 {
-			t.Fatalf("export = %s", r.body)
+			t.Fatalf("export = %s", r.Body)
 		}
-		if p := first.Products[2]; p.Name != mhInjection || p.Version != 2 || p.Quantity != 5 {
+		if p := first.Products[2]; p.Name != injection || p.Version != 2 || p.Quantity != 5 {
 			t.Fatalf("third product = %+v", p)
 		}
 
 		var result freezer.ImportResult
-		e.call(t, bob, http.MethodPost, fmt.Sprintf("/households/%d/import", bob.Household.ID), r.body).
-			want(t, http.StatusCreated).decode(t, &result)
-		if result != (freezer.ImportResult{HouseholdID: bob.Household.ID, Freezers: 2, Products: 4, Inside: 2, Aliases: 4}) {
+		e.Request(t, bob, http.MethodPost, fmt.Sprintf("/households/%d/import", bob.Household), r.Body).
+			WantStatus(t, http.StatusCreated).Decode(t, &result)
+		if result != (freezer.ImportResult{HouseholdID: bob.Household, Freezers: 2, Products: 4, Inside: 2, Aliases: 4}) {
 			t.Fatalf("import = %+v", result)
 		}
 
 		var second freezer.HouseholdExport
-		e.get(t, bob, fmt.Sprintf("/households/%d/export", bob.Household.ID)).want(t, http.StatusOK).decode(t, &second)
-		if got, want := mhNormalized(t, second), mhNormalized(t, first); got != want {
+		e.Get(t, bob, fmt.Sprintf("/households/%d/export", bob.Household)).WantStatus(t, http.StatusOK).Decode(t, &second)
+		if got, want := normalized(t, second), normalized(t, first); got != want {
 			t.Fatalf("bob's export:\n%s\nwant alice's:\n%s", got, want)
 		}
-		var products mhList[mhProductView]
-		e.get(t, bob, "/products?state=all").want(t, http.StatusOK).decode(t, &products)
-		if len(products.Items) != 4 || products.Items[0].HouseholdID != bob.Household.ID {
+		var products listPage[productView]
+		e.Get(t, bob, "/products?state=all").WantStatus(t, http.StatusOK).Decode(t, &products)
+		if len(products.Items) != 4 || products.Items[0].HouseholdID != bob.Household {
 			t.Fatalf("bob's products = %+v", products.Items)
 		}
 
 		t.Run("ErrNotEmpty", func(t *testing.T) {
-			e.call(t, bob, http.MethodPost, fmt.Sprintf("/households/%d/import", bob.Household.ID), r.body).
-				wantError(t, http.StatusConflict, freezer.ECONFLICT)
-			e.call(t, alice, http.MethodPost, fmt.Sprintf("/households/%d/import", alice.Household.ID), r.body).
-				wantError(t, http.StatusConflict, freezer.ECONFLICT)
+			e.Request(t, bob, http.MethodPost, fmt.Sprintf("/households/%d/import", bob.Household), r.Body).
+				WantError(t, http.StatusConflict, freezer.ECONFLICT)
+			e.Request(t, alice, http.MethodPost, fmt.Sprintf("/households/%d/import", alice.Household), r.Body).
+				WantError(t, http.StatusConflict, freezer.ECONFLICT)
 		})
 		t.Run("ErrOtherHousehold", func(t *testing.T) {
-			carol := e.user(t)
+			carol := e.User(t)
 			for _, path := range []string{"/export", "/export.csv"} {
-				e.get(t, carol, fmt.Sprintf("/households/%d%s", alice.Household.ID, path)).wantError(t, http.StatusNotFound, freezer.ENOTFOUND)
+				e.Get(t, carol, fmt.Sprintf("/households/%d%s", alice.Household, path)).WantError(t, http.StatusNotFound, freezer.ENOTFOUND)
 			}
 			// Even an empty household of someone else, even with a bad document.
-			e.call(t, alice, http.MethodPost, fmt.Sprintf("/households/%d/import", carol.Household.ID), r.body).
-				wantError(t, http.StatusNotFound, freezer.ENOTFOUND)
-			e.call(t, alice, http.MethodPost, fmt.Sprintf("/households/%d/import", carol.Household.ID), "{").
-				wantError(t, http.StatusNotFound, freezer.ENOTFOUND)
-			e.get(t, alice, "/households/x/export").wantError(t, http.StatusNotFound, freezer.ENOTFOUND)
-			e.get(t, nil, fmt.Sprintf("/households/%d/export", alice.Household.ID)).wantError(t, http.StatusUnauthorized, freezer.EUNAUTHORIZED)
+			e.Request(t, alice, http.MethodPost, fmt.Sprintf("/households/%d/import", carol.Household), r.Body).
+				WantError(t, http.StatusNotFound, freezer.ENOTFOUND)
+			e.Request(t, alice, http.MethodPost, fmt.Sprintf("/households/%d/import", carol.Household), "{").
+				WantError(t, http.StatusNotFound, freezer.ENOTFOUND)
+			e.Get(t, alice, "/households/x/export").WantError(t, http.StatusNotFound, freezer.ENOTFOUND)
+			e.Get(t, nil, fmt.Sprintf("/households/%d/export", alice.Household)).WantError(t, http.StatusUnauthorized, freezer.EUNAUTHORIZED)
 		})
 	})
 }
 
-func TestV1ExportCSV(t *testing.T) {
-	mhDialects(t, func(t *testing.T, e *mhEnv) {
-		alice := e.user(t)
-		mhExportWorld(t, e, alice)
+func TestExportCSV(t *testing.T) {
+	dialects(t, func(t *testing.T, e *apitest.Env) {
+		alice := e.User(t)
+		exportWorld(t, e, alice)
 		var doc freezer.HouseholdExport
-		e.get(t, alice, fmt.Sprintf("/households/%d/export", alice.Household.ID)).want(t, http.StatusOK).decode(t, &doc)
+		e.Get(t, alice, fmt.Sprintf("/households/%d/export", alice.Household)).WantStatus(t, http.StatusOK).Decode(t, &doc)
 
-		r := e.get(t, alice, fmt.Sprintf("/households/%d/export.csv", alice.Household.ID)).want(t, http.StatusOK)
-		if ct := r.header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+		r := e.Get(t, alice, fmt.Sprintf("/households/%d/export.csv", alice.Household)).WantStatus(t, http.StatusOK)
+		if ct := r.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
 			t.Errorf("Content-Type = %q", ct)
 		}
-		if !strings.HasSuffix(string(r.body), "\r\n") || !strings.HasPrefix(string(r.body), "id,freezer_id,") {
-			t.Errorf("body does not start with the header or end with CRLF: %q", r.body)
+		if !strings.HasSuffix(string(r.Body), "\r\n") || !strings.HasPrefix(string(r.Body), "id,freezer_id,") {
+			t.Errorf("body does not start with the header or end with CRLF: %q", r.Body)
 		}
-		records, err := csv.NewReader(strings.NewReader(string(r.body))).ReadAll()
+		records, err := csv.NewReader(strings.NewReader(string(r.Body))).ReadAll()
 		if err != nil {
-			t.Fatalf("parse CSV: %v\n%s", err, r.body)
+			t.Fatalf("parse CSV: %v\n%s", err, r.Body)
 		}
 		header := strings.Join(records[0], ",")
 		if header != "id,freezer_id,freezer_name,box,slot,name,description,type_id,type_name_en,type_name_fr,quantity,barcode,date_in,date_out,period_months,use_by,version" {
@@ -192,17 +193,17 @@ func TestV1ExportCSV(t *testing.T) {
 			}
 		}
 		// The texts themselves, by value: commas, quotes, newlines and accents survive.
-		if got := records[1][col["name"]]; got != mhAccents {
-			t.Errorf("name = %q, want %q", got, mhAccents)
+		if got := records[1][col["name"]]; got != accents {
+			t.Errorf("name = %q, want %q", got, accents)
 		}
-		if got := records[1][col["description"]]; got != mhMultiline {
-			t.Errorf("description = %q, want %q", got, mhMultiline)
+		if got := records[1][col["description"]]; got != multiline {
+			t.Errorf("description = %q, want %q", got, multiline)
 		}
-		if got := records[2][col["name"]]; got != mhQuotes {
-			t.Errorf("name = %q, want %q", got, mhQuotes)
+		if got := records[2][col["name"]]; got != quotes {
+			t.Errorf("name = %q, want %q", got, quotes)
 		}
-		if got := records[4][col["freezer_name"]]; got != mhInjection {
-			t.Errorf("freezer name = %q, want %q", got, mhInjection)
+		if got := records[4][col["freezer_name"]]; got != injection {
+			t.Errorf("freezer name = %q, want %q", got, injection)
 		}
 		if got := records[3][col["description"]]; got != `'=HYPERLINK("http://x")` {
 			t.Errorf("formula = %q, want it quoted", got)
@@ -213,7 +214,7 @@ func TestV1ExportCSV(t *testing.T) {
 	})
 }
 
-func TestV1ImportErrInvalid(t *testing.T) {
+func TestImportErrInvalid(t *testing.T) {
 	valid := func() map[string]any {
 		return map[string]any{
 			"format": "freezer-manager-export", "version": 1, "exported_at": "2026-03-01T10:00:00Z",
@@ -225,9 +226,9 @@ func TestV1ImportErrInvalid(t *testing.T) {
 		}
 	}
 	product := func(doc map[string]any) map[string]any { return doc["products"].([]any)[0].(map[string]any) }
-	mhDialects(t, func(t *testing.T, e *mhEnv) {
-		alice := e.user(t)
-		path := fmt.Sprintf("/households/%d/import", alice.Household.ID)
+	dialects(t, func(t *testing.T, e *apitest.Env) {
+		alice := e.User(t)
+		path := fmt.Sprintf("/households/%d/import", alice.Household)
 		for _, tc := range []struct {
 			desc   string
 			body   any
@@ -256,21 +257,21 @@ func TestV1ImportErrInvalid(t *testing.T) {
 			{"ContentType", "{}", "", http.StatusUnsupportedMediaType},
 		} {
 			t.Run(tc.desc, func(t *testing.T) {
-				var r mhResp
+				var r apitest.Response
 				if tc.status == http.StatusUnsupportedMediaType {
-					r = e.call(t, alice, http.MethodPost, path, tc.body, "text/plain")
-					r.want(t, tc.status)
+					r = e.Request(t, alice, http.MethodPost, path, tc.body, "Content-Type", "text/plain")
+					r.WantStatus(t, tc.status)
 					return
 				}
-				r = e.call(t, alice, http.MethodPost, path, tc.body)
-				if msg := r.wantError(t, http.StatusBadRequest, freezer.EINVALID); !strings.Contains(msg, tc.want) {
+				r = e.Request(t, alice, http.MethodPost, path, tc.body)
+				if msg := r.WantError(t, http.StatusBadRequest, freezer.EINVALID); !strings.Contains(msg, tc.want) {
 					t.Fatalf("message %q does not contain %q", msg, tc.want)
 				}
 			})
 		}
 		// None of them changed the household; the valid document still imports.
 		var result freezer.ImportResult
-		e.call(t, alice, http.MethodPost, path, valid()).want(t, http.StatusCreated).decode(t, &result)
+		e.Request(t, alice, http.MethodPost, path, valid()).WantStatus(t, http.StatusCreated).Decode(t, &result)
 		if result.Freezers != 1 || result.Products != 1 || result.Inside != 1 {
 			t.Fatalf("import = %+v", result)
 		}

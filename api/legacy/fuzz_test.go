@@ -1,4 +1,4 @@
-package api_test
+package legacy_test
 
 import (
 	"bytes"
@@ -9,10 +9,9 @@ import (
 	"net/http/httptest"
 	"slices"
 	"testing"
-	"time"
 
 	freezer "github.com/freezer-manager/freezer"
-	"github.com/freezer-manager/freezer/api"
+	"github.com/freezer-manager/freezer/api/apitest"
 	"github.com/freezer-manager/freezer/internal/testdb"
 )
 
@@ -27,17 +26,15 @@ var contractTexts = []string{
 type fuzzTarget struct {
 	handler http.Handler
 	h       *harness // for the store and registration helpers
-	u       *user
+	u       *apitest.User
 	freezer int64
 }
 
 func newFuzzTarget(f *testing.F) *fuzzTarget {
 	f.Helper()
-	store := testdb.MustOpen(f, testdb.SQLiteDSN(f))
-	h := &harness{store: store}
-	u := h.register(f)
-	srv := api.NewServer(api.Config{Now: func() time.Time { return testdb.Now }, LegacyRateLimit: &api.RateLimit{}}, api.NewServices(store), nil)
-	return &fuzzTarget{handler: srv.Handler(), h: h, u: u, freezer: h.freezer(f, u, "fuzz", 3)}
+	h := newHarness(f, testdb.SQLiteDSN(f))
+	u := h.User(f)
+	return &fuzzTarget{handler: h.Server.Config.Handler, h: h, u: u, freezer: h.freezer(f, u, "fuzz", 3)}
 }
 
 // serve sends body as application/json through the handler and checks the
@@ -94,18 +91,18 @@ func fuzzSeeds(freezerID int64) []string {
 	}
 }
 
-func FuzzLegacyAddProduct(f *testing.F) {
+func FuzzAddProduct(f *testing.F) {
 	ft := newFuzzTarget(f)
 	for _, s := range fuzzSeeds(ft.freezer) {
 		f.Add([]byte(s))
 	}
-	path := "/add_product/" + ft.u.token
+	path := "/add_product/" + ft.u.Token
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ft.serve(t, http.MethodPost, path, body)
 	})
 }
 
-func FuzzLegacyUpdateProduct(f *testing.F) {
+func FuzzUpdateProduct(f *testing.F) {
 	ft := newFuzzTarget(f)
 	id := ft.h.product(f, ft.u, ft.freezer, 1, 1, 1, 10)
 	for _, s := range fuzzSeeds(ft.freezer) {
@@ -119,17 +116,17 @@ func FuzzLegacyUpdateProduct(f *testing.F) {
 			ft.h.takeOut(t, ft.u, id, 1)
 			in = 0
 		}
-		if ft.serve(t, http.MethodPost, updatePath(ft.freezer, 1, 1, in, ft.u.token), body) == http.StatusOK || !inside {
+		if ft.serve(t, http.MethodPost, updatePath(ft.freezer, 1, 1, in, ft.u.Token), body) == http.StatusOK || !inside {
 			// Put it back in its place, inside, for the next input.
 			zero := freezer.Date{}
-			if _, err := ft.h.store.UpdateProduct(ft.u.ctx, id, freezer.ProductUpdate{FreezerID: &ft.freezer, Box: &box, Slot: &slot, DateOut: &zero}); err != nil {
+			if _, err := ft.h.Store.UpdateProduct(ft.u.Ctx, id, freezer.ProductUpdate{FreezerID: &ft.freezer, Box: &box, Slot: &slot, DateOut: &zero}); err != nil {
 				t.Fatalf("restore product: %v", err)
 			}
 		}
 	})
 }
 
-func FuzzLegacyFreezers(f *testing.F) {
+func FuzzFreezers(f *testing.F) {
 	ft := newFuzzTarget(f)
 	ft.h.product(f, ft.u, ft.freezer, 1, 1, 1, 10)
 	for _, s := range fuzzSeeds(ft.freezer) {
@@ -138,7 +135,7 @@ func FuzzLegacyFreezers(f *testing.F) {
 		}
 	}
 	methods := []string{http.MethodPost, http.MethodPut, http.MethodDelete}
-	path := "/freezers/" + ft.u.token
+	path := "/freezers/" + ft.u.Token
 	f.Fuzz(func(t *testing.T, body []byte, method uint8) {
 		ft.serve(t, methods[int(method)%len(methods)], path, body)
 	})
@@ -148,11 +145,11 @@ func FuzzLegacyFreezers(f *testing.F) {
 func TestFuzzSeedsAreMixed(t *testing.T) {
 	store := testdb.MustOpen(t, testdb.SQLiteDSN(t))
 	h := serveStore(t, store)
-	u := h.register(t)
+	u := h.User(t)
 	f := h.freezer(t, u, "fuzz", 3)
 	statuses := map[int]int{}
 	for _, s := range fuzzSeeds(f) {
-		statuses[h.send(t, http.MethodPost, "/add_product/"+u.token, s).status]++
+		statuses[h.send(t, http.MethodPost, "/add_product/"+u.Token, s).Status]++
 	}
 	if statuses[http.StatusOK] < 2 || statuses[http.StatusBadRequest] < 10 || len(statuses) != 2 {
 		t.Fatalf("add_product seed statuses %v, want some 200 and many 400 only", statuses)

@@ -1,4 +1,4 @@
-package api_test
+package web_test
 
 import (
 	"net/http"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/freezer-manager/freezer/api"
+	"github.com/freezer-manager/freezer/api/apitest"
 	"github.com/freezer-manager/freezer/internal/testdb"
 )
 
@@ -25,9 +26,9 @@ func heapAfterGC() uint64 {
 // A flood of sign-ins with megabyte e-mail addresses from one IP must not
 // grow the server's memory: addresses are checked before they become keys
 // of the limits, and the limits keep hashes.
-func TestWebSignInFloodMemory(t *testing.T) {
-	s := newWebSite(t)
-	b := newWebBrowser(t, s.srv)
+func TestSignInFloodMemory(t *testing.T) {
+	s := newSite(t)
+	b := newVisitor(t, s.Server)
 	token := b.csrf(t, "/login")
 	huge := strings.Repeat("a", 1<<20-200) + "@example.com"
 	before := heapAfterGC()
@@ -50,13 +51,13 @@ func TestWebSignInFloodMemory(t *testing.T) {
 
 // A household behind one NAT: others' failures block the IP, yet a person
 // whose address has not failed from it signs in after a short wait.
-func TestWebSignInBehindAbusedIP(t *testing.T) {
+func TestSignInBehindAbusedIP(t *testing.T) {
 	clk := testdb.NewClock(testdb.Now)
-	s := newWebSite(t, func(c *api.Config) { c.Now = clk.Now })
-	s.user(t, "alice@example.com", false, "en")
-	attacker := newWebBrowser(t, s.srv)
+	s := newSite(t, func(c *api.Config) { c.Now = clk.Now })
+	register(t, s, "alice@example.com", false, "en")
+	attacker := newVisitor(t, s.Server)
 	token := attacker.csrf(t, "/login")
-	guess := func(i int) webAnswer {
+	guess := func(i int) answer {
 		return attacker.post(t, "/login", url.Values{"csrf": {token}, "email": {"victim" + strconv.Itoa(i%3) + "@example.com"}, "password": {"guess"}})
 	}
 	for i := 0; i < 20; i++ {
@@ -66,8 +67,8 @@ func TestWebSignInBehindAbusedIP(t *testing.T) {
 	// The attacker keeps going with fresh addresses: the slow lane is taken.
 	attacker.post(t, "/login", url.Values{"csrf": {token}, "email": {"fresh@example.com"}, "password": {"guess"}}).want(t, http.StatusUnauthorized)
 
-	alice := newWebBrowser(t, s.srv)
-	form := url.Values{"email": {"alice@example.com"}, "password": {webPassword}}
+	alice := newVisitor(t, s.Server)
+	form := url.Values{"email": {"alice@example.com"}, "password": {apitest.Password}}
 	a := alice.submit(t, "/login", "/login", form).want(t, http.StatusTooManyRequests)
 	retry, err := strconv.Atoi(a.header.Get("Retry-After"))
 	if err != nil || retry < 1 || retry > 10 {

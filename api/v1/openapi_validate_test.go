@@ -1,4 +1,4 @@
-package api_test
+package v1_test
 
 import (
 	"bytes"
@@ -14,58 +14,60 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/freezer-manager/freezer/api/apitest"
 )
 
-// v1DocURL is where the validator keeps the document: its schemas are
+// docURL is where the validator keeps the document: its schemas are
 // compiled at JSON pointers into it, so that their $refs resolve.
-const v1DocURL = "mem://freezer/openapi.json"
+const docURL = "mem://freezer/openapi.json"
 
 var (
-	v1ValidatorOnce sync.Once
-	v1Compiler      *jsonschema.Compiler
-	v1ValidatorErr  error
+	validatorOnce sync.Once
+	compiler      *jsonschema.Compiler
+	validatorErr  error
 
-	v1SchemasMu sync.Mutex
-	v1Schemas   = map[string]*jsonschema.Schema{} // by JSON pointer into the document
+	schemasMu sync.Mutex
+	schemas   = map[string]*jsonschema.Schema{} // by JSON pointer into the document
 )
 
-// v1SchemaAt compiles (once) the schema at JSON pointer ptr of the
+// schemaAt compiles (once) the schema at JSON pointer ptr of the
 // document, with a JSON Schema 2020-12 validator that asserts formats (a
 // "date" must be a date), as a validating client does.
-func v1SchemaAt(ptr string) (*jsonschema.Schema, error) {
-	v1ValidatorOnce.Do(func() {
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(v1DocData))
+func schemaAt(ptr string) (*jsonschema.Schema, error) {
+	validatorOnce.Do(func() {
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(docData))
 		if err != nil {
-			v1ValidatorErr = fmt.Errorf("read the document: %w", err)
+			validatorErr = fmt.Errorf("read the document: %w", err)
 			return
 		}
 		c := jsonschema.NewCompiler()
 		c.DefaultDraft(jsonschema.Draft2020) // the dialect of OpenAPI 3.1
 		c.AssertFormat()
-		if err := c.AddResource(v1DocURL, doc); err != nil {
-			v1ValidatorErr = fmt.Errorf("load the document: %w", err)
+		if err := c.AddResource(docURL, doc); err != nil {
+			validatorErr = fmt.Errorf("load the document: %w", err)
 			return
 		}
-		v1Compiler = c
+		compiler = c
 	})
-	if v1ValidatorErr != nil {
-		return nil, v1ValidatorErr
+	if validatorErr != nil {
+		return nil, validatorErr
 	}
-	v1SchemasMu.Lock()
-	defer v1SchemasMu.Unlock()
-	if s, ok := v1Schemas[ptr]; ok {
+	schemasMu.Lock()
+	defer schemasMu.Unlock()
+	if s, ok := schemas[ptr]; ok {
 		return s, nil
 	}
-	s, err := v1Compiler.Compile(v1DocURL + "#" + ptr)
+	s, err := compiler.Compile(docURL + "#" + ptr)
 	if err != nil {
 		return nil, fmt.Errorf("compile the schema at %s: %w", ptr, err)
 	}
-	v1Schemas[ptr] = s
+	schemas[ptr] = s
 	return s, nil
 }
 
-// v1PointerTo makes a JSON pointer of path segments.
-func v1PointerTo(segs ...string) string {
+// pointerTo makes a JSON pointer of path segments.
+func pointerTo(segs ...string) string {
 	r := strings.NewReplacer("~", "~0", "/", "~1")
 	var b strings.Builder
 	for _, s := range segs {
@@ -74,9 +76,9 @@ func v1PointerTo(segs ...string) string {
 	return b.String()
 }
 
-// v1Validate validates a JSON text against the schema at ptr.
-func v1Validate(ptr string, data []byte) error {
-	s, err := v1SchemaAt(ptr)
+// validateAt validates a JSON text against the schema at ptr.
+func validateAt(ptr string, data []byte) error {
+	s, err := schemaAt(ptr)
 	if err != nil {
 		return err
 	}
@@ -90,53 +92,53 @@ func v1Validate(ptr string, data []byte) error {
 	return nil
 }
 
-// v1ValidateExchange validates, with a real JSON Schema validator, what a
+// validateExchange validates, with a real JSON Schema validator, what a
 // client and the server exchanged for operation op: the response body
 // against the schema of its status (the Error schema for an error), and a
 // JSON request body that the server accepted against the request schema,
 // so that the document never rejects what the server takes.
-func v1ValidateExchange(op v1Op, r v1Resp) error {
-	opPtr := v1PointerTo("paths", op.Path, strings.ToLower(op.Method))
-	if r.status < 300 && op.HasBody() && r.sent != "" {
-		if err := v1Validate(opPtr+v1PointerTo("requestBody", "content", "application/json", "schema"), []byte(r.sent)); err != nil {
-			return fmt.Errorf("request accepted with status %d: %w", r.status, err)
+func validateExchange(op docOp, r apitest.Response) error {
+	opPtr := pointerTo("paths", op.Path, strings.ToLower(op.Method))
+	if r.Status < 300 && op.HasBody() && r.Sent != "" {
+		if err := validateAt(opPtr+pointerTo("requestBody", "content", "application/json", "schema"), []byte(r.Sent)); err != nil {
+			return fmt.Errorf("request accepted with status %d: %w", r.Status, err)
 		}
 	}
-	if len(r.body) == 0 || !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
+	if len(r.Body) == 0 || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		return nil
 	}
-	status := strconv.Itoa(r.status)
-	if r.status >= 400 {
+	status := strconv.Itoa(r.Status)
+	if r.Status >= 400 {
 		status = status[:1] + "XX"
 	}
-	return v1Validate(opPtr+v1PointerTo("responses", status, "content", "application/json", "schema"), r.body)
+	return validateAt(opPtr+pointerTo("responses", status, "content", "application/json", "schema"), r.Body)
 }
 
 // The request schemas accept the bodies the server accepts, on a real JSON
 // Schema 2020-12 validator: a PATCH that clears a date (null) and one that
 // sets it, and a product with and without its optional fields. (Every
-// answer of the v1 tests is validated the same way, by v1Env.do.)
+// answer of the v1 tests is validated the same way, by env.do.)
 func TestOpenAPIAcceptsWhatTheServerAccepts(t *testing.T) {
 	t.Parallel()
-	e := v1SQLite(t)
-	u := e.user(t)
-	f := e.mkFreezerID(t, u, "Garage", 4)
-	id := e.mkProductID(t, u, v1ProductBody(f, 1, "Soupe"))
+	e := sqliteEnv(t)
+	u := e.User(t)
+	f := mkFreezerID(t, e, u, "Garage", 4)
+	id := mkProductID(t, e, u, productBody(f, 1, "Soupe"))
 	for _, body := range []string{
-		`{"date_out":"` + v1DaysAgo(1) + `"}`,
+		`{"date_out":"` + apitest.DaysAgo(1) + `"}`,
 		`{"date_out":null}`,
-		`{"date_in":"` + v1DaysAgo(20) + `","name":"Soupe de Noël"}`,
+		`{"date_in":"` + apitest.DaysAgo(20) + `","name":"Soupe de Noël"}`,
 		`{"description":"","barcode":null}`,
 	} {
-		r := e.do(t, u.Token, http.MethodPatch, v1Path("%s/products/%d", v1Base, id), body)
-		if r.status != http.StatusOK {
+		r := e.Call(t, u.Token, http.MethodPatch, fmt.Sprintf("%s/products/%d", apitest.V1, id), body)
+		if r.Status != http.StatusOK {
 			t.Errorf("%v: want 200", r)
 		}
 	}
 	// The check itself: a body the schema rejects is reported.
-	op, _ := v1FindOp(v1Ops(t, v1Doc(t)), http.MethodPatch, v1Path("%s/products/%d", v1Base, id))
-	bad := v1Resp{method: http.MethodPatch, status: http.StatusOK, sent: `{"date_out":"yesterday"}`}
-	if err := v1ValidateExchange(op, bad); err == nil {
+	op, _ := findDocOp(docOps(t, openAPIDoc(t)), http.MethodPatch, fmt.Sprintf("%s/products/%d", apitest.V1, id))
+	bad := apitest.Response{Method: http.MethodPatch, Status: http.StatusOK, Sent: `{"date_out":"yesterday"}`}
+	if err := validateExchange(op, bad); err == nil {
 		t.Error(`{"date_out":"yesterday"} passes the request schema, want it rejected (format date)`)
 	}
 }
@@ -157,7 +159,7 @@ func TestOpenAPILint(t *testing.T) {
 	}
 	dir := t.TempDir()
 	doc := filepath.Join(dir, "openapi.json")
-	if err := os.WriteFile(doc, v1DocBytes(t), 0o600); err != nil {
+	if err := os.WriteFile(doc, openAPIDocBytes(t), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	// The project has no license to name in info.
@@ -179,7 +181,7 @@ func TestOpenAPILint(t *testing.T) {
 func TestOpenAPISecurityStated(t *testing.T) {
 	t.Parallel()
 	var public []string
-	for _, op := range v1Ops(t, v1Doc(t)) {
+	for _, op := range docOps(t, openAPIDoc(t)) {
 		sec, ok := op.Op["security"].([]any)
 		if !ok {
 			t.Errorf("%v states no security", op)

@@ -1,4 +1,4 @@
-package api_test
+package web_test
 
 import (
 	"bufio"
@@ -8,13 +8,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/freezer-manager/freezer/api/apitest"
 )
 
 // TestStaticPathTraversal: the dashboard's embedded files cannot be used to
 // read anything else, whatever the request line says.
 func TestStaticPathTraversal(t *testing.T) {
-	e := v1SQLite(t)
-	addr := strings.TrimPrefix(e.srv.URL, "http://")
+	e := apitest.SQLite(t)
+	addr := strings.TrimPrefix(e.URL, "http://")
 	get := func(path string) (int, string) {
 		t.Helper()
 		conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
@@ -40,10 +42,10 @@ func TestStaticPathTraversal(t *testing.T) {
 	}
 	for _, path := range []string{
 		"/app/../../../../etc/passwd", "/app/..%2f..%2f..%2f..%2fetc%2fpasswd", "/app/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
-		"/app/../web.go", "/app/..%2fweb.go", "/app/../../go.mod", "/app/....//....//etc/passwd", "/app/%252e%252e/go.mod",
+		"/app/../web.go", "/app/../../web.go", "/app/..%2fweb.go", "/app/..%2f..%2fweb.go", "/app/../../go.mod", "/app/....//....//etc/passwd", "/app/%252e%252e/go.mod",
 	} {
 		code, body := get(path)
-		if strings.Contains(body, "root:") || strings.Contains(body, "package api") || strings.Contains(body, "module github.com") {
+		if strings.Contains(body, "root:") || strings.Contains(body, "package web") || strings.Contains(body, "module github.com") {
 			t.Errorf("GET %s = %d and served a file outside the dashboard", path, code)
 		}
 		if code == http.StatusOK && !strings.Contains(body, "<html") {

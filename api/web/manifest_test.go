@@ -1,4 +1,4 @@
-package api_test
+package web_test
 
 import (
 	"encoding/json"
@@ -9,17 +9,19 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/freezer-manager/freezer/api/apitest"
 )
 
-// TestWebManifest: the dashboard is installable — a web app manifest with
+// TestManifest: the dashboard is installable — a web app manifest with
 // its name, start URL, standalone display, 192 and 512 px PNG icons and a
 // shortcut to the scan page, linked from the dashboard and the scan page,
 // served under a Content-Security-Policy that lets the browser read it.
-func TestWebManifest(t *testing.T) {
-	e := v1SQLite(t)
+func TestManifest(t *testing.T) {
+	e := apitest.SQLite(t)
 	get := func(path string) (*http.Response, []byte) {
 		t.Helper()
-		resp, err := e.srv.Client().Get(e.srv.URL + path)
+		resp, err := e.Server.Client().Get(e.URL + path)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package api_test
+package web_test
 
 import (
 	"bytes"
@@ -7,7 +7,6 @@ import (
 	"image"
 	_ "image/png" // labels are PNG
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -24,9 +23,8 @@ import (
 	"github.com/makiuchi-d/gozxing/qrcode"
 
 	freezer "github.com/freezer-manager/freezer"
-	"github.com/freezer-manager/freezer/api"
+	"github.com/freezer-manager/freezer/api/apitest"
 	"github.com/freezer-manager/freezer/internal/browsertest"
-	"github.com/freezer-manager/freezer/internal/testdb"
 )
 
 // browserSession drives one Chromium tab against the site.
@@ -96,22 +94,16 @@ func (b *browserSession) signInAs(email string) {
 		chromedp.Navigate(b.base+"/login"),
 		chromedp.WaitVisible(chromedp.CSS("#login-form")),
 		chromedp.SetValue(chromedp.CSS(`#login-form input[name=email]`), email),
-		chromedp.SetValue(chromedp.CSS(`#login-form input[name=password]`), webPassword),
+		chromedp.SetValue(chromedp.CSS(`#login-form input[name=password]`), apitest.Password),
 		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS("#tabs")))
 }
 
 func TestBrowserFlow(t *testing.T) {
 	browsertest.Path(t)
-	store := testdb.MustOpen(t, testdb.SQLiteDSN(t))
-	store.Now = time.Now // the browser's today is the real one
+	srv := apitest.SQLite(t, apitest.RealClock()) // the browser's today is the real one
 	// The first admin, as `freezerd user add --admin` makes it.
-	if _, err := store.RegisterUser(freezer.SystemContext(context.Background()),
-		freezer.Registration{Email: "admin@example.com", Password: webPassword, Admin: true}); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(api.NewServer(api.Config{}, api.NewServices(store), nil).Handler())
-	t.Cleanup(srv.Close)
+	srv.Register(t, freezer.Registration{Email: "admin@example.com", Admin: true})
 	b := newBrowserSession(t, srv.URL)
 	start := time.Now()
 
@@ -126,8 +118,8 @@ func TestBrowserFlow(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/register"),
 		chromedp.WaitVisible(chromedp.CSS("#register-form")),
 		chromedp.SetValue(chromedp.CSS(`#register-form input[name=email]`), "chef@example.com"),
-		chromedp.SetValue(chromedp.CSS(`#register-form input[name=password]`), webPassword),
-		chromedp.SetValue(chromedp.CSS(`#register-form input[name=password2]`), webPassword),
+		chromedp.SetValue(chromedp.CSS(`#register-form input[name=password]`), apitest.Password),
+		chromedp.SetValue(chromedp.CSS(`#register-form input[name=password2]`), apitest.Password),
 		chromedp.SetValue(chromedp.CSS(`#register-form select[name=language]`), "fr"),
 		chromedp.Click(chromedp.CSS(`#register-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS("#new-token")))
@@ -137,7 +129,7 @@ func TestBrowserFlow(t *testing.T) {
 	b.Do("sign in",
 		chromedp.Click(chromedp.CSS("#go-sign-in")),
 		chromedp.WaitVisible(chromedp.CSS("#login-form")),
-		chromedp.SetValue(chromedp.CSS(`#login-form input[name=password]`), webPassword),
+		chromedp.SetValue(chromedp.CSS(`#login-form input[name=password]`), apitest.Password),
 		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS("#tabs")))
 	if got := browsertest.Eval[string](b.Session, `location.pathname`); got != "/app/" {
@@ -154,7 +146,7 @@ func TestBrowserFlow(t *testing.T) {
 	if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(secret) {
 		t.Fatalf("new token %q", secret)
 	}
-	if got := webAPI(t, srv, secret, "/api/v1/me"); got != http.StatusOK {
+	if got := apiStatus(t, srv, secret, "/api/v1/me"); got != http.StatusOK {
 		t.Fatalf("token from the account page: /api/v1/me → %d", got)
 	}
 	b.Shot("02-account-token")
@@ -225,7 +217,7 @@ func TestBrowserFlow(t *testing.T) {
 
 	// Download the overdue product's label.
 	soupID := browsertest.Eval[string](b.Session, productRow("Soupe de Noël")+`.dataset.id`)
-	if got := webAPI(t, srv, secret, "/api/v1/products/"+soupID+"/label.png"); got != http.StatusOK {
+	if got := apiStatus(t, srv, secret, "/api/v1/products/"+soupID+"/label.png"); got != http.StatusOK {
 		t.Fatalf("GET /api/v1/products/%s/label.png → %d: the dashboard's labels need it", soupID, got)
 	}
 	downloads := filepath.Join(t.TempDir(), "downloads")
@@ -315,7 +307,7 @@ func TestBrowserFlow(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/logout"),
 		chromedp.Click(chromedp.CSS("#confirm-sign-out")),
 		chromedp.WaitVisible(chromedp.CSS("#login-form")))
-	if got := webAPI(t, srv, dashboardToken, "/api/v1/me"); got != http.StatusUnauthorized {
+	if got := apiStatus(t, srv, dashboardToken, "/api/v1/me"); got != http.StatusUnauthorized {
 		t.Errorf("dashboard token after sign-out: %d, want 401", got)
 	}
 

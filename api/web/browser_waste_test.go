@@ -1,4 +1,4 @@
-package api_test
+package web_test
 
 import (
 	"context"
@@ -26,7 +26,7 @@ type wasteWorld struct {
 func newWasteWorld(t *testing.T) *wasteWorld {
 	t.Helper()
 	door, r := newServedHousehold(t, "waste@example.com")
-	w := &wasteWorld{doorWorld: door, ctx: freezer.NewContextWithUser(context.Background(), r.User)}
+	w := &wasteWorld{doorWorld: door, ctx: r.Ctx}
 	var f struct{ ID int64 }
 	w.call(t, "POST", "/api/v1/freezers", map[string]any{"name": "Garage", "number_boxes": 3}, &f)
 	w.freezer = f.ID
@@ -42,7 +42,7 @@ func newWasteWorld(t *testing.T) *wasteWorld {
 func (w *wasteWorld) put(t *testing.T, name string, typeID int64, dateIn freezer.Date, period int) int64 {
 	t.Helper()
 	p := &freezer.Product{FreezerID: w.freezer, Box: 1, Name: name, TypeID: typeID, Quantity: 2, DateIn: dateIn, PeriodMonths: period}
-	if err := w.store.CreateProduct(w.ctx, p); err != nil {
+	if err := w.env.Store.CreateProduct(w.ctx, p); err != nil {
 		t.Fatalf("put in %q: %v", name, err)
 	}
 	w.ids[name] = p.ID
@@ -52,7 +52,7 @@ func (w *wasteWorld) put(t *testing.T, name string, typeID int64, dateIn freezer
 // takeOut takes a product out on day, eaten or discarded.
 func (w *wasteWorld) takeOut(t *testing.T, id int64, day freezer.Date, outcome string) {
 	t.Helper()
-	if _, err := w.store.TakeOutProduct(w.ctx, id, freezer.TakeOutRequest{Date: day, Outcome: outcome}); err != nil {
+	if _, err := w.env.Store.TakeOutProduct(w.ctx, id, freezer.TakeOutRequest{Date: day, Outcome: outcome}); err != nil {
 		t.Fatalf("take out %d on %s: %v", id, day, err)
 	}
 }
@@ -105,7 +105,7 @@ func TestBrowserEatNext(t *testing.T) {
 	// One tap: the soup is thrown away.
 	b.Do("throw the soup away", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#eat-next-list li[data-id="%d"] button.take-out-discarded`, w.ids["Lost soup"]))))
 	b.WaitFor("the soup to leave eat next", items+`[0]?.querySelector('.eat-name').textContent === 'Chili'`)
-	p, err := w.store.FindProductByID(w.ctx, w.ids["Lost soup"])
+	p, err := w.env.Store.FindProductByID(w.ctx, w.ids["Lost soup"])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestBrowserEatNext(t *testing.T) {
 
 	// On a phone: eat next first, each item's two buttons in reach, no sideways scroll.
 	b.Do("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
-		chromedp.Navigate(w.srv.URL+"/app/"), chromedp.WaitVisible(chromedp.CSS("#tab-products")))
+		chromedp.Navigate(w.env.URL+"/app/"), chromedp.WaitVisible(chromedp.CSS("#tab-products")))
 	b.WaitFor("the phone's eat-next list", `document.querySelectorAll('#eat-next-list li').length === 5`)
 	b.noSideScroll("eat next")
 	if got := browsertest.Eval[int](b.Session, `[...document.querySelectorAll('#eat-next-list button')].filter(x => { const r = x.getBoundingClientRect(); return r.width > 0 && r.right <= innerWidth && r.left >= 0; }).length`); got != 10 {

@@ -1,4 +1,4 @@
-package api_test
+package legacy_test
 
 import (
 	"net"
@@ -38,27 +38,27 @@ func wantLimited(t *testing.T, r response, max int) {
 	t.Helper()
 	r.wantStatus(t, http.StatusTooManyRequests)
 	r.wantErrorObject(t)
-	retry, err := strconv.Atoi(r.header.Get("Retry-After"))
+	retry, err := strconv.Atoi(r.Header.Get("Retry-After"))
 	if err != nil || retry < 1 || retry > max {
-		t.Fatalf("%v: Retry-After %q, want 1..%d seconds", r, r.header.Get("Retry-After"), max)
+		t.Fatalf("%v: Retry-After %q, want 1..%d seconds", r, r.Header.Get("Retry-After"), max)
 	}
 }
 
-func TestLegacyRateLimitPerMinute(t *testing.T) {
+func TestRateLimitPerMinute(t *testing.T) {
 	clk := newClock()
 	h := limitedHarness(t, clk, nil)
-	u, v := h.register(t), h.register(t)
-	check := "/check_token/" + u.token
+	u, v := h.User(t), h.User(t)
+	check := "/check_token/" + u.Token
 	for i := 0; i < 100; i++ {
 		h.get(t, check).wantEmpty(t)
 	}
 	wantLimited(t, h.get(t, check), 60)
 	// The client, not the token, is limited; bad tokens count the same.
-	wantLimited(t, h.get(t, "/check_token/"+v.token), 60)
+	wantLimited(t, h.get(t, "/check_token/"+v.Token), 60)
 	wantLimited(t, h.get(t, "/check_token/bad-token"), 60)
 	// Another route still answers.
-	h.get(t, "/types/"+u.token).list(t)
-	h.get(t, "/freezers/"+u.token).list(t)
+	h.get(t, "/types/"+u.Token).list(t)
+	h.get(t, "/freezers/"+u.Token).list(t)
 	// A preflight is never limited.
 	h.request(t, http.MethodOptions, check, nil, "Origin", "https://app.example.org",
 		"Access-Control-Request-Method", "GET").wantStatus(t, http.StatusNoContent)
@@ -73,11 +73,11 @@ func TestLegacyRateLimitPerMinute(t *testing.T) {
 	wantLimited(t, h.get(t, check), 60)
 }
 
-func TestLegacyRateLimitPerDay(t *testing.T) {
+func TestRateLimitPerDay(t *testing.T) {
 	clk := newClock()
 	h := limitedHarness(t, clk, &api.RateLimit{PerMinute: 1000, PerDay: 5})
-	u := h.register(t)
-	check := "/check_token/" + u.token
+	u := h.User(t)
+	check := "/check_token/" + u.Token
 	for i := 0; i < 5; i++ {
 		h.get(t, check).wantEmpty(t)
 		clk.Advance(time.Minute) // minute windows do not matter here
@@ -87,7 +87,7 @@ func TestLegacyRateLimitPerDay(t *testing.T) {
 	// An hour later, the same day: still limited.
 	clk.Advance(time.Hour)
 	wantLimited(t, h.get(t, check), 24*3600)
-	h.get(t, "/types/"+u.token).list(t) // another route has its own budget
+	h.get(t, "/types/"+u.Token).list(t) // another route has its own budget
 	// The next day: allowed again.
 	clk.Advance(24 * time.Hour)
 	for i := 0; i < 5; i++ {
@@ -96,11 +96,11 @@ func TestLegacyRateLimitPerDay(t *testing.T) {
 	wantLimited(t, h.get(t, check), 24*3600)
 }
 
-func TestLegacyRateLimitForwardedFor(t *testing.T) {
+func TestRateLimitForwardedFor(t *testing.T) {
 	t.Run("ignored without trusted proxies", func(t *testing.T) {
 		h := limitedHarness(t, newClock(), nil)
-		u := h.register(t)
-		check := "/check_token/" + u.token
+		u := h.User(t)
+		check := "/check_token/" + u.Token
 		for i := 0; i < 50; i++ {
 			h.request(t, http.MethodGet, check, nil, "X-Forwarded-For", "203.0.113.1").wantEmpty(t)
 			h.request(t, http.MethodGet, check, nil, "X-Forwarded-For", "203.0.113.2", "X-Real-IP", "203.0.113.2").wantEmpty(t)
@@ -113,8 +113,8 @@ func TestLegacyRateLimitForwardedFor(t *testing.T) {
 
 	t.Run("honoured from a trusted proxy", func(t *testing.T) {
 		h := limitedHarness(t, newClock(), nil, "127.0.0.1/32")
-		u := h.register(t)
-		check := "/check_token/" + u.token
+		u := h.User(t)
+		check := "/check_token/" + u.Token
 		for i := 0; i < 100; i++ {
 			h.request(t, http.MethodGet, check, nil, "X-Forwarded-For", "203.0.113.1").wantEmpty(t)
 			h.request(t, http.MethodGet, check, nil, "X-Forwarded-For", "203.0.113.2").wantEmpty(t)

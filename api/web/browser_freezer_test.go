@@ -1,13 +1,8 @@
-package api_test
+package web_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,18 +15,15 @@ import (
 	"github.com/chromedp/chromedp"
 
 	freezer "github.com/freezer-manager/freezer"
-	"github.com/freezer-manager/freezer/api"
-	"github.com/freezer-manager/freezer/db"
+	"github.com/freezer-manager/freezer/api/apitest"
 	"github.com/freezer-manager/freezer/internal/browsertest"
-	"github.com/freezer-manager/freezer/internal/testdb"
 )
 
 // doorWorld is a household with two freezers, eleven products (so that
 // product 11 exists: two digits an id column must not split) and two
 // devices, one named "Garage", served with the API and the dashboard.
 type doorWorld struct {
-	srv    *httptest.Server
-	store  *db.DB
+	env    *apitest.Env
 	token  string
 	garage int64 // 4 boxes
 	cellar int64 // 2 boxes
@@ -42,17 +34,11 @@ type doorWorld struct {
 // newServedHousehold registers email on a new store, on the real clock
 // (the browser's today is the real one), served with the API and the
 // dashboard; the world has no freezer yet.
-func newServedHousehold(t *testing.T, email string) (*doorWorld, *freezer.RegisteredUser) {
+func newServedHousehold(t *testing.T, email string) (*doorWorld, *apitest.User) {
 	t.Helper()
-	store := testdb.MustOpen(t, testdb.SQLiteDSN(t))
-	store.Now = time.Now
-	r, err := store.RegisterUser(freezer.SystemContext(context.Background()), freezer.Registration{Email: email, Password: webPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(api.NewServer(api.Config{}, api.NewServices(store), nil).Handler())
-	t.Cleanup(srv.Close)
-	return &doorWorld{srv: srv, store: store, token: r.Token, ids: map[string]int64{}}, r
+	env := apitest.SQLite(t, apitest.RealClock())
+	u := env.Register(t, freezer.Registration{Email: email})
+	return &doorWorld{env: env, token: u.Token, ids: map[string]int64{}}, u
 }
 
 func newDoorWorld(t *testing.T) *doorWorld {
@@ -105,7 +91,7 @@ func newDoorWorld(t *testing.T) *doorWorld {
 	w.call(t, "POST", "/api/v1/devices", map[string]any{"name": "Garage", "kind": "scanner", "freezer_id": w.garage}, &d)
 	w.device = d.Device.ID
 	w.call(t, "POST", "/api/v1/devices", map[string]any{"name": "Home Assistant", "kind": "integration"}, nil)
-	if err := w.store.SetDeviceOnline(freezer.SystemContext(context.Background()), w.device, true); err != nil {
+	if err := w.env.Store.SetDeviceOnline(freezer.SystemContext(context.Background()), w.device, true); err != nil {
 		t.Fatal(err)
 	}
 	return w
@@ -114,27 +100,12 @@ func newDoorWorld(t *testing.T) *doorWorld {
 // call sends a JSON request with the household's token and reads the answer into out.
 func (w *doorWorld) call(t *testing.T, method, path string, body, out any) {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		data, _ := json.Marshal(body)
-		rd = bytes.NewReader(data)
-	}
-	req, _ := http.NewRequest(method, w.srv.URL+path, rd)
-	req.Header.Set("Authorization", "Bearer "+w.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := w.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 300 {
-		t.Fatalf("%s %s → %d %s", method, path, resp.StatusCode, data)
+	r := w.env.Call(t, w.token, method, path, body)
+	if r.Status >= 300 {
+		t.Fatalf("%v", r)
 	}
 	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatalf("%s %s: %v in %s", method, path, err, data)
-		}
+		r.Unmarshal(t, out)
 	}
 }
 
@@ -157,12 +128,12 @@ func (w *doorWorld) product(t *testing.T, id int64) (p struct {
 // in the Europe/Paris time zone.
 func (w *doorWorld) open(t *testing.T) *browserSession {
 	t.Helper()
-	b := newBrowserSession(t, w.srv.URL)
+	b := newBrowserSession(t, w.env.URL)
 	b.Do("set the time zone", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		_, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Europe/Paris"})
 		return err
 	}))
-	b.Do("open the dashboard", chromedp.Navigate(w.srv.URL+"/app/"), chromedp.WaitVisible(chromedp.CSS("#connect")))
+	b.Do("open the dashboard", chromedp.Navigate(w.env.URL+"/app/"), chromedp.WaitVisible(chromedp.CSS("#connect")))
 	browsertest.Eval[any](b.Session, fmt.Sprintf(`sessionStorage.setItem('freezer_token', %q)`, w.token))
 	b.Do("open it with the token", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#tabs")))
 	return b
@@ -211,7 +182,7 @@ func TestBrowserDashboardFits(t *testing.T) {
 
 	tabs := map[string]string{"products": "#product-table", "freezers": "#freezer-table", "types": "#type-table", "devices": "#device-table"}
 	for _, tab := range []string{"products", "freezers", "types", "devices"} {
-		b.Do("desktop "+tab, chromedp.Navigate(w.srv.URL+"/app/#"+tab), chromedp.WaitVisible(chromedp.CSS("#tab-"+tab)))
+		b.Do("desktop "+tab, chromedp.Navigate(w.env.URL+"/app/#"+tab), chromedp.WaitVisible(chromedp.CSS("#tab-"+tab)))
 		if tab == "products" {
 			b.choose("#filter-state", "all")
 			b.WaitFor("every product", `document.querySelectorAll('#product-table tbody tr').length === 11`)
@@ -248,7 +219,7 @@ func TestBrowserDashboardFits(t *testing.T) {
 	// by itself: the page does not, and no word is broken either.
 	b.Do("tablet", chromedp.EmulateViewport(760, 900))
 	for _, tab := range []string{"devices", "products"} {
-		b.Do("tablet "+tab, chromedp.Navigate(w.srv.URL+"/app/#"+tab), chromedp.WaitVisible(chromedp.CSS(tabs[tab])))
+		b.Do("tablet "+tab, chromedp.Navigate(w.env.URL+"/app/#"+tab), chromedp.WaitVisible(chromedp.CSS(tabs[tab])))
 		b.WaitFor("the rows of "+tab, `document.querySelectorAll('`+tabs[tab]+` tbody tr').length >= 2`)
 		b.noSideScroll("the " + tab + " at 760 px")
 		checkWords(b, "760 px "+tab, tabs[tab]+" td")
@@ -256,7 +227,7 @@ func TestBrowserDashboardFits(t *testing.T) {
 
 	// A phone: one line per product, the main action beside it.
 	b.Do("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
-		chromedp.Navigate(w.srv.URL+"/app/#products"), chromedp.WaitVisible(chromedp.CSS("#tab-products")))
+		chromedp.Navigate(w.env.URL+"/app/#products"), chromedp.WaitVisible(chromedp.CSS("#tab-products")))
 	b.choose("#filter-state", "all")
 	b.WaitFor("every product on the phone", `document.querySelectorAll('#product-table tbody tr').length === 11`)
 	b.noSideScroll("the product list")
@@ -322,7 +293,7 @@ func TestBrowserFreezerView(t *testing.T) {
 		return `[...` + box(n) + `.querySelectorAll('button.slot')].map(s => s.querySelector('.slot-no').textContent + ':' + (s.classList.contains('free') ? 'free' : s.dataset.stage + ':' + s.querySelector('.slot-name').textContent)).join(' ')`
 	}
 
-	b.Do("the freezer view", chromedp.Navigate(w.srv.URL+"/app/#view"), chromedp.WaitVisible(chromedp.CSS("#tab-view")))
+	b.Do("the freezer view", chromedp.Navigate(w.env.URL+"/app/#view"), chromedp.WaitVisible(chromedp.CSS("#tab-view")))
 	b.WaitFor("the garage", card+` !== null && `+box(4)+` !== null`)
 	if n := browsertest.Eval[int](b.Session, `document.querySelectorAll('.freezer-card').length`); n != 2 {
 		t.Errorf("%d freezers in the view, want 2", n)
@@ -408,7 +379,7 @@ func TestBrowserInstallable(t *testing.T) {
 	w := newDoorWorld(t)
 	b := w.open(t)
 	for _, path := range []string{"/app/", "/app/scan"} {
-		b.Do("open "+path, chromedp.Navigate(w.srv.URL+path), chromedp.WaitReady(chromedp.CSS("body")))
+		b.Do("open "+path, chromedp.Navigate(w.env.URL+path), chromedp.WaitReady(chromedp.CSS("body")))
 		var manifest page.GetAppManifestResult
 		var installable page.GetInstallabilityErrorsResult
 		b.Do("read the manifest of "+path, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
@@ -419,7 +390,7 @@ func TestBrowserInstallable(t *testing.T) {
 			installable, err = chromedp.Call(ctx, page.GetInstallabilityErrors, cdp.Empty{})
 			return err
 		}))
-		if manifest.URL != w.srv.URL+"/app/manifest.webmanifest" || manifest.Data == "" {
+		if manifest.URL != w.env.URL+"/app/manifest.webmanifest" || manifest.Data == "" {
 			t.Errorf("%s: manifest %q (%d bytes)", path, manifest.URL, len(manifest.Data))
 		}
 		for _, e := range manifest.Errors {

@@ -1,9 +1,10 @@
-package api_test
+package v1_test
 
 import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"maps"
 	"mime"
 	"net/http"
 	"slices"
@@ -12,37 +13,38 @@ import (
 	"testing"
 
 	"github.com/freezer-manager/freezer/api"
+	"github.com/freezer-manager/freezer/api/apitest"
 )
 
 func TestOpenAPIDocument(t *testing.T) {
 	t.Parallel()
-	e := v1SQLite(t)
-	r := e.do(t, "", http.MethodGet, v1Base+"/openapi.json", nil).want(t, http.StatusOK)
-	doc := r.obj(t)
+	e := sqliteEnv(t)
+	r := e.Call(t, "", http.MethodGet, apitest.V1+"/openapi.json", nil).WantStatus(t, http.StatusOK)
+	doc := r.Object(t)
 	if got, want := doc["openapi"], "3.1.0"; got != want {
 		t.Errorf("openapi = %v, want %q", got, want)
 	}
-	info := v1Obj(t, doc, "info")
+	info := apitest.Obj(t, doc, "info")
 	for _, k := range []string{"title", "version", "description"} {
 		if s, _ := info[k].(string); s == "" {
 			t.Errorf("info.%s = %#v, want a text", k, info[k])
 		}
 	}
 	servers, _ := doc["servers"].([]any)
-	if len(servers) != 1 || v1Str(t, servers[0].(map[string]any), "url") != v1Base {
-		t.Errorf("servers = %v, want one with url %s", doc["servers"], v1Base)
+	if len(servers) != 1 || apitest.Str(t, servers[0].(map[string]any), "url") != apitest.V1 {
+		t.Errorf("servers = %v, want one with url %s", doc["servers"], apitest.V1)
 	}
-	schemes := v1Obj(t, v1Obj(t, doc, "components"), "securitySchemes")
-	if bearer := v1Obj(t, schemes, "bearer"); bearer["type"] != "http" || bearer["scheme"] != "bearer" {
+	schemes := apitest.Obj(t, apitest.Obj(t, doc, "components"), "securitySchemes")
+	if bearer := apitest.Obj(t, schemes, "bearer"); bearer["type"] != "http" || bearer["scheme"] != "bearer" {
 		t.Errorf("securitySchemes.bearer = %v, want http bearer", bearer)
 	}
 	// The served document is the one the other tests read.
-	if got, want := string(r.body), string(v1DocBytes(t)); got != want {
+	if got, want := string(r.Body), string(openAPIDocBytes(t)); got != want {
 		t.Errorf("the served document differs from the one built without a store")
 	}
 
 	opIDs := map[string]string{}
-	for _, op := range v1Ops(t, doc) {
+	for _, op := range docOps(t, doc) {
 		t.Run(op.String(), func(t *testing.T) {
 			if s, _ := op.Op["summary"].(string); strings.TrimSpace(s) == "" {
 				t.Errorf("no summary")
@@ -108,17 +110,17 @@ func TestOpenAPIDocument(t *testing.T) {
 				}
 			}
 			if successes != 1 {
-				t.Errorf("%d success responses, want 1: %v", successes, slices.Sorted(v1MapKeys(responses)))
+				t.Errorf("%d success responses, want 1: %v", successes, slices.Sorted(maps.Keys(responses)))
 			}
 			for _, status := range []string{"4XX", "5XX"} {
 				resp, _ := responses[status].(map[string]any)
-				schema := v1MediaSchema(resp, "application/json")
+				schema := mediaSchema(resp, "application/json")
 				if ref, _ := schema["$ref"].(string); ref != "#/components/schemas/Error" {
 					t.Errorf("response %s: schema %v, want the Error schema", status, schema)
 				}
 			}
 			if rb, ok := op.Op["requestBody"].(map[string]any); ok {
-				if v1MediaSchema(rb, "application/json") == nil {
+				if mediaSchema(rb, "application/json") == nil {
 					t.Errorf("request body without an application/json schema: %v", rb)
 				}
 			}
@@ -126,8 +128,8 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 }
 
-// v1MediaSchema returns content[media].schema of a response or request body.
-func v1MediaSchema(obj map[string]any, media string) map[string]any {
+// mediaSchema returns content[media].schema of a response or request body.
+func mediaSchema(obj map[string]any, media string) map[string]any {
 	content, _ := obj["content"].(map[string]any)
 	m, _ := content[media].(map[string]any)
 	s, _ := m["schema"].(map[string]any)
@@ -139,8 +141,8 @@ func v1MediaSchema(obj map[string]any, media string) map[string]any {
 // the JSON Schema types.
 func TestOpenAPIRefs(t *testing.T) {
 	t.Parallel()
-	doc := v1Doc(t)
-	schemas := v1Obj(t, v1Obj(t, doc, "components"), "schemas")
+	doc := openAPIDoc(t)
+	schemas := apitest.Obj(t, apitest.Obj(t, doc, "components"), "schemas")
 	used := map[string]bool{}
 	refs := 0
 	validTypes := []string{"string", "integer", "number", "boolean", "object", "array", "null"}
@@ -193,20 +195,20 @@ func TestOpenAPIRefs(t *testing.T) {
 		}
 	}
 	// Every schema passes the type checks too, wherever it sits.
-	for path, item := range v1Obj(t, doc, "paths") {
+	for path, item := range apitest.Obj(t, doc, "paths") {
 		for method, op := range item.(map[string]any) {
-			for _, p := range v1OpSchemas(op.(map[string]any)) {
-				v1CheckTypes(t, fmt.Sprintf("%s %s", strings.ToUpper(method), path), p, validTypes)
+			for _, p := range opSchemas(op.(map[string]any)) {
+				checkTypes(t, fmt.Sprintf("%s %s", strings.ToUpper(method), path), p, validTypes)
 			}
 		}
 	}
 	for name, s := range schemas {
-		v1CheckTypes(t, "schema "+name, s.(map[string]any), validTypes)
+		checkTypes(t, "schema "+name, s.(map[string]any), validTypes)
 	}
 }
 
-// v1OpSchemas returns the schemas of an operation's parameters, request and responses.
-func v1OpSchemas(op map[string]any) []map[string]any {
+// opSchemas returns the schemas of an operation's parameters, request and responses.
+func opSchemas(op map[string]any) []map[string]any {
 	var list []map[string]any
 	params, _ := op["parameters"].([]any)
 	for _, p := range params {
@@ -231,8 +233,8 @@ func v1OpSchemas(op map[string]any) []map[string]any {
 	return list
 }
 
-// v1CheckTypes checks the type keyword of schema s and of its nested schemas.
-func v1CheckTypes(t *testing.T, at string, s map[string]any, valid []string) {
+// checkTypes checks the type keyword of schema s and of its nested schemas.
+func checkTypes(t *testing.T, at string, s map[string]any, valid []string) {
 	t.Helper()
 	if typ, ok := s["type"]; ok {
 		names := []any{typ}
@@ -257,15 +259,15 @@ func v1CheckTypes(t *testing.T, at string, s map[string]any, valid []string) {
 				t.Errorf("%s.%s: the property's schema is %#v", at, name, p)
 				continue
 			}
-			v1CheckTypes(t, at+"."+name, ps, valid)
+			checkTypes(t, at+"."+name, ps, valid)
 		}
 	}
 	if items, ok := s["items"].(map[string]any); ok {
-		v1CheckTypes(t, at+"[]", items, valid)
+		checkTypes(t, at+"[]", items, valid)
 	}
 	if alts, ok := s["oneOf"].([]any); ok {
 		for i, a := range alts {
-			v1CheckTypes(t, fmt.Sprintf("%s oneOf[%d]", at, i), a.(map[string]any), valid)
+			checkTypes(t, fmt.Sprintf("%s oneOf[%d]", at, i), a.(map[string]any), valid)
 		}
 	}
 }
@@ -278,10 +280,10 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	var served []string
 	for _, r := range srv.Routes() {
 		method, path, _ := strings.Cut(r, " ")
-		if path != v1Base && !strings.HasPrefix(path, v1Base+"/") || method == http.MethodOptions {
+		if path != apitest.V1 && !strings.HasPrefix(path, apitest.V1+"/") || method == http.MethodOptions {
 			continue // CORS preflight answers are no operations
 		}
-		segs := strings.Split(strings.TrimPrefix(path, v1Base), "/")
+		segs := strings.Split(strings.TrimPrefix(path, apitest.V1), "/")
 		for i, s := range segs {
 			if name, ok := strings.CutPrefix(s, ":"); ok {
 				segs[i] = "{" + name + "}"
@@ -290,13 +292,13 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		served = append(served, method+" "+strings.Join(segs, "/"))
 	}
 	var documented []string
-	for _, op := range v1Ops(t, v1Doc(t)) {
+	for _, op := range docOps(t, openAPIDoc(t)) {
 		documented = append(documented, op.String())
 	}
 	sort.Strings(served)
 	sort.Strings(documented)
 	if len(served) == 0 {
-		t.Fatalf("the server lists no route under %s: %v", v1Base, srv.Routes())
+		t.Fatalf("the server lists no route under %s: %v", apitest.V1, srv.Routes())
 	}
 	for _, r := range served {
 		if !slices.Contains(documented, r) {
@@ -315,16 +317,16 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 
 func TestDocsPage(t *testing.T) {
 	t.Parallel()
-	e := v1SQLite(t)
-	r := e.do(t, "", http.MethodGet, "/api/docs", nil).want(t, http.StatusOK)
-	if mt, params, err := mime.ParseMediaType(r.header.Get("Content-Type")); err != nil || mt != "text/html" || !strings.EqualFold(params["charset"], "utf-8") {
-		t.Errorf("Content-Type = %q, want text/html; charset=UTF-8", r.header.Get("Content-Type"))
+	e := sqliteEnv(t)
+	r := e.Call(t, "", http.MethodGet, "/api/docs", nil).WantStatus(t, http.StatusOK)
+	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "text/html" || !strings.EqualFold(params["charset"], "utf-8") {
+		t.Errorf("Content-Type = %q, want text/html; charset=UTF-8", r.Header.Get("Content-Type"))
 	}
-	page := html.UnescapeString(string(r.body))
+	page := html.UnescapeString(string(r.Body))
 	if !strings.HasPrefix(strings.ToLower(page), "<!doctype html>") {
-		t.Errorf("the page does not start with a doctype: %q", truncate(page, 80))
+		t.Errorf("the page does not start with a doctype: %q", apitest.Truncate(page, 80))
 	}
-	if !strings.Contains(page, `href="`+v1Base+`/openapi.json"`) {
+	if !strings.Contains(page, `href="`+apitest.V1+`/openapi.json"`) {
 		t.Errorf("the page does not link to the document")
 	}
 	if strings.Contains(page, "<script") {
@@ -337,13 +339,13 @@ func TestDocsPage(t *testing.T) {
 		method, rest, _ := strings.Cut(chunk, "</span>")
 		method = method[strings.LastIndex(method, ">")+1:]
 		path, _, _ := strings.Cut(strings.TrimPrefix(rest, "<code>"), "</code>")
-		key := method + " " + strings.TrimPrefix(path, v1Base)
+		key := method + " " + strings.TrimPrefix(path, apitest.V1)
 		if _, dup := entries[key]; dup {
 			t.Errorf("%s is listed twice", key)
 		}
 		entries[key] = chunk
 	}
-	ops := v1Ops(t, v1Doc(t))
+	ops := docOps(t, openAPIDoc(t))
 	if got, want := len(entries), len(ops); got != want {
 		t.Errorf("%d operations on the page, want %d", got, want)
 	}
@@ -361,7 +363,7 @@ func TestDocsPage(t *testing.T) {
 		}
 	}
 	var doc map[string]any
-	if err := json.Unmarshal(v1DocBytes(t), &doc); err != nil {
+	if err := json.Unmarshal(openAPIDocBytes(t), &doc); err != nil {
 		t.Fatal(err)
 	}
 	if desc, _ := doc["info"].(map[string]any)["description"].(string); !strings.Contains(page, desc) {

@@ -1,4 +1,4 @@
-package api_test
+package legacy_test
 
 // Tests of the legacy REST API against its contract
 // (/work/shared/contracts/legacy-api.md), over HTTP, on SQLite and MySQL.
@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/apitest"
 )
 
 // legacyPaths are the contract's paths (%s: the token) with their methods.
@@ -64,9 +65,9 @@ func validBody(r legacyRoute) any {
 	return nil
 }
 
-func TestLegacyRouting(t *testing.T) {
+func TestRouting(t *testing.T) {
 	eachHarness(t, func(t *testing.T, h *harness) {
-		u := h.register(t)
+		u := h.User(t)
 
 		t.Run("index", func(t *testing.T) {
 			h.get(t, "/").wantStatus(t, http.StatusOK)
@@ -74,12 +75,12 @@ func TestLegacyRouting(t *testing.T) {
 
 		t.Run("unknown path or missing segment is 404", func(t *testing.T) {
 			for _, path := range []string{
-				"/nope", "/nope/" + u.token, "/check_token", "/check_token/", "/types/", "/freezers/",
-				"/freezer_next_id/1/", "/get_product/all/0/", "/get_product/all/" + u.token, "/add_product/",
-				"/update_product/1/1/1/1/", "/update_product/1/1/1/" + u.token, "/general_tendency/", "/custom_tendency/",
-				"/check_token/" + u.token + "/extra", "/types/" + u.token + "/extra", "/freezers/" + u.token + "/",
-				"/get_product/all/0/" + u.token + "/x", "/update_product/1/1/1/1/" + u.token + "/x",
-				"/add_product/" + u.token + "/" + u.token, "/custom_tendency/" + u.token + "/",
+				"/nope", "/nope/" + u.Token, "/check_token", "/check_token/", "/types/", "/freezers/",
+				"/freezer_next_id/1/", "/get_product/all/0/", "/get_product/all/" + u.Token, "/add_product/",
+				"/update_product/1/1/1/1/", "/update_product/1/1/1/" + u.Token, "/general_tendency/", "/custom_tendency/",
+				"/check_token/" + u.Token + "/extra", "/types/" + u.Token + "/extra", "/freezers/" + u.Token + "/",
+				"/get_product/all/0/" + u.Token + "/x", "/update_product/1/1/1/1/" + u.Token + "/x",
+				"/add_product/" + u.Token + "/" + u.Token, "/custom_tendency/" + u.Token + "/",
 			} {
 				for _, method := range allMethods {
 					h.request(t, method, path, nil).wantStatus(t, http.StatusNotFound)
@@ -89,7 +90,7 @@ func TestLegacyRouting(t *testing.T) {
 
 		t.Run("path parameter of the wrong type is 404", func(t *testing.T) {
 			f := h.freezer(t, u, "f", 2)
-			for _, token := range []string{u.token, "bad-token"} {
+			for _, token := range []string{u.Token, "bad-token"} {
 				for _, path := range []string{
 					"/freezer_next_id/15d/", "/freezer_next_id/-1/", "/freezer_next_id/1.5/", "/freezer_next_id/x/",
 					"/freezer_next_id/99999999999/",
@@ -112,37 +113,37 @@ func TestLegacyRouting(t *testing.T) {
 					if slices.Contains(p.methods, m) || m == http.MethodHead {
 						continue
 					}
-					for _, token := range []string{u.token, "bad-token"} {
+					for _, token := range []string{u.Token, "bad-token"} {
 						r := h.request(t, m, fmt.Sprintf(p.path, token), `{}`, "Content-Type", "application/json").
 							wantStatus(t, http.StatusMethodNotAllowed)
 						for _, allowed := range p.methods {
-							if !strings.Contains(r.header.Get("Allow"), allowed) {
-								t.Fatalf("%v: Allow %q, want %s in it", r, r.header.Get("Allow"), allowed)
+							if !strings.Contains(r.Header.Get("Allow"), allowed) {
+								t.Fatalf("%v: Allow %q, want %s in it", r, r.Header.Get("Allow"), allowed)
 							}
 						}
 					}
 				}
 				// HEAD is not served (see docs/api/legacy.md).
-				h.request(t, http.MethodHead, fmt.Sprintf(p.path, u.token), nil).wantStatus(t, http.StatusMethodNotAllowed)
+				h.request(t, http.MethodHead, fmt.Sprintf(p.path, u.Token), nil).wantStatus(t, http.StatusMethodNotAllowed)
 			}
 		})
 	})
 }
 
-func TestLegacyBadToken(t *testing.T) {
+func TestBadToken(t *testing.T) {
 	eachHarness(t, func(t *testing.T, h *harness) {
-		u := h.register(t)
+		u := h.User(t)
 		f := h.freezer(t, u, "f", 2)
 		h.product(t, u, f, 1, 1, 1, 3)
-		for _, token := range []string{"no-such-token", strings.Repeat("x", 300), u.token + "x", "%20", "null"} {
+		for _, token := range []string{"no-such-token", strings.Repeat("x", 300), u.Token + "x", "%20", "null"} {
 			for _, r := range legacyRoutes() {
 				path := fmt.Sprintf(r.path, token)
 				resp := h.request(t, r.method, path, validBody(r), "Content-Type", "application/json")
 				resp.wantError(t, http.StatusBadRequest, textBadToken)
-				if string(bytes.TrimSpace(resp.body)) != `{"status":400,"details":"Bad token given"}` {
-					t.Fatalf("%v: body %s, want exactly {\"status\":400,\"details\":\"Bad token given\"}", resp, resp.body)
+				if string(bytes.TrimSpace(resp.Body)) != `{"status":400,"details":"Bad token given"}` {
+					t.Fatalf("%v: body %s, want exactly {\"status\":400,\"details\":\"Bad token given\"}", resp, resp.Body)
 				}
-				if ct := resp.header.Get("Content-Type"); ct != "application/json" {
+				if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
 					t.Fatalf("%v: Content-Type %q, want application/json", resp, ct)
 				}
 				if r.method == http.MethodGet {
@@ -169,37 +170,37 @@ func TestLegacyBadToken(t *testing.T) {
 		if got := h.freezers(t, u); len(got) != 1 {
 			t.Fatalf("freezers after bad-token writes: %v", got)
 		}
-		if got := h.products(t, u, "all", 0); len(got) != 1 || str(t, got[0], "product_name") != "product 1.1" {
+		if got := h.products(t, u, "all", 0); len(got) != 1 || apitest.Str(t, got[0], "product_name") != "product 1.1" {
 			t.Fatalf("products after bad-token writes: %v", got)
 		}
 		// A revoked token is a bad token.
-		tok, secret, err := h.store.CreateToken(u.ctx, "second")
+		tok, secret, err := h.Store.CreateToken(u.Ctx, "second")
 		if err != nil {
 			t.Fatal(err)
 		}
 		h.get(t, "/check_token/"+secret).wantEmpty(t)
-		if err := h.store.RevokeToken(u.ctx, tok.ID); err != nil {
+		if err := h.Store.RevokeToken(u.Ctx, tok.ID); err != nil {
 			t.Fatal(err)
 		}
 		h.get(t, "/check_token/"+secret).wantError(t, http.StatusBadRequest, textBadToken)
 	})
 }
 
-func TestLegacyContentType(t *testing.T) {
+func TestContentType(t *testing.T) {
 	eachHarness(t, func(t *testing.T, h *harness) {
-		u := h.register(t)
+		u := h.User(t)
 		f := h.freezer(t, u, "f", 3)
 		h.product(t, u, f, 1, 1, 1, 3)
 		writes := []struct {
 			method, path string
 			body         any
 		}{
-			{http.MethodPost, "/freezers/" + u.token, map[string]any{"num_boxes": 2, "name": "new"}},
-			{http.MethodPut, "/freezers/" + u.token, map[string]any{"freezer_id": f, "num_boxes": "", "name": "renamed"}},
-			{http.MethodPost, "/add_product/" + u.token, addBody(f, 2, 1)},
-			{http.MethodPost, updatePath(f, 1, 1, 1, u.token), with(updateBody(), "product_name", "changed")},
-			{http.MethodPost, updatePath(f, 3, 9, 1, u.token), updateBody()}, // no such product: 415 first
-			{http.MethodDelete, "/freezers/" + u.token, map[string]any{"freezer_id": f}},
+			{http.MethodPost, "/freezers/" + u.Token, map[string]any{"num_boxes": 2, "name": "new"}},
+			{http.MethodPut, "/freezers/" + u.Token, map[string]any{"freezer_id": f, "num_boxes": "", "name": "renamed"}},
+			{http.MethodPost, "/add_product/" + u.Token, addBody(f, 2, 1)},
+			{http.MethodPost, updatePath(f, 1, 1, 1, u.Token), with(updateBody(), "product_name", "changed")},
+			{http.MethodPost, updatePath(f, 3, 9, 1, u.Token), updateBody()}, // no such product: 415 first
+			{http.MethodDelete, "/freezers/" + u.Token, map[string]any{"freezer_id": f}},
 		}
 		for _, w := range writes {
 			for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/json", "application/jsonx", "json", ";;"} {
@@ -211,54 +212,54 @@ func TestLegacyContentType(t *testing.T) {
 			}
 		}
 		// Nothing changed.
-		if list := h.freezers(t, u); len(list) != 1 || str(t, list[0], "freezer_name") != "f" {
+		if list := h.freezers(t, u); len(list) != 1 || apitest.Str(t, list[0], "freezer_name") != "f" {
 			t.Fatalf("freezers after 415s: %v", list)
 		}
-		if list := h.products(t, u, "all", 0); len(list) != 1 || str(t, list[0], "product_name") != "product 1.1" {
+		if list := h.products(t, u, "all", 0); len(list) != 1 || apitest.Str(t, list[0], "product_name") != "product 1.1" {
 			t.Fatalf("products after 415s: %v", list)
 		}
 		// application/json with parameters, in any case, is accepted.
 		for i, ct := range []string{"application/json; charset=utf-8", "Application/JSON", "application/json;charset=UTF-8"} {
-			h.request(t, http.MethodPost, "/freezers/"+u.token, map[string]any{"num_boxes": 2, "name": fmt.Sprint("ct", i)}, "Content-Type", ct).wantEmpty(t)
+			h.request(t, http.MethodPost, "/freezers/"+u.Token, map[string]any{"num_boxes": 2, "name": fmt.Sprint("ct", i)}, "Content-Type", ct).wantEmpty(t)
 		}
-		h.request(t, http.MethodPost, "/add_product/"+u.token, addBody(f, 2, 1), "Content-Type", "application/json; charset=utf-8").wantEmpty(t)
-		h.request(t, http.MethodPost, updatePath(f, 1, 1, 1, u.token), with(updateBody(), "product_name", "changed"),
+		h.request(t, http.MethodPost, "/add_product/"+u.Token, addBody(f, 2, 1), "Content-Type", "application/json; charset=utf-8").wantEmpty(t)
+		h.request(t, http.MethodPost, updatePath(f, 1, 1, 1, u.Token), with(updateBody(), "product_name", "changed"),
 			"Content-Type", "application/json; charset=utf-8").wantEmpty(t)
 		empty := h.freezer(t, u, "empty", 1)
-		h.request(t, http.MethodDelete, "/freezers/"+u.token, map[string]any{"freezer_id": empty}, "Content-Type", "application/json; charset=utf-8").wantEmpty(t)
+		h.request(t, http.MethodDelete, "/freezers/"+u.Token, map[string]any{"freezer_id": empty}, "Content-Type", "application/json; charset=utf-8").wantEmpty(t)
 		if list := h.freezers(t, u); len(list) != 4 {
 			t.Fatalf("freezers: %v", list)
 		}
-		if p := productAt(t, h.products(t, u, "all", 0), f, 1, 1); str(t, p, "product_name") != "changed" {
+		if p := productAt(t, h.products(t, u, "all", 0), f, 1, 1); apitest.Str(t, p, "product_name") != "changed" {
 			t.Fatalf("product not updated: %v", p)
 		}
 	})
 }
 
-func TestLegacyCORS(t *testing.T) {
+func TestCORS(t *testing.T) {
 	eachHarness(t, func(t *testing.T, h *harness) {
-		u := h.register(t)
+		u := h.User(t)
 		f := h.freezer(t, u, "f", 2)
 		h.product(t, u, f, 1, 1, 1, 3)
 		origin := "https://app.example.org"
 		for _, r := range legacyRoutes() {
-			for _, token := range []string{u.token, "bad-token"} {
+			for _, token := range []string{u.Token, "bad-token"} {
 				path := fmt.Sprintf(r.path, token)
 				resp := h.request(t, r.method, path, validBody(r), "Content-Type", "application/json", "Origin", origin)
-				if got := resp.header.Get("Access-Control-Allow-Origin"); got != "*" {
+				if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "*" {
 					t.Fatalf("%v: Access-Control-Allow-Origin %q, want *", resp, got)
 				}
 				// Preflight, answered on every route without checking the token.
 				pre := h.request(t, http.MethodOptions, path, nil, "Origin", origin,
 					"Access-Control-Request-Method", r.method, "Access-Control-Request-Headers", "Content-Type")
 				pre.wantStatus(t, http.StatusNoContent)
-				if got := pre.header.Get("Access-Control-Allow-Origin"); got != "*" {
+				if got := pre.Header.Get("Access-Control-Allow-Origin"); got != "*" {
 					t.Fatalf("%v: Access-Control-Allow-Origin %q, want *", pre, got)
 				}
-				if got := pre.header.Get("Access-Control-Allow-Methods"); !strings.Contains(got, r.method) {
+				if got := pre.Header.Get("Access-Control-Allow-Methods"); !strings.Contains(got, r.method) {
 					t.Fatalf("%v: Access-Control-Allow-Methods %q, want %s in it", pre, got, r.method)
 				}
-				if got := pre.header.Get("Access-Control-Allow-Headers"); !strings.Contains(strings.ToLower(got), "content-type") {
+				if got := pre.Header.Get("Access-Control-Allow-Headers"); !strings.Contains(strings.ToLower(got), "content-type") {
 					t.Fatalf("%v: Access-Control-Allow-Headers %q, want Content-Type in it", pre, got)
 				}
 				// OPTIONS without Origin is answered too.
@@ -268,20 +269,20 @@ func TestLegacyCORS(t *testing.T) {
 	})
 }
 
-func TestLegacyCheckToken(t *testing.T) {
+func TestCheckToken(t *testing.T) {
 	eachHarness(t, func(t *testing.T, h *harness) {
-		u := h.register(t)
-		h.get(t, "/check_token/"+u.token).wantEmpty(t)
-		h.get(t, "/check_token/"+u.token+"0").wantError(t, http.StatusBadRequest, textBadToken)
+		u := h.User(t)
+		h.get(t, "/check_token/"+u.Token).wantEmpty(t)
+		h.get(t, "/check_token/"+u.Token+"0").wantError(t, http.StatusBadRequest, textBadToken)
 	})
 }
 
-func TestLegacyTypes(t *testing.T) {
+func TestTypes(t *testing.T) {
 	eachHarness(t, func(t *testing.T, h *harness) {
-		u := h.register(t)
-		r := h.get(t, "/types/"+u.token)
+		u := h.User(t)
+		r := h.get(t, "/types/"+u.Token)
 		list := r.list(t)
-		want, err := h.store.FindProductTypes(u.ctx)
+		want, err := h.Store.FindProductTypes(u.Ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -291,22 +292,22 @@ func TestLegacyTypes(t *testing.T) {
 		slices.SortFunc(want, func(a, b *freezer.ProductType) int { return int(a.ID - b.ID) })
 		for i, item := range list {
 			wantKeys(t, r, item, keysType...)
-			if num(t, item, "type_id") != want[i].ID || str(t, item, "type_name_en") != want[i].NameEN || str(t, item, "type_name_fr") != want[i].NameFR {
+			if apitest.Int(t, item, "type_id") != want[i].ID || apitest.Str(t, item, "type_name_en") != want[i].NameEN || apitest.Str(t, item, "type_name_fr") != want[i].NameFR {
 				t.Fatalf("type %d = %v, want %+v (ordered by type_id)", i, item, *want[i])
 			}
 		}
-		if first := list[0]; num(t, first, "type_id") != 1 || first["type_name_en"] != "soup" || first["type_name_fr"] != "soupe" {
+		if first := list[0]; apitest.Int(t, first, "type_id") != 1 || first["type_name_en"] != "soup" || first["type_name_fr"] != "soupe" {
 			t.Fatalf("first type %v, want 1 soup/soupe", first)
 		}
 	})
 }
 
-func TestLegacyFreezers(t *testing.T) {
+func TestFreezers(t *testing.T) {
 	eachHarness(t, func(t *testing.T, h *harness) {
 		t.Run("GET lists the caller's freezers only", func(t *testing.T) {
-			u, other := h.register(t), h.register(t)
-			if r := h.get(t, "/freezers/"+u.token); len(r.list(t)) != 0 || string(bytes.TrimSpace(r.body)) != "[]" {
-				t.Fatalf("new user's freezers: %s", r.body)
+			u, other := h.User(t), h.User(t)
+			if r := h.get(t, "/freezers/"+u.Token); len(r.list(t)) != 0 || string(bytes.TrimSpace(r.Body)) != "[]" {
+				t.Fatalf("new user's freezers: %s", r.Body)
 			}
 			a := h.freezer(t, u, "freezer 1", 4)
 			b := h.freezer(t, u, "freezer cave", 6)
@@ -317,16 +318,16 @@ func TestLegacyFreezers(t *testing.T) {
 			}
 			want := map[int64][2]any{a: {"freezer 1", int64(4)}, b: {"freezer cave", int64(6)}}
 			for _, f := range list {
-				w, ok := want[num(t, f, "freezer_id")]
-				if !ok || str(t, f, "freezer_name") != w[0] || num(t, f, "number_boxes") != w[1] {
+				w, ok := want[apitest.Int(t, f, "freezer_id")]
+				if !ok || apitest.Str(t, f, "freezer_name") != w[0] || apitest.Int(t, f, "number_boxes") != w[1] {
 					t.Fatalf("freezer %v, want one of %v", f, want)
 				}
 			}
 		})
 
 		t.Run("POST", func(t *testing.T) {
-			u := h.register(t)
-			path := "/freezers/" + u.token
+			u := h.User(t)
+			path := "/freezers/" + u.Token
 			h.send(t, http.MethodPost, path, map[string]any{"num_boxes": "4", "name": "freezer 1"}).wantEmpty(t)
 			h.send(t, http.MethodPost, path, map[string]any{"num_boxes": 6, "name": "freezer cave"}).wantEmpty(t)
 			h.send(t, http.MethodPost, path, `{"name": "spaced", "num_boxes": "0012"}`).wantEmpty(t)
@@ -359,7 +360,7 @@ func TestLegacyFreezers(t *testing.T) {
 			list := h.freezers(t, u)
 			got := map[string]int64{}
 			for _, f := range list {
-				got[str(t, f, "freezer_name")] = num(t, f, "number_boxes")
+				got[apitest.Str(t, f, "freezer_name")] = apitest.Int(t, f, "number_boxes")
 			}
 			if want := map[string]int64{"freezer 1": 4, "freezer cave": 6, "spaced": 12}; fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Fatalf("freezers %v, want %v", got, want)
@@ -367,14 +368,14 @@ func TestLegacyFreezers(t *testing.T) {
 		})
 
 		t.Run("PUT", func(t *testing.T) {
-			u, other := h.register(t), h.register(t)
-			path := "/freezers/" + u.token
+			u, other := h.User(t), h.User(t)
+			path := "/freezers/" + u.Token
 			f := h.freezer(t, u, "freezer 1", 4)
 			foreign := h.freezer(t, other, "theirs", 3)
 			check := func(name string, boxes int64) {
 				t.Helper()
 				got := h.freezerByID(t, u, f)
-				if str(t, got, "freezer_name") != name || num(t, got, "number_boxes") != boxes {
+				if apitest.Str(t, got, "freezer_name") != name || apitest.Int(t, got, "number_boxes") != boxes {
 					t.Fatalf("freezer %v, want %q with %d boxes", got, name, boxes)
 				}
 			}
@@ -412,7 +413,7 @@ func TestLegacyFreezers(t *testing.T) {
 				h.send(t, http.MethodPut, path, body).wantError(t, http.StatusBadRequest, textBadFormat)
 			}
 			check("both", 5)
-			if got, err := h.store.FindFreezerByID(other.ctx, foreign); err != nil || got.Name != "theirs" || got.NumberBoxes != 3 {
+			if got, err := h.Store.FindFreezerByID(other.Ctx, foreign); err != nil || got.Name != "theirs" || got.NumberBoxes != 3 {
 				t.Fatalf("foreign freezer %+v, %v", got, err)
 			}
 
@@ -430,8 +431,8 @@ func TestLegacyFreezers(t *testing.T) {
 		})
 
 		t.Run("DELETE", func(t *testing.T) {
-			u, other := h.register(t), h.register(t)
-			path := "/freezers/" + u.token
+			u, other := h.User(t), h.User(t)
+			path := "/freezers/" + u.Token
 			empty := h.freezer(t, u, "empty", 2)
 			emptyToo := h.freezer(t, u, "empty too", 2)
 			inside := h.freezer(t, u, "holds a product", 2)
@@ -470,9 +471,9 @@ func TestLegacyFreezers(t *testing.T) {
 	})
 }
 
-func TestLegacyFreezerNextID(t *testing.T) {
+func TestFreezerNextID(t *testing.T) {
 	eachHarness(t, func(t *testing.T, h *harness) {
-		u, other := h.register(t), h.register(t)
+		u, other := h.User(t), h.User(t)
 		f := h.freezer(t, u, "f", 3)
 		foreign := h.freezer(t, other, "theirs", 2)
 		want := func(w map[string]int64) {
@@ -483,38 +484,38 @@ func TestLegacyFreezerNextID(t *testing.T) {
 		}
 		want(map[string]int64{"1": 1, "2": 1, "3": 1})
 		for _, slot := range []int{1, 2, 4} {
-			h.send(t, http.MethodPost, "/add_product/"+u.token, addBody(f, 1, slot)).wantEmpty(t)
+			h.send(t, http.MethodPost, "/add_product/"+u.Token, addBody(f, 1, slot)).wantEmpty(t)
 		}
 		h.product(t, u, f, 2, 1, 1, 3)
 		want(map[string]int64{"1": 3, "2": 2, "3": 1})
-		h.send(t, http.MethodPost, "/add_product/"+u.token, addBody(f, 1, 3)).wantEmpty(t) // fills the hole
+		h.send(t, http.MethodPost, "/add_product/"+u.Token, addBody(f, 1, 3)).wantEmpty(t) // fills the hole
 		want(map[string]int64{"1": 5, "2": 2, "3": 1})
 		// A product taken out frees its slot.
-		h.send(t, http.MethodPost, updatePath(f, 1, 2, 1, u.token), with(updateBody(), "date_out", daysAgo(0))).wantEmpty(t)
+		h.send(t, http.MethodPost, updatePath(f, 1, 2, 1, u.Token), with(updateBody(), "date_out", apitest.DaysAgo(0))).wantEmpty(t)
 		want(map[string]int64{"1": 2, "2": 2, "3": 1})
 		// One key per box, after a resize.
-		h.send(t, http.MethodPut, "/freezers/"+u.token, map[string]any{"freezer_id": f, "num_boxes": 5, "name": ""}).wantEmpty(t)
+		h.send(t, http.MethodPut, "/freezers/"+u.Token, map[string]any{"freezer_id": f, "num_boxes": 5, "name": ""}).wantEmpty(t)
 		want(map[string]int64{"1": 2, "2": 2, "3": 1, "4": 1, "5": 1})
 		// Another user's product in their own freezer changes nothing here.
 		h.product(t, other, foreign, 1, 1, 1, 3)
 		want(map[string]int64{"1": 2, "2": 2, "3": 1, "4": 1, "5": 1})
 
 		for _, id := range []int64{foreign, foreign + 1000, 0} {
-			h.get(t, fmt.Sprintf("/freezer_next_id/%d/%s", id, u.token)).wantError(t, http.StatusBadRequest, textBadFormat)
+			h.get(t, fmt.Sprintf("/freezer_next_id/%d/%s", id, u.Token)).wantError(t, http.StatusBadRequest, textBadFormat)
 		}
 	})
 }
 
-func TestLegacyGetProduct(t *testing.T) {
+func TestGetProduct(t *testing.T) {
 	eachHarness(t, func(t *testing.T, h *harness) {
-		u, other := h.register(t), h.register(t)
+		u, other := h.User(t), h.User(t)
 		a := h.freezer(t, u, "frigo 1", 2)
 		b := h.freezer(t, u, "cave", 1)
 		foreign := h.freezer(t, other, "theirs", 1)
 		h.product(t, other, foreign, 1, 1, 1, 3)
 
 		// One product added through the API, to check every field.
-		h.send(t, http.MethodPost, "/add_product/"+u.token, map[string]any{
+		h.send(t, http.MethodPost, "/add_product/"+u.Token, map[string]any{
 			"product_name": "Soupe de Noël", "text_descr": "Soupe à base de tomate, brocolli et poisson",
 			"freezer_id": a, "type_id": "24", "date_in": "2017-12-26", "period": 6, "box_num": 1, "prod_num": "4", "quantity": 4,
 		}).wantEmpty(t)
@@ -542,18 +543,18 @@ func TestLegacyGetProduct(t *testing.T) {
 				t.Fatalf("%s = %#v, want %#v (product %v)", key, soup[key], want, soup)
 			}
 		}
-		num(t, soup, "descr_id")
+		apitest.Int(t, soup, "descr_id")
 		taken := productAt(t, list, a, 2, 1)
-		if taken == nil || str(t, taken, "date_formatted_out") != daysAgo(5) || str(t, taken, "date_formatted_in") != daysAgo(30) ||
-			num(t, taken, "descr_id") != out || num(t, taken, "type_id") != 2 {
+		if taken == nil || apitest.Str(t, taken, "date_formatted_out") != apitest.DaysAgo(5) || apitest.Str(t, taken, "date_formatted_in") != apitest.DaysAgo(30) ||
+			apitest.Int(t, taken, "descr_id") != out || apitest.Int(t, taken, "type_id") != 2 {
 			t.Fatalf("taken-out product %v", taken)
 		}
-		if p := productAt(t, list, b, 1, 1); p == nil || str(t, p, "freezer_name") != "cave" || num(t, p, "descr_id") != inB {
+		if p := productAt(t, list, b, 1, 1); p == nil || apitest.Str(t, p, "freezer_name") != "cave" || apitest.Int(t, p, "descr_id") != inB {
 			t.Fatalf("product in b: %v", p)
 		}
 		ids := map[int64]bool{}
 		for _, p := range list {
-			ids[num(t, p, "descr_id")] = true
+			ids[apitest.Int(t, p, "descr_id")] = true
 		}
 		if len(ids) != 3 {
 			t.Fatalf("descr_id not distinct: %v", list)
@@ -562,7 +563,7 @@ func TestLegacyGetProduct(t *testing.T) {
 		places := func(list []map[string]any) []string {
 			var out []string
 			for _, p := range list {
-				out = append(out, fmt.Sprintf("%d/%d/%d", num(t, p, "freezer_id"), num(t, p, "box_num"), num(t, p, "prod_num")))
+				out = append(out, fmt.Sprintf("%d/%d/%d", apitest.Int(t, p, "freezer_id"), apitest.Int(t, p, "box_num"), apitest.Int(t, p, "prod_num")))
 			}
 			slices.Sort(out)
 			return out
@@ -589,37 +590,37 @@ func TestLegacyGetProduct(t *testing.T) {
 				t.Fatalf("%s/%d: %v, want %v", c.param, c.freezer, got, c.want)
 			}
 		}
-		if r := h.get(t, fmt.Sprintf("/get_product/outside/%d/%s", b, u.token)); string(bytes.TrimSpace(r.body)) != "[]" {
-			t.Fatalf("empty list: %s, want []", r.body)
+		if r := h.get(t, fmt.Sprintf("/get_product/outside/%d/%s", b, u.Token)); string(bytes.TrimSpace(r.Body)) != "[]" {
+			t.Fatalf("empty list: %s, want []", r.Body)
 		}
 
 		for _, param := range []string{"ALL", "Inside", "bogus", "in", "0", "all ", "insides"} {
 			for _, f := range []int64{0, a, foreign} {
-				h.get(t, fmt.Sprintf("/get_product/%s/%d/%s", strings.ReplaceAll(param, " ", "%20"), f, u.token)).
+				h.get(t, fmt.Sprintf("/get_product/%s/%d/%s", strings.ReplaceAll(param, " ", "%20"), f, u.Token)).
 					wantError(t, http.StatusBadRequest, textBadParameter)
 			}
 		}
 		// A freezer that is not the caller's (see docs/api/legacy.md).
 		for _, f := range []int64{foreign, foreign + 1000} {
-			h.get(t, fmt.Sprintf("/get_product/all/%d/%s", f, u.token)).wantError(t, http.StatusBadRequest, textBadFormat)
+			h.get(t, fmt.Sprintf("/get_product/all/%d/%s", f, u.Token)).wantError(t, http.StatusBadRequest, textBadFormat)
 		}
 		// The other user sees only their own product.
-		if got := h.products(t, other, "all", 0); len(got) != 1 || num(t, got[0], "freezer_id") != foreign {
+		if got := h.products(t, other, "all", 0); len(got) != 1 || apitest.Int(t, got[0], "freezer_id") != foreign {
 			t.Fatalf("other user's products: %v", got)
 		}
 	})
 }
 
-func TestLegacyAddProduct(t *testing.T) {
+func TestAddProduct(t *testing.T) {
 	eachHarness(t, func(t *testing.T, h *harness) {
-		u, other := h.register(t), h.register(t)
+		u, other := h.User(t), h.User(t)
 		f := h.freezer(t, u, "f", 3)
 		foreign := h.freezer(t, other, "theirs", 3)
-		path := "/add_product/" + u.token
+		path := "/add_product/" + u.Token
 		h.send(t, http.MethodPost, path, addBody(f, 1, 1)).wantEmpty(t)
-		// Numbers as digit strings; date today.
+		// Numbers as digit strings; date apitest.Today.
 		h.send(t, http.MethodPost, path, with(addBody(f, 1, 2), "freezer_id", fmt.Sprint(f), "type_id", "3", "box_num", "1",
-			"prod_num", "02", "period", "0", "quantity", "10", "date_in", daysAgo(0))).wantEmpty(t)
+			"prod_num", "02", "period", "0", "quantity", "10", "date_in", apitest.DaysAgo(0))).wantEmpty(t)
 		// A slot whose product was taken out is free again.
 		h.takeOut(t, u, h.product(t, u, f, 2, 1, 1, 10), 2)
 		h.send(t, http.MethodPost, path, addBody(f, 2, 1)).wantEmpty(t)
@@ -634,7 +635,7 @@ func TestLegacyAddProduct(t *testing.T) {
 		types := [][]any{{"type_id", 9999}, {"type_id", 0}, {"type_id", "x"}, {"type_id", -1}, {"type_id", 4.5}, {"type_id", true}, {"type_id", ""}}
 		dates := [][]any{
 			{"date_in", "2026-13-01"}, {"date_in", "15/03/2026"}, {"date_in", "2026-3-5"}, {"date_in", "2026-02-30"},
-			{"date_in", ""}, {"date_in", nil}, {"date_in", 20260301}, {"date_in", today.AddDays(1).String()},
+			{"date_in", ""}, {"date_in", nil}, {"date_in", 20260301}, {"date_in", apitest.Today.AddDays(1).String()},
 			{"date_in", "2027-01-01"}, {"date_in", "2026-03-14T00:00:00Z"},
 		}
 		periods := [][]any{{"period", -1}, {"period", "6a"}, {"period", 4.5}, {"period", true}, {"period", nil}, {"period", ""}, {"period", "-6"}}
@@ -686,26 +687,26 @@ func TestLegacyAddProduct(t *testing.T) {
 	})
 }
 
-func TestLegacyUpdateProduct(t *testing.T) {
+func TestUpdateProduct(t *testing.T) {
 	eachHarness(t, func(t *testing.T, h *harness) {
-		u, other := h.register(t), h.register(t)
+		u, other := h.User(t), h.User(t)
 		f := h.freezer(t, u, "f", 3)
 		f2 := h.freezer(t, u, "f2", 2)
 		foreign := h.freezer(t, other, "theirs", 3)
 		h.product(t, other, foreign, 1, 1, 1, 3)
 		add := func(freezerID int64, box, slot int, kv ...any) {
 			t.Helper()
-			h.send(t, http.MethodPost, "/add_product/"+u.token, with(addBody(freezerID, box, slot), kv...)).wantEmpty(t)
+			h.send(t, http.MethodPost, "/add_product/"+u.Token, with(addBody(freezerID, box, slot), kv...)).wantEmpty(t)
 		}
 		update := func(freezerID int64, box, slot, inside int, kv ...any) response {
 			t.Helper()
-			return h.send(t, http.MethodPost, updatePath(freezerID, box, slot, inside, u.token), with(updateBody(), kv...))
+			return h.send(t, http.MethodPost, updatePath(freezerID, box, slot, inside, u.Token), with(updateBody(), kv...))
 		}
 		get := func(freezerID int64, box, slot int) map[string]any {
 			t.Helper()
 			return productAt(t, h.products(t, u, "all", 0), freezerID, box, slot)
 		}
-		add(f, 1, 1, "date_in", daysAgo(20))
+		add(f, 1, 1, "date_in", apitest.DaysAgo(20))
 		add(f, 1, 2)
 		snapshot := func() string {
 			t.Helper()
@@ -715,13 +716,13 @@ func TestLegacyUpdateProduct(t *testing.T) {
 		t.Run("no such product", func(t *testing.T) {
 			before := snapshot()
 			for _, p := range []string{
-				updatePath(f, 1, 9, 1, u.token),       // empty slot
-				updatePath(f, 1, 1, 0, u.token),       // nothing taken out there
-				updatePath(f, 3, 1, 1, u.token),       // empty box
-				updatePath(f, 9, 1, 1, u.token),       // no such box
-				updatePath(0, 1, 1, 1, u.token),       // freezer 0
-				updatePath(foreign, 1, 1, 1, u.token), // another user's product
-				updatePath(foreign+1000, 1, 1, 1, u.token),
+				updatePath(f, 1, 9, 1, u.Token),       // empty slot
+				updatePath(f, 1, 1, 0, u.Token),       // nothing taken out there
+				updatePath(f, 3, 1, 1, u.Token),       // empty box
+				updatePath(f, 9, 1, 1, u.Token),       // no such box
+				updatePath(0, 1, 1, 1, u.Token),       // freezer 0
+				updatePath(foreign, 1, 1, 1, u.Token), // another user's product
+				updatePath(foreign+1000, 1, 1, 1, u.Token),
 			} {
 				h.send(t, http.MethodPost, p, updateBody()).wantError(t, http.StatusBadRequest, textBadParameter)
 				// The product is checked before the body (see docs/api/legacy.md).
@@ -740,7 +741,7 @@ func TestLegacyUpdateProduct(t *testing.T) {
 				// A wrong key set wins over every other error.
 				with(without(updateBody(), "product_name"), "box_num", 1, "prod_num", 2, "type_id", 0, "quantity", "x"),
 			} {
-				h.send(t, http.MethodPost, updatePath(f, 1, 1, 1, u.token), body).wantError(t, http.StatusBadRequest, textBadFormat)
+				h.send(t, http.MethodPost, updatePath(f, 1, 1, 1, u.Token), body).wantError(t, http.StatusBadRequest, textBadFormat)
 			}
 			if snapshot() != before {
 				t.Fatal("a failed update changed something")
@@ -757,11 +758,11 @@ func TestLegacyUpdateProduct(t *testing.T) {
 		})
 
 		t.Run("edit fields", func(t *testing.T) {
-			update(f, 1, 1, 1, "product_name", "Glace vanille", "text_descr", "maison", "type_id", "24", "date_in", daysAgo(15),
+			update(f, 1, 1, 1, "product_name", "Glace vanille", "text_descr", "maison", "type_id", "24", "date_in", apitest.DaysAgo(15),
 				"period", 12, "quantity", "3").wantEmpty(t)
 			p := get(f, 1, 1)
 			for key, want := range map[string]any{
-				"product_name": "Glace vanille", "text_descr": "maison", "type_id": 24.0, "date_formatted_in": daysAgo(15),
+				"product_name": "Glace vanille", "text_descr": "maison", "type_id": 24.0, "date_formatted_in": apitest.DaysAgo(15),
 				"period": 12.0, "quantity": 3.0, "date_formatted_out": nil, "box_num": 1.0, "prod_num": 1.0, "freezer_id": float64(f),
 			} {
 				if p[key] != want {
@@ -796,12 +797,12 @@ func TestLegacyUpdateProduct(t *testing.T) {
 				{[]any{"type_id", 0}, textBadProductType},
 				{[]any{"type_id", "x"}, textBadProductType},
 				{[]any{"date_in", "2026-13-01"}, textBadProductDate},
-				{[]any{"date_in", today.AddDays(1).String()}, textBadProductDate},
+				{[]any{"date_in", apitest.Today.AddDays(1).String()}, textBadProductDate},
 				{[]any{"date_in", nil}, textBadProductDate},
 				{[]any{"date_out", "yesterday"}, textBadProductDate},
-				{[]any{"date_out", today.AddDays(1).String()}, textBadProductDate},
-				{[]any{"date_out", daysAgo(21)}, textBadProductDate}, // before date_in
-				{[]any{"date_in", daysAgo(2), "date_out", daysAgo(3)}, textBadProductDate},
+				{[]any{"date_out", apitest.Today.AddDays(1).String()}, textBadProductDate},
+				{[]any{"date_out", apitest.DaysAgo(21)}, textBadProductDate}, // before date_in
+				{[]any{"date_in", apitest.DaysAgo(2), "date_out", apitest.DaysAgo(3)}, textBadProductDate},
 				{[]any{"date_out", 5}, textBadProductDate},
 				{[]any{"period", -1}, textBadProductPeriod},
 				{[]any{"period", "x"}, textBadProductPeriod},
@@ -825,8 +826,8 @@ func TestLegacyUpdateProduct(t *testing.T) {
 		t.Run("atomic", func(t *testing.T) {
 			before := snapshot()
 			// Every field but the last one valid: nothing of it applies.
-			update(f, 1, 1, 1, "product_name", "half", "text_descr", "half", "type_id", 2, "date_in", daysAgo(1),
-				"date_out", daysAgo(0), "freezer_id", f2, "box_num", 2, "prod_num", 1, "period", 1, "quantity", "x").
+			update(f, 1, 1, 1, "product_name", "half", "text_descr", "half", "type_id", 2, "date_in", apitest.DaysAgo(1),
+				"date_out", apitest.DaysAgo(0), "freezer_id", f2, "box_num", 2, "prod_num", 1, "period", 1, "quantity", "x").
 				wantError(t, http.StatusBadRequest, textBadProductQuantity)
 			update(f, 1, 1, 1, "product_name", "half", "box_num", 3, "period", "x").
 				wantError(t, http.StatusBadRequest, textBadProductPeriod)
@@ -856,9 +857,9 @@ func TestLegacyUpdateProduct(t *testing.T) {
 
 		t.Run("take out and put back", func(t *testing.T) {
 			// date_out equal to date_in is allowed.
-			update(f, 1, 1, 1, "date_out", daysAgo(15)).wantEmpty(t)
+			update(f, 1, 1, 1, "date_out", apitest.DaysAgo(15)).wantEmpty(t)
 			p := get(f, 1, 1)
-			if p == nil || p["date_formatted_out"] != daysAgo(15) {
+			if p == nil || p["date_formatted_out"] != apitest.DaysAgo(15) {
 				t.Fatalf("taken out: %v", p)
 			}
 			if len(h.products(t, u, "outside", f)) != 1 {
@@ -866,8 +867,8 @@ func TestLegacyUpdateProduct(t *testing.T) {
 			}
 			update(f, 1, 1, 1).wantError(t, http.StatusBadRequest, textBadParameter) // no longer inside
 			// Edit it while outside, selected with inside = 0.
-			update(f, 1, 1, 0, "quantity", 1, "date_out", daysAgo(1)).wantEmpty(t)
-			if p := get(f, 1, 1); p["quantity"] != 1.0 || p["date_formatted_out"] != daysAgo(1) {
+			update(f, 1, 1, 0, "quantity", 1, "date_out", apitest.DaysAgo(1)).wantEmpty(t)
+			if p := get(f, 1, 1); p["quantity"] != 1.0 || p["date_formatted_out"] != apitest.DaysAgo(1) {
 				t.Fatalf("edited outside: %v", p)
 			}
 			// "null" puts it back.
@@ -876,7 +877,7 @@ func TestLegacyUpdateProduct(t *testing.T) {
 				t.Fatalf(`after "null": %v`, p)
 			}
 			// JSON null too.
-			update(f, 1, 1, 1, "date_out", daysAgo(0)).wantEmpty(t)
+			update(f, 1, 1, 1, "date_out", apitest.DaysAgo(0)).wantEmpty(t)
 			update(f, 1, 1, 0, "date_out", nil).wantEmpty(t)
 			if p := get(f, 1, 1); p == nil || p["date_formatted_out"] != nil {
 				t.Fatalf("after null: %v", p)
@@ -885,7 +886,7 @@ func TestLegacyUpdateProduct(t *testing.T) {
 
 		t.Run("put back into a slot taken meanwhile", func(t *testing.T) {
 			add(f, 2, 1, "product_name", "first")
-			update(f, 2, 1, 1, "date_out", daysAgo(1)).wantEmpty(t)
+			update(f, 2, 1, 1, "date_out", apitest.DaysAgo(1)).wantEmpty(t)
 			add(f, 2, 1, "product_name", "second")
 			before := snapshot()
 			update(f, 2, 1, 0, "date_out", "null").wantError(t, http.StatusBadRequest, textBadProductEmplacement)
@@ -902,13 +903,13 @@ func TestLegacyUpdateProduct(t *testing.T) {
 
 		t.Run("inside 0 selects the most recently taken out", func(t *testing.T) {
 			// Older product taken out last: the most recent date_out wins, not the highest id.
-			add(f, 3, 1, "product_name", "older", "date_in", daysAgo(30))
-			update(f, 3, 1, 1, "date_out", daysAgo(2)).wantEmpty(t)
-			add(f, 3, 1, "product_name", "newer", "date_in", daysAgo(20))
-			update(f, 3, 1, 1, "date_out", daysAgo(10)).wantEmpty(t)
+			add(f, 3, 1, "product_name", "older", "date_in", apitest.DaysAgo(30))
+			update(f, 3, 1, 1, "date_out", apitest.DaysAgo(2)).wantEmpty(t)
+			add(f, 3, 1, "product_name", "newer", "date_in", apitest.DaysAgo(20))
+			update(f, 3, 1, 1, "date_out", apitest.DaysAgo(10)).wantEmpty(t)
 			update(f, 3, 1, 0, "text_descr", "picked").wantEmpty(t)
 			for _, p := range h.products(t, u, "outside", f) {
-				if num(t, p, "box_num") != 3 {
+				if apitest.Int(t, p, "box_num") != 3 {
 					continue
 				}
 				if picked := p["text_descr"] == "picked"; picked != (p["product_name"] == "older") {
@@ -920,11 +921,11 @@ func TestLegacyUpdateProduct(t *testing.T) {
 		t.Run("move a taken-out product", func(t *testing.T) {
 			// Onto a place held by a product inside: refused, inside or not.
 			update(f, 3, 1, 0, "box_num", 1, "prod_num", 2).wantError(t, http.StatusBadRequest, textBadProductEmplacement)
-			update(f, 1, 1, 1, "prod_num", 2, "date_out", daysAgo(0)).wantError(t, http.StatusBadRequest, textBadProductEmplacement)
+			update(f, 1, 1, 1, "prod_num", 2, "date_out", apitest.DaysAgo(0)).wantError(t, http.StatusBadRequest, textBadProductEmplacement)
 			update(f, 3, 1, 0, "box_num", 4).wantError(t, http.StatusBadRequest, textBadProductEmplacement)
 			// Onto a free place: moved, still outside.
 			update(f, 3, 1, 0, "prod_num", 5).wantEmpty(t)
-			if p := get(f, 3, 5); p == nil || p["product_name"] != "older" || p["date_formatted_out"] != daysAgo(2) {
+			if p := get(f, 3, 5); p == nil || p["product_name"] != "older" || p["date_formatted_out"] != apitest.DaysAgo(2) {
 				t.Fatalf("moved taken-out product: %v", p)
 			}
 		})
@@ -936,9 +937,9 @@ func TestLegacyUpdateProduct(t *testing.T) {
 	})
 }
 
-func TestLegacyTendency(t *testing.T) {
+func TestTendency(t *testing.T) {
 	eachHarness(t, func(t *testing.T, h *harness) {
-		a, b, c := h.register(t), h.register(t), h.register(t)
+		a, b, c := h.User(t), h.User(t), h.User(t)
 		fa := h.freezer(t, a, "a", 3)
 		fb := h.freezer(t, b, "b", 3)
 		// a: type 1 ×1 (out 10 days ago), type 2 ×2 (one out 5 days ago),
@@ -958,7 +959,7 @@ func TestLegacyTendency(t *testing.T) {
 		for slot := 1; slot <= 5; slot++ {
 			h.product(t, b, fb, 2, slot, 7, 20)
 		}
-		types, err := h.store.FindProductTypes(a.ctx)
+		types, err := h.Store.FindProductTypes(a.Ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -970,8 +971,8 @@ func TestLegacyTendency(t *testing.T) {
 		t.Run("general", func(t *testing.T) {
 			// All users together, highest first; unused types left out.
 			want := [][2]int64{{7, 5}, {3, 5}, {2, 2}, {6, 2}, {1, 1}, {4, 1}}
-			for _, u := range []*user{a, b, c} {
-				r := h.get(t, "/general_tendency/"+u.token)
+			for _, u := range []*apitest.User{a, b, c} {
+				r := h.get(t, "/general_tendency/"+u.Token)
 				list := r.list(t)
 				if len(list) != len(want) {
 					t.Fatalf("general tendency %v, want %d types", list, len(want))
@@ -980,7 +981,7 @@ func TestLegacyTendency(t *testing.T) {
 				last := int64(1 << 40)
 				for _, item := range list {
 					wantKeys(t, r, item, keysGeneral...)
-					id, n := num(t, item, "type_id"), num(t, item, "freq")
+					id, n := apitest.Int(t, item, "type_id"), apitest.Int(t, item, "freq")
 					if n > last {
 						t.Fatalf("not ordered by freq desc: %v", list)
 					}
@@ -1003,40 +1004,40 @@ func TestLegacyTendency(t *testing.T) {
 				typeID, freq int64
 				latest       any
 			}
-			check := func(u *user, want []row) {
+			check := func(u *apitest.User, want []row) {
 				t.Helper()
 				// A 500 here on MariaDB: db/stats.go orders by "latest IS NULL",
 				// an expression on an aggregate's alias that MariaDB refuses
 				// (error 1247); "MAX(p.date_out) IS NULL" works on every engine.
-				r := h.get(t, "/custom_tendency/"+u.token)
+				r := h.get(t, "/custom_tendency/"+u.Token)
 				list := r.list(t)
 				var got []row
 				for _, item := range list {
 					wantKeys(t, r, item, keysCustom...)
-					id := num(t, item, "type_id")
+					id := apitest.Int(t, item, "type_id")
 					if item["type_name_en"] != names[id].NameEN || item["type_name_fr"] != names[id].NameFR {
 						t.Fatalf("names of type %d: %v", id, item)
 					}
-					got = append(got, row{id, num(t, item, "freq"), item["latest"]})
+					got = append(got, row{id, apitest.Int(t, item, "freq"), item["latest"]})
 				}
 				if fmt.Sprint(got) != fmt.Sprint(want) {
 					t.Fatalf("custom tendency\n got %v\nwant %v", got, want)
 				}
 			}
 			// latest desc (nulls last), then freq desc.
-			check(a, []row{{2, 2, daysAgo(5)}, {6, 2, daysAgo(10)}, {1, 1, daysAgo(10)}, {3, 3, nil}, {4, 1, nil}})
-			check(b, []row{{3, 2, daysAgo(1)}, {7, 5, nil}})
+			check(a, []row{{2, 2, apitest.DaysAgo(5)}, {6, 2, apitest.DaysAgo(10)}, {1, 1, apitest.DaysAgo(10)}, {3, 3, nil}, {4, 1, nil}})
+			check(b, []row{{3, 2, apitest.DaysAgo(1)}, {7, 5, nil}})
 			check(c, nil)
-			if r := h.get(t, "/custom_tendency/"+c.token); string(bytes.TrimSpace(r.body)) != "[]" {
-				t.Fatalf("empty custom tendency: %s, want []", r.body)
+			if r := h.get(t, "/custom_tendency/"+c.Token); string(bytes.TrimSpace(r.Body)) != "[]" {
+				t.Fatalf("empty custom tendency: %s, want []", r.Body)
 			}
 		})
 	})
 }
 
-func TestLegacyBodies(t *testing.T) {
+func TestBodies(t *testing.T) {
 	eachHarness(t, func(t *testing.T, h *harness) {
-		u := h.register(t)
+		u := h.User(t)
 		f := h.freezer(t, u, "f", 2)
 		h.product(t, u, f, 1, 1, 1, 3)
 		before := fmt.Sprint(h.freezers(t, u), h.products(t, u, "all", 0))
@@ -1059,16 +1060,16 @@ func TestLegacyBodies(t *testing.T) {
 			{"over 1 MiB", big, http.StatusRequestEntityTooLarge, textBadRequest},
 		}
 		paths := []struct{ method, path string }{
-			{http.MethodPost, "/freezers/" + u.token},
-			{http.MethodPut, "/freezers/" + u.token},
-			{http.MethodDelete, "/freezers/" + u.token},
-			{http.MethodPost, "/add_product/" + u.token},
-			{http.MethodPost, updatePath(f, 1, 1, 1, u.token)},
+			{http.MethodPost, "/freezers/" + u.Token},
+			{http.MethodPut, "/freezers/" + u.Token},
+			{http.MethodDelete, "/freezers/" + u.Token},
+			{http.MethodPost, "/add_product/" + u.Token},
+			{http.MethodPost, updatePath(f, 1, 1, 1, u.Token)},
 		}
 		for _, b := range bodies {
 			for _, p := range paths {
 				r := h.send(t, p.method, p.path, b.body)
-				if r.status < 400 || r.status >= 500 {
+				if r.Status < 400 || r.Status >= 500 {
 					t.Fatalf("%s: %v, want a 4xx", b.name, r)
 				}
 				if b.details != "" {
@@ -1084,14 +1085,14 @@ func TestLegacyBodies(t *testing.T) {
 		}
 		// Just under the limit is read (and then refused for its long name).
 		name := strings.Repeat("a", 1<<20-100)
-		h.send(t, http.MethodPost, "/freezers/"+u.token, `{"num_boxes": 4, "name": "`+name+`"}`).
+		h.send(t, http.MethodPost, "/freezers/"+u.Token, `{"num_boxes": 4, "name": "`+name+`"}`).
 			wantError(t, http.StatusBadRequest, textBadFormat)
 	})
 }
 
-func TestLegacyInjection(t *testing.T) {
+func TestInjection(t *testing.T) {
 	eachHarness(t, func(t *testing.T, h *harness) {
-		u := h.register(t)
+		u := h.User(t)
 		hostile := []string{
 			`'); DROP TABLE products;--`,
 			`<script>alert("x")</script>`,
@@ -1101,24 +1102,24 @@ func TestLegacyInjection(t *testing.T) {
 			`Soupe de Noël 🎄 — 冷凍庫`,
 		}
 		for i, s := range hostile {
-			h.send(t, http.MethodPost, "/freezers/"+u.token, map[string]any{"num_boxes": 2, "name": s}).wantEmpty(t)
+			h.send(t, http.MethodPost, "/freezers/"+u.Token, map[string]any{"num_boxes": 2, "name": s}).wantEmpty(t)
 			var id int64
 			for _, f := range h.freezers(t, u) {
 				if f["freezer_name"] == s {
-					id = num(t, f, "freezer_id")
+					id = apitest.Int(t, f, "freezer_id")
 				}
 			}
 			if id == 0 {
 				t.Fatalf("freezer named %q not listed verbatim: %v", s, h.freezers(t, u))
 			}
-			h.send(t, http.MethodPost, "/add_product/"+u.token, with(addBody(id, 1, 1), "product_name", s, "text_descr", s+" (descr)")).wantEmpty(t)
+			h.send(t, http.MethodPost, "/add_product/"+u.Token, with(addBody(id, 1, 1), "product_name", s, "text_descr", s+" (descr)")).wantEmpty(t)
 			p := productAt(t, h.products(t, u, "all", id), id, 1, 1)
 			if p == nil || p["product_name"] != s || p["text_descr"] != s+" (descr)" || p["freezer_name"] != s {
 				t.Fatalf("product %d not returned verbatim: %v", i, p)
 			}
 			renamed := s + " (2)"
-			h.send(t, http.MethodPut, "/freezers/"+u.token, map[string]any{"freezer_id": id, "num_boxes": "", "name": renamed}).wantEmpty(t)
-			h.send(t, http.MethodPost, updatePath(id, 1, 1, 1, u.token), with(updateBody(), "product_name", renamed)).wantEmpty(t)
+			h.send(t, http.MethodPut, "/freezers/"+u.Token, map[string]any{"freezer_id": id, "num_boxes": "", "name": renamed}).wantEmpty(t)
+			h.send(t, http.MethodPost, updatePath(id, 1, 1, 1, u.Token), with(updateBody(), "product_name", renamed)).wantEmpty(t)
 			if p := productAt(t, h.products(t, u, "all", id), id, 1, 1); p["product_name"] != renamed || p["freezer_name"] != renamed {
 				t.Fatalf("product %d after update: %v", i, p)
 			}
@@ -1126,24 +1127,24 @@ func TestLegacyInjection(t *testing.T) {
 		if got := len(h.products(t, u, "all", 0)); got != len(hostile) {
 			t.Fatalf("%d products, want %d: the tables are still there", got, len(hostile))
 		}
-		h.get(t, "/types/"+u.token).list(t)
+		h.get(t, "/types/"+u.Token).list(t)
 	})
 }
 
-func TestLegacySharedHousehold(t *testing.T) {
+func TestSharedHousehold(t *testing.T) {
 	eachHarness(t, func(t *testing.T, h *harness) {
-		owner, member, stranger := h.register(t), h.register(t), h.register(t)
+		owner, member, stranger := h.User(t), h.User(t), h.User(t)
 		shared := h.freezer(t, owner, "shared", 2)
 		h.product(t, owner, shared, 1, 1, 1, 3)
-		if _, err := h.store.AddMember(sysCtx, owner.Household.ID, member.User.Email); err != nil {
+		if _, err := h.Store.AddMember(apitest.SysCtx, owner.Household, member.Email); err != nil {
 			t.Fatalf("add member: %v", err)
 		}
 		own := h.freezer(t, member, "member's own", 1)
 
-		ids := func(u *user) []int64 {
+		ids := func(u *apitest.User) []int64 {
 			var out []int64
 			for _, f := range h.freezers(t, u) {
-				out = append(out, num(t, f, "freezer_id"))
+				out = append(out, apitest.Int(t, f, "freezer_id"))
 			}
 			slices.Sort(out)
 			return out
@@ -1161,8 +1162,8 @@ func TestLegacySharedHousehold(t *testing.T) {
 			t.Fatalf("member's next ids: %v", got)
 		}
 		// The member stores into the shared freezer and the owner sees it.
-		h.send(t, http.MethodPost, "/add_product/"+member.token, addBody(shared, 1, 2)).wantEmpty(t)
-		h.send(t, http.MethodPost, updatePath(shared, 1, 1, 1, member.token), with(updateBody(), "quantity", 9)).wantEmpty(t)
+		h.send(t, http.MethodPost, "/add_product/"+member.Token, addBody(shared, 1, 2)).wantEmpty(t)
+		h.send(t, http.MethodPost, updatePath(shared, 1, 1, 1, member.Token), with(updateBody(), "quantity", 9)).wantEmpty(t)
 		list := h.products(t, owner, "inside", shared)
 		if len(list) != 2 || productAt(t, list, shared, 1, 1)["quantity"] != 9.0 {
 			t.Fatalf("owner's view after the member's changes: %v", list)
@@ -1171,24 +1172,24 @@ func TestLegacySharedHousehold(t *testing.T) {
 		if got := ids(stranger); len(got) != 0 {
 			t.Fatalf("stranger's freezers: %v", got)
 		}
-		h.get(t, fmt.Sprintf("/get_product/all/%d/%s", shared, stranger.token)).wantError(t, http.StatusBadRequest, textBadFormat)
-		h.get(t, fmt.Sprintf("/freezer_next_id/%d/%s", shared, stranger.token)).wantError(t, http.StatusBadRequest, textBadFormat)
-		h.send(t, http.MethodPost, "/add_product/"+stranger.token, addBody(shared, 2, 1)).wantError(t, http.StatusBadRequest, textBadProductEmplacement)
-		h.send(t, http.MethodPost, updatePath(shared, 1, 1, 1, stranger.token), updateBody()).wantError(t, http.StatusBadRequest, textBadParameter)
+		h.get(t, fmt.Sprintf("/get_product/all/%d/%s", shared, stranger.Token)).wantError(t, http.StatusBadRequest, textBadFormat)
+		h.get(t, fmt.Sprintf("/freezer_next_id/%d/%s", shared, stranger.Token)).wantError(t, http.StatusBadRequest, textBadFormat)
+		h.send(t, http.MethodPost, "/add_product/"+stranger.Token, addBody(shared, 2, 1)).wantError(t, http.StatusBadRequest, textBadProductEmplacement)
+		h.send(t, http.MethodPost, updatePath(shared, 1, 1, 1, stranger.Token), updateBody()).wantError(t, http.StatusBadRequest, textBadParameter)
 	})
 }
 
-// TestLegacyLimits pins the bounds the contract leaves open (see docs/api/legacy.md).
-func TestLegacyLimits(t *testing.T) {
+// TestLimits pins the bounds the contract leaves open (see docs/api/legacy.md).
+func TestLimits(t *testing.T) {
 	eachHarness(t, func(t *testing.T, h *harness) {
-		u := h.register(t)
-		path := "/freezers/" + u.token
+		u := h.User(t)
+		path := "/freezers/" + u.Token
 		h.send(t, http.MethodPost, path, map[string]any{"num_boxes": 1000, "name": strings.Repeat("é", 256)}).wantEmpty(t)
 		h.send(t, http.MethodPost, path, map[string]any{"num_boxes": 1001, "name": "x"}).wantError(t, http.StatusBadRequest, textBadFormat)
 		h.send(t, http.MethodPost, path, map[string]any{"num_boxes": 2, "name": strings.Repeat("é", 257)}).wantError(t, http.StatusBadRequest, textBadFormat)
 		h.send(t, http.MethodPost, path, map[string]any{"num_boxes": 2, "name": "two\nlines"}).wantError(t, http.StatusBadRequest, textBadFormat)
-		f := num(t, h.freezers(t, u)[0], "freezer_id")
-		add := "/add_product/" + u.token
+		f := apitest.Int(t, h.freezers(t, u)[0], "freezer_id")
+		add := "/add_product/" + u.Token
 		h.send(t, http.MethodPost, add, with(addBody(f, 1, 1), "period", 1200, "quantity", 10000, "text_descr", strings.Repeat("d", 16000))).wantEmpty(t)
 		h.send(t, http.MethodPost, add, with(addBody(f, 1, 2), "period", 1201)).wantError(t, http.StatusBadRequest, textBadProductPeriod)
 		h.send(t, http.MethodPost, add, with(addBody(f, 1, 2), "quantity", 10001)).wantError(t, http.StatusBadRequest, textBadProductQuantity)
@@ -1202,18 +1203,18 @@ func TestLegacyLimits(t *testing.T) {
 	})
 }
 
-// TestLegacyArchivedFreezer pins what the API does with a freezer archived
+// TestArchivedFreezer pins what the API does with a freezer archived
 // through the v1 API (see docs/api/legacy.md).
-func TestLegacyArchivedFreezer(t *testing.T) {
+func TestArchivedFreezer(t *testing.T) {
 	eachHarness(t, func(t *testing.T, h *harness) {
-		u := h.register(t)
+		u := h.User(t)
 		kept := h.freezer(t, u, "kept", 2)
 		old := h.freezer(t, u, "old", 2)
 		h.takeOut(t, u, h.product(t, u, old, 1, 1, 1, 10), 5)
-		if _, err := h.store.ArchiveFreezer(u.ctx, old); err != nil {
+		if _, err := h.Store.ArchiveFreezer(u.Ctx, old); err != nil {
 			t.Fatal(err)
 		}
-		if list := h.freezers(t, u); len(list) != 1 || num(t, list[0], "freezer_id") != kept {
+		if list := h.freezers(t, u); len(list) != 1 || apitest.Int(t, list[0], "freezer_id") != kept {
 			t.Fatalf("GET /freezers lists an archived freezer: %v", list)
 		}
 		for _, id := range []int64{0, old} {
@@ -1222,30 +1223,30 @@ func TestLegacyArchivedFreezer(t *testing.T) {
 				t.Fatalf("products of the archived freezer (get_product/all/%d): %v", id, list)
 			}
 		}
-		h.send(t, http.MethodPost, "/add_product/"+u.token, addBody(old, 1, 1)).wantError(t, http.StatusBadRequest, textBadProductEmplacement)
-		h.send(t, http.MethodDelete, "/freezers/"+u.token, map[string]any{"freezer_id": old}).wantError(t, http.StatusBadRequest, textDeleteFreezer)
+		h.send(t, http.MethodPost, "/add_product/"+u.Token, addBody(old, 1, 1)).wantError(t, http.StatusBadRequest, textBadProductEmplacement)
+		h.send(t, http.MethodDelete, "/freezers/"+u.Token, map[string]any{"freezer_id": old}).wantError(t, http.StatusBadRequest, textDeleteFreezer)
 	})
 }
 
-// TestLegacyConcurrentAdd: clients racing for one slot get one success and
+// TestConcurrentAdd: clients racing for one slot get one success and
 // BAD_PRODUCT_EMPLACEMENT for the others, never a server error.
-func TestLegacyConcurrentAdd(t *testing.T) {
+func TestConcurrentAdd(t *testing.T) {
 	eachHarness(t, func(t *testing.T, h *harness) {
-		u := h.register(t)
+		u := h.User(t)
 		f := h.freezer(t, u, "f", 2)
 		const n = 8
 		results := make(chan response, n)
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Go(func() {
-				results <- h.send(t, http.MethodPost, "/add_product/"+u.token, with(addBody(f, 1, 1), "product_name", fmt.Sprint("racer ", i)))
+				results <- h.send(t, http.MethodPost, "/add_product/"+u.Token, with(addBody(f, 1, 1), "product_name", fmt.Sprint("racer ", i)))
 			})
 		}
 		wg.Wait()
 		close(results)
 		ok := 0
 		for r := range results {
-			if r.status == http.StatusOK {
+			if r.Status == http.StatusOK {
 				ok++
 				continue
 			}
@@ -1260,21 +1261,21 @@ func TestLegacyConcurrentAdd(t *testing.T) {
 	})
 }
 
-// TestLegacyCreateFreezerInOwnHousehold: a user who also belongs to an older,
+// TestCreateFreezerInOwnHousehold: a user who also belongs to an older,
 // shared household creates freezers in the household they own.
-func TestLegacyCreateFreezerInOwnHousehold(t *testing.T) {
+func TestCreateFreezerInOwnHousehold(t *testing.T) {
 	eachHarness(t, func(t *testing.T, h *harness) {
-		owner, member := h.register(t), h.register(t)
-		if _, err := h.store.AddMember(sysCtx, owner.Household.ID, member.User.Email); err != nil {
+		owner, member := h.User(t), h.User(t)
+		if _, err := h.Store.AddMember(apitest.SysCtx, owner.Household, member.Email); err != nil {
 			t.Fatal(err)
 		}
-		h.send(t, http.MethodPost, "/freezers/"+member.token, map[string]any{"num_boxes": 2, "name": "mine"}).wantEmpty(t)
-		list, err := h.store.FindFreezers(member.ctx, freezer.FreezerFilter{})
+		h.send(t, http.MethodPost, "/freezers/"+member.Token, map[string]any{"num_boxes": 2, "name": "mine"}).wantEmpty(t)
+		list, err := h.Store.FindFreezers(member.Ctx, freezer.FreezerFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(list) != 1 || list[0].HouseholdID != member.Household.ID {
-			t.Fatalf("freezers = %+v, want one in household %d", list, member.Household.ID)
+		if len(list) != 1 || list[0].HouseholdID != member.Household {
+			t.Fatalf("freezers = %+v, want one in household %d", list, member.Household)
 		}
 	})
 }

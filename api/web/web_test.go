@@ -1,4 +1,4 @@
-package api_test
+package web_test
 
 import (
 	"context"
@@ -19,37 +19,33 @@ import (
 
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/api"
+	"github.com/freezer-manager/freezer/api/apitest"
 	"github.com/freezer-manager/freezer/db"
 	"github.com/freezer-manager/freezer/internal/testdb"
 )
 
-// Identifiers of the web tests start with web, apart from the test names.
-
-// webPassword is the password of the users the web tests register.
-const webPassword = "correct horse battery"
-
-// webBrowser is a cookie-keeping HTTP client that does not follow
+// visitor is a cookie-keeping HTTP client that does not follow
 // redirects, so that tests see each answer of the site.
-type webBrowser struct {
+type visitor struct {
 	base   string
 	client *http.Client
 	header http.Header // sent with every request
 }
 
-// webAnswer is one answer of the site, read in full.
-type webAnswer struct {
+// answer is one answer of the site, read in full.
+type answer struct {
 	method, path string
 	status       int
 	header       http.Header
 	body         string
 }
 
-func (a webAnswer) String() string {
-	return fmt.Sprintf("%s %s → %d %q", a.method, a.path, a.status, truncate(a.body, 400))
+func (a answer) String() string {
+	return fmt.Sprintf("%s %s → %d %q", a.method, a.path, a.status, apitest.Truncate(a.body, 400))
 }
 
-// newWebBrowser browses srv with its own cookie jar.
-func newWebBrowser(tb testing.TB, srv *httptest.Server) *webBrowser {
+// newVisitor browses srv with its own cookie jar.
+func newVisitor(tb testing.TB, srv *httptest.Server) *visitor {
 	tb.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -58,10 +54,10 @@ func newWebBrowser(tb testing.TB, srv *httptest.Server) *webBrowser {
 	client := *srv.Client()
 	client.Jar = jar
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &webBrowser{base: srv.URL, client: &client, header: http.Header{}}
+	return &visitor{base: srv.URL, client: &client, header: http.Header{}}
 }
 
-func (b *webBrowser) do(tb testing.TB, req *http.Request) webAnswer {
+func (b *visitor) do(tb testing.TB, req *http.Request) answer {
 	tb.Helper()
 	for k, v := range b.header {
 		req.Header[k] = v
@@ -75,11 +71,11 @@ func (b *webBrowser) do(tb testing.TB, req *http.Request) webAnswer {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return webAnswer{method: req.Method, path: req.URL.RequestURI(), status: resp.StatusCode, header: resp.Header, body: string(data)}
+	return answer{method: req.Method, path: req.URL.RequestURI(), status: resp.StatusCode, header: resp.Header, body: string(data)}
 }
 
 // get fetches a page; headers are pairs of name, value.
-func (b *webBrowser) get(tb testing.TB, path string, headers ...string) webAnswer {
+func (b *visitor) get(tb testing.TB, path string, headers ...string) answer {
 	tb.Helper()
 	req, err := http.NewRequest(http.MethodGet, b.base+path, nil)
 	if err != nil {
@@ -92,7 +88,7 @@ func (b *webBrowser) get(tb testing.TB, path string, headers ...string) webAnswe
 }
 
 // post submits a form as the browser would, with the same-origin Origin header.
-func (b *webBrowser) post(tb testing.TB, path string, form url.Values, headers ...string) webAnswer {
+func (b *visitor) post(tb testing.TB, path string, form url.Values, headers ...string) answer {
 	tb.Helper()
 	req, err := http.NewRequest(http.MethodPost, b.base+path, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -106,13 +102,13 @@ func (b *webBrowser) post(tb testing.TB, path string, form url.Values, headers .
 	return b.do(tb, req)
 }
 
-var webCSRFField = regexp.MustCompile(`name="csrf" value="([0-9a-f]{64})"`)
+var csrfField = regexp.MustCompile(`name="csrf" value="([0-9a-f]{64})"`)
 
 // csrf returns the form token of the page at path.
-func (b *webBrowser) csrf(tb testing.TB, path string) string {
+func (b *visitor) csrf(tb testing.TB, path string) string {
 	tb.Helper()
 	a := b.get(tb, path).want(tb, http.StatusOK)
-	m := webCSRFField.FindStringSubmatch(a.body)
+	m := csrfField.FindStringSubmatch(a.body)
 	if m == nil {
 		tb.Fatalf("%v: no CSRF field", a)
 	}
@@ -120,13 +116,13 @@ func (b *webBrowser) csrf(tb testing.TB, path string) string {
 }
 
 // submit posts a form of the page at path with the page's CSRF token.
-func (b *webBrowser) submit(tb testing.TB, page, action string, form url.Values) webAnswer {
+func (b *visitor) submit(tb testing.TB, page, action string, form url.Values) answer {
 	tb.Helper()
 	form.Set("csrf", b.csrf(tb, page))
 	return b.post(tb, action, form)
 }
 
-func (a webAnswer) want(tb testing.TB, status int) webAnswer {
+func (a answer) want(tb testing.TB, status int) answer {
 	tb.Helper()
 	if a.status != status {
 		tb.Fatalf("%v: status %d, want %d", a, a.status, status)
@@ -135,7 +131,7 @@ func (a webAnswer) want(tb testing.TB, status int) webAnswer {
 }
 
 // wantRedirect fails unless the answer is 303 See Other to location.
-func (a webAnswer) wantRedirect(tb testing.TB, location string) {
+func (a answer) wantRedirect(tb testing.TB, location string) {
 	tb.Helper()
 	a.want(tb, http.StatusSeeOther)
 	if got := a.header.Get("Location"); got != location {
@@ -144,7 +140,7 @@ func (a webAnswer) wantRedirect(tb testing.TB, location string) {
 }
 
 // wantText fails unless the body holds every text.
-func (a webAnswer) wantText(tb testing.TB, texts ...string) {
+func (a answer) wantText(tb testing.TB, texts ...string) {
 	tb.Helper()
 	for _, s := range texts {
 		if !strings.Contains(a.body, s) {
@@ -154,7 +150,7 @@ func (a webAnswer) wantText(tb testing.TB, texts ...string) {
 }
 
 // cookie returns the Set-Cookie of name in the answer, or nil.
-func (a webAnswer) cookie(name string) *http.Cookie {
+func (a answer) cookie(name string) *http.Cookie {
 	for _, c := range (&http.Response{Header: a.header}).Cookies() {
 		if c.Name == name {
 			return c
@@ -163,64 +159,44 @@ func (a webAnswer) cookie(name string) *http.Cookie {
 	return nil
 }
 
-// webSite is a store served by one api.Server.
-type webSite struct {
-	store *db.DB
-	srv   *httptest.Server
+// newSite serves a fresh SQLite store with the fixed clock.
+func newSite(tb testing.TB, configure ...func(*api.Config)) *apitest.Env {
+	tb.Helper()
+	return serveSite(tb, testdb.MustOpen(tb, testdb.SQLiteDSN(tb)), configure...)
 }
 
-// newWebSite serves a fresh SQLite store with the fixed clock.
-func newWebSite(tb testing.TB, configure ...func(*api.Config)) *webSite {
+// serveSite serves store with another api.Server: one more replica.
+func serveSite(tb testing.TB, store *db.DB, configure ...func(*api.Config)) *apitest.Env {
 	tb.Helper()
-	return serveWebSite(tb, testdb.MustOpen(tb, testdb.SQLiteDSN(tb)), configure...)
-}
-
-// serveWebSite serves store with another api.Server: one more replica.
-func serveWebSite(tb testing.TB, store *db.DB, configure ...func(*api.Config)) *webSite {
-	tb.Helper()
-	cfg := api.Config{Now: func() time.Time { return testdb.Now }}
+	var opts []apitest.Option
 	for _, fn := range configure {
-		fn(&cfg)
+		opts = append(opts, apitest.Configure(fn))
 	}
-	srv := httptest.NewServer(api.NewServer(cfg, api.NewServices(store), nil).Handler())
-	tb.Cleanup(srv.Close)
-	return &webSite{store: store, srv: srv}
+	return apitest.Serve(tb, store, opts...)
 }
 
-// user registers an account through the store; admin makes it an administrator.
-func (s *webSite) user(tb testing.TB, email string, admin bool, language string) *freezer.RegisteredUser {
+// register registers an account through the store; admin makes it an administrator.
+func register(tb testing.TB, s *apitest.Env, email string, admin bool, language string) *freezer.RegisteredUser {
 	tb.Helper()
-	r, err := s.store.RegisterUser(freezer.SystemContext(context.Background()),
-		freezer.Registration{Email: email, Password: webPassword, Admin: admin, Language: language})
-	if err != nil {
-		tb.Fatalf("register %s: %v", email, err)
-	}
-	return r
+	return s.Register(tb, freezer.Registration{Email: email, Admin: admin, Language: language}).Registered
 }
 
-// signIn returns a browser signed in as email.
-func (s *webSite) signIn(tb testing.TB, email string) *webBrowser {
+// signIn returns a visitor signed in as email.
+func signIn(tb testing.TB, s *apitest.Env, email string) *visitor {
 	tb.Helper()
-	b := newWebBrowser(tb, s.srv)
-	b.submit(tb, "/login", "/login", url.Values{"email": {email}, "password": {webPassword}}).wantRedirect(tb, "/app/")
+	b := newVisitor(tb, s.Server)
+	b.submit(tb, "/login", "/login", url.Values{"email": {email}, "password": {apitest.Password}}).wantRedirect(tb, "/app/")
 	return b
 }
 
-// webAPI calls the v1 API with a bearer token and returns the status.
-func webAPI(tb testing.TB, srv *httptest.Server, token, path string) int {
+// apiStatus calls the v1 API with a bearer token and returns the status.
+func apiStatus(tb testing.TB, s *apitest.Env, token, path string) int {
 	tb.Helper()
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
+	return s.Call(tb, token, http.MethodGet, path, nil).Status
 }
 
 // dashboardToken reads the session's token for the dashboard.
-func (b *webBrowser) dashboardToken(tb testing.TB) string {
+func (b *visitor) dashboardToken(tb testing.TB) string {
 	tb.Helper()
 	a := b.get(tb, "/app/session").want(tb, http.StatusOK)
 	var s struct{ Token string }
@@ -230,22 +206,22 @@ func (b *webBrowser) dashboardToken(tb testing.TB) string {
 	return s.Token
 }
 
-var webToken = regexp.MustCompile(`<code id="new-token">([0-9a-f]{64})</code>`)
+var newTokenCode = regexp.MustCompile(`<code id="new-token">([0-9a-f]{64})</code>`)
 
-func TestWebRegisterSignInSignOut(t *testing.T) {
+func TestRegisterSignInSignOut(t *testing.T) {
 	testdb.Dialects(t, func(t *testing.T, dsn string) {
-		s := serveWebSite(t, testdb.MustOpen(t, dsn))
-		b := newWebBrowser(t, s.srv)
+		s := serveSite(t, testdb.MustOpen(t, dsn))
+		b := newVisitor(t, s.Server)
 
 		// Register: the first token is shown once, and works.
-		a := b.submit(t, "/register", "/register", url.Values{"email": {"Alice@Example.com"}, "password": {webPassword},
-			"password2": {webPassword}, "language": {"fr"}}).want(t, http.StatusCreated)
+		a := b.submit(t, "/register", "/register", url.Values{"email": {"Alice@Example.com"}, "password": {apitest.Password},
+			"password2": {apitest.Password}, "language": {"fr"}}).want(t, http.StatusCreated)
 		a.wantText(t, "Bienvenue", "alice@example.com")
-		m := webToken.FindStringSubmatch(a.body)
+		m := newTokenCode.FindStringSubmatch(a.body)
 		if m == nil {
 			t.Fatalf("%v: no token shown", a)
 		}
-		if got := webAPI(t, s.srv, m[1], "/api/v1/me"); got != http.StatusOK {
+		if got := apiStatus(t, s, m[1], "/api/v1/me"); got != http.StatusOK {
 			t.Fatalf("first token: /api/v1/me → %d", got)
 		}
 		if b.get(t, "/account").status != http.StatusSeeOther {
@@ -253,7 +229,7 @@ func TestWebRegisterSignInSignOut(t *testing.T) {
 		}
 
 		// Sign in: the session cookie, then the account page in French.
-		a = b.submit(t, "/login", "/login", url.Values{"email": {"alice@example.com"}, "password": {webPassword}, "next": {"/app/"}})
+		a = b.submit(t, "/login", "/login", url.Values{"email": {"alice@example.com"}, "password": {apitest.Password}, "next": {"/app/"}})
 		a.wantRedirect(t, "/app/")
 		ck := a.cookie("freezer_session")
 		if ck == nil || len(ck.Value) != 64 {
@@ -270,7 +246,7 @@ func TestWebRegisterSignInSignOut(t *testing.T) {
 
 		// The dashboard's token is a real API token…
 		token := b.dashboardToken(t)
-		if got := webAPI(t, s.srv, token, "/api/v1/me"); got != http.StatusOK {
+		if got := apiStatus(t, s, token, "/api/v1/me"); got != http.StatusOK {
 			t.Fatalf("dashboard token: /api/v1/me → %d", got)
 		}
 		b.get(t, "/account").wantText(t, freezer.DashboardTokenName, "révoqué à la déconnexion")
@@ -283,7 +259,7 @@ func TestWebRegisterSignInSignOut(t *testing.T) {
 		if ck := a.cookie("freezer_session"); ck == nil || ck.MaxAge >= 0 {
 			t.Errorf("%v: the session cookie is not cleared", a)
 		}
-		if got := webAPI(t, s.srv, token, "/api/v1/me"); got != http.StatusUnauthorized {
+		if got := apiStatus(t, s, token, "/api/v1/me"); got != http.StatusUnauthorized {
 			t.Errorf("dashboard token after sign-out: /api/v1/me → %d, want 401", got)
 		}
 		b.get(t, "/account").wantRedirect(t, "/login?next=%2Faccount")
@@ -291,10 +267,10 @@ func TestWebRegisterSignInSignOut(t *testing.T) {
 	})
 }
 
-func TestWebSignInErrors(t *testing.T) {
-	s := newWebSite(t)
-	s.user(t, "alice@example.com", false, "en")
-	b := newWebBrowser(t, s.srv)
+func TestSignInErrors(t *testing.T) {
+	s := newSite(t)
+	register(t, s, "alice@example.com", false, "en")
+	b := newVisitor(t, s.Server)
 
 	t.Run("WrongPassword", func(t *testing.T) {
 		a := b.submit(t, "/login", "/login", url.Values{"email": {"alice@example.com"}, "password": {"wrong password"}})
@@ -307,60 +283,60 @@ func TestWebSignInErrors(t *testing.T) {
 		for _, next := range []string{"//evil.example/", "https://evil.example/", `/\evil.example`, "javascript:alert(1)",
 			"/\t/evil.example/x", "/\n/evil.example/x", "/\r\n/evil.example", "\t//evil.example", "/\x00/evil.example", `/%09/\evil.example`,
 			"///evil.example", "/\x7f/evil.example", " //evil.example"} {
-			b := newWebBrowser(t, s.srv)
-			b.submit(t, "/login", "/login", url.Values{"email": {"alice@example.com"}, "password": {webPassword}, "next": {next}}).
+			b := newVisitor(t, s.Server)
+			b.submit(t, "/login", "/login", url.Values{"email": {"alice@example.com"}, "password": {apitest.Password}, "next": {next}}).
 				wantRedirect(t, "/app/")
 		}
-		b := newWebBrowser(t, s.srv)
-		b.submit(t, "/login", "/login", url.Values{"email": {"alice@example.com"}, "password": {webPassword}, "next": {"/account?done=x%2F%2Fy#top"}}).
+		b := newVisitor(t, s.Server)
+		b.submit(t, "/login", "/login", url.Values{"email": {"alice@example.com"}, "password": {apitest.Password}, "next": {"/account?done=x%2F%2Fy#top"}}).
 			wantRedirect(t, "/account?done=x%2F%2Fy#top")
 	})
 	t.Run("RegisterMismatch", func(t *testing.T) {
-		b.submit(t, "/register", "/register", url.Values{"email": {"bob@example.com"}, "password": {webPassword},
-			"password2": {webPassword + "!"}, "language": {"en"}}).want(t, http.StatusBadRequest).wantText(t, "The two passwords differ.")
-		b.submit(t, "/register", "/register", url.Values{"email": {"alice@example.com"}, "password": {webPassword},
-			"password2": {webPassword}, "language": {"en"}}).want(t, http.StatusConflict).wantText(t, "already registered")
+		b.submit(t, "/register", "/register", url.Values{"email": {"bob@example.com"}, "password": {apitest.Password},
+			"password2": {apitest.Password + "!"}, "language": {"en"}}).want(t, http.StatusBadRequest).wantText(t, "The two passwords differ.")
+		b.submit(t, "/register", "/register", url.Values{"email": {"alice@example.com"}, "password": {apitest.Password},
+			"password2": {apitest.Password}, "language": {"en"}}).want(t, http.StatusConflict).wantText(t, "already registered")
 	})
 }
 
-func TestWebCSRF(t *testing.T) {
-	s := newWebSite(t)
-	s.user(t, "alice@example.com", false, "en")
+func TestCSRF(t *testing.T) {
+	s := newSite(t)
+	register(t, s, "alice@example.com", false, "en")
 
 	t.Run("BeforeSignIn", func(t *testing.T) {
-		b := newWebBrowser(t, s.srv)
-		form := url.Values{"email": {"alice@example.com"}, "password": {webPassword}}
+		b := newVisitor(t, s.Server)
+		form := url.Values{"email": {"alice@example.com"}, "password": {apitest.Password}}
 		b.post(t, "/login", form).want(t, http.StatusForbidden) // no cookie, no field
 		b.csrf(t, "/login")
 		form.Set("csrf", strings.Repeat("0", 64))
 		b.post(t, "/login", form).want(t, http.StatusForbidden) // cookie and field differ
-		b.post(t, "/register", url.Values{"email": {"x@example.com"}, "password": {webPassword}, "password2": {webPassword}}).
+		b.post(t, "/register", url.Values{"email": {"x@example.com"}, "password": {apitest.Password}, "password2": {apitest.Password}}).
 			want(t, http.StatusForbidden)
 	})
 
 	t.Run("PlantedCookie", func(t *testing.T) {
 		// A cookie set by someone else (a sibling subdomain, a network
 		// attacker on plain HTTP) with a field to match is not ours.
-		b := newWebBrowser(t, s.srv)
+		b := newVisitor(t, s.Server)
 		planted := strings.Repeat("ab", 32)
-		u, _ := url.Parse(s.srv.URL)
+		u, _ := url.Parse(s.Server.URL)
 		b.client.Jar.SetCookies(u, []*http.Cookie{{Name: "freezer_csrf", Value: planted, Path: "/"}})
-		b.post(t, "/login", url.Values{"csrf": {planted}, "email": {"alice@example.com"}, "password": {webPassword}}).
+		b.post(t, "/login", url.Values{"csrf": {planted}, "email": {"alice@example.com"}, "password": {apitest.Password}}).
 			want(t, http.StatusForbidden)
 		// The login page replaces it with a token of its own.
 		if token := b.csrf(t, "/login"); token == planted {
 			t.Fatal("the login page kept the planted token")
 		}
 		// A token of another server (another key) is not ours either.
-		other := newWebSite(t)
-		theirs := newWebBrowser(t, other.srv).csrf(t, "/login")
+		other := newSite(t)
+		theirs := newVisitor(t, other.Server).csrf(t, "/login")
 		b.client.Jar.SetCookies(u, []*http.Cookie{{Name: "freezer_csrf", Value: theirs, Path: "/"}})
-		b.post(t, "/login", url.Values{"csrf": {theirs}, "email": {"alice@example.com"}, "password": {webPassword}}).
+		b.post(t, "/login", url.Values{"csrf": {theirs}, "email": {"alice@example.com"}, "password": {apitest.Password}}).
 			want(t, http.StatusForbidden)
 	})
 
 	t.Run("SignedIn", func(t *testing.T) {
-		b := s.signIn(t, "alice@example.com")
+		b := signIn(t, s, "alice@example.com")
 		token := b.csrf(t, "/account")
 		create := url.Values{"name": {"script"}}
 		b.post(t, "/account/tokens", create).want(t, http.StatusForbidden).wantText(t, "came from another site")
@@ -373,26 +349,26 @@ func TestWebCSRF(t *testing.T) {
 		b.post(t, "/logout", url.Values{}).want(t, http.StatusForbidden)
 		// The real form works, and a token of another session does not.
 		b.post(t, "/account/tokens", create).want(t, http.StatusCreated)
-		other := s.signIn(t, "alice@example.com")
+		other := signIn(t, s, "alice@example.com")
 		other.post(t, "/account/tokens", create).want(t, http.StatusForbidden)
 	})
 }
 
-func TestWebSecureCookie(t *testing.T) {
+func TestSecureCookie(t *testing.T) {
 	t.Run("TrustedProxy", func(t *testing.T) {
 		_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
-		s := newWebSite(t, func(c *api.Config) { c.TrustedProxies = []*net.IPNet{loopback} })
-		s.user(t, "alice@example.com", false, "en")
-		b := newWebBrowser(t, s.srv)
+		s := newSite(t, func(c *api.Config) { c.TrustedProxies = []*net.IPNet{loopback} })
+		register(t, s, "alice@example.com", false, "en")
+		b := newVisitor(t, s.Server)
 		b.header.Set("X-Forwarded-Proto", "https")
-		a := b.submit(t, "/login", "/login", url.Values{"email": {"alice@example.com"}, "password": {webPassword}})
+		a := b.submit(t, "/login", "/login", url.Values{"email": {"alice@example.com"}, "password": {apitest.Password}})
 		if ck := a.cookie("freezer_session"); ck == nil || !ck.Secure || !ck.HttpOnly {
 			t.Fatalf("%v: session cookie %v, want Secure and HttpOnly behind a trusted TLS proxy", a, ck)
 		}
 	})
 	t.Run("UntrustedProxy", func(t *testing.T) {
-		s := newWebSite(t)
-		b := newWebBrowser(t, s.srv)
+		s := newSite(t)
+		b := newVisitor(t, s.Server)
 		a := b.get(t, "/login", "X-Forwarded-Proto", "https")
 		if ck := a.cookie("freezer_csrf"); ck == nil || ck.Secure {
 			t.Fatalf("%v: csrf cookie %v: an untrusted X-Forwarded-Proto must not make it Secure", a, ck)
@@ -403,23 +379,23 @@ func TestWebSecureCookie(t *testing.T) {
 		srv := httptest.NewTLSServer(api.NewServer(api.Config{Now: func() time.Time { return testdb.Now }}, api.NewServices(store), nil).Handler())
 		t.Cleanup(srv.Close)
 		srv.Client().Transport.(*http.Transport).TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
-		a := newWebBrowser(t, srv).get(t, "/login").want(t, http.StatusOK)
+		a := newVisitor(t, srv).get(t, "/login").want(t, http.StatusOK)
 		if ck := a.cookie("freezer_csrf"); ck == nil || !ck.Secure || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode {
 			t.Fatalf("%v: cookie %v, want Secure, HttpOnly, SameSite=Lax over TLS", a, ck)
 		}
 	})
 }
 
-func TestWebAdmin(t *testing.T) {
-	s := newWebSite(t)
-	s.user(t, "admin@example.com", true, "en")
-	bob := s.user(t, "bob@example.com", false, "en")
+func TestAdmin(t *testing.T) {
+	s := newSite(t)
+	register(t, s, "admin@example.com", true, "en")
+	bob := register(t, s, "bob@example.com", false, "en")
 
 	t.Run("ErrAnonymous", func(t *testing.T) {
-		newWebBrowser(t, s.srv).get(t, "/admin").wantRedirect(t, "/login?next=%2Fadmin")
+		newVisitor(t, s.Server).get(t, "/admin").wantRedirect(t, "/login?next=%2Fadmin")
 	})
 	t.Run("ErrNotAdmin", func(t *testing.T) {
-		b := s.signIn(t, "bob@example.com")
+		b := signIn(t, s, "bob@example.com")
 		b.get(t, "/admin").want(t, http.StatusForbidden).wantText(t, "Only administrators")
 		token := b.csrf(t, "/account")
 		b.post(t, "/admin/types", url.Values{"csrf": {token}, "name_en": {"x"}, "name_fr": {"x"}}).want(t, http.StatusForbidden)
@@ -429,12 +405,12 @@ func TestWebAdmin(t *testing.T) {
 		}
 	})
 	t.Run("OK", func(t *testing.T) {
-		b := s.signIn(t, "admin@example.com")
+		b := signIn(t, s, "admin@example.com")
 		a := b.get(t, "/admin").want(t, http.StatusOK)
 		a.wantText(t, `id="stat-users">2<`, `id="stat-households">2<`, "soup", "soupe", "bob@example.com")
 
 		b.submit(t, "/admin", "/admin/types", url.Values{"name_en": {"Dumplings"}, "name_fr": {"Raviolis"}}).wantRedirect(t, "/admin?done=type_added#types")
-		types, err := s.store.FindProductTypes(context.Background())
+		types, err := s.Store.FindProductTypes(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -447,18 +423,18 @@ func TestWebAdmin(t *testing.T) {
 		b.get(t, "/admin?done=type_renamed").wantText(t, `value="Gyoza"`, `value="Gyozas"`, "The product type was renamed.")
 
 		// Disable bob: he can no longer sign in, nor use his token.
-		bobBrowser := s.signIn(t, "bob@example.com")
+		bobBrowser := signIn(t, s, "bob@example.com")
 		userPath := fmt.Sprintf("/admin/users/%d", bob.User.ID)
 		b.submit(t, "/admin", userPath, url.Values{"action": {"disable"}}).wantRedirect(t, "/admin?done=user_updated#users")
 		bobBrowser.get(t, "/account").wantRedirect(t, "/login?next=%2Faccount")
-		newWebBrowser(t, s.srv).submit(t, "/login", "/login", url.Values{"email": {"bob@example.com"}, "password": {webPassword}}).
+		newVisitor(t, s.Server).submit(t, "/login", "/login", url.Values{"email": {"bob@example.com"}, "password": {apitest.Password}}).
 			want(t, http.StatusUnauthorized)
-		if got := webAPI(t, s.srv, bob.Token, "/api/v1/me"); got != http.StatusUnauthorized {
+		if got := apiStatus(t, s, bob.Token, "/api/v1/me"); got != http.StatusUnauthorized {
 			t.Errorf("disabled user's token: %d, want 401", got)
 		}
 		b.submit(t, "/admin", userPath, url.Values{"action": {"enable"}}).want(t, http.StatusSeeOther)
 		b.submit(t, "/admin", userPath, url.Values{"action": {"make_admin"}}).want(t, http.StatusSeeOther)
-		s.signIn(t, "bob@example.com").get(t, "/admin").want(t, http.StatusOK)
+		signIn(t, s, "bob@example.com").get(t, "/admin").want(t, http.StatusOK)
 
 		// Nobody changes their own flags here.
 		b.submit(t, "/admin", "/admin/users/1", url.Values{"action": {"remove_admin"}}).want(t, http.StatusConflict)
@@ -466,26 +442,26 @@ func TestWebAdmin(t *testing.T) {
 	})
 }
 
-func TestWebEscaping(t *testing.T) {
+func TestEscaping(t *testing.T) {
 	const xss = `<img src=x onerror=alert(1)>`
 	const escaped = `&lt;img src=x onerror=alert(1)&gt;`
-	s := newWebSite(t)
-	admin := s.user(t, "admin@example.com", true, "en")
+	s := newSite(t)
+	admin := register(t, s, "admin@example.com", true, "en")
 	ctx := freezer.NewContextWithUser(context.Background(), admin.User)
-	if _, err := s.store.UpdateHousehold(ctx, admin.Household.ID, freezer.HouseholdUpdate{Name: ptrTo(xss)}); err != nil {
+	if _, err := s.Store.UpdateHousehold(ctx, admin.Household.ID, freezer.HouseholdUpdate{Name: ptrTo(xss)}); err != nil {
 		t.Fatal(err)
 	}
-	b := s.signIn(t, "admin@example.com")
+	b := signIn(t, s, "admin@example.com")
 	a := b.submit(t, "/account", "/account/tokens", url.Values{"name": {xss}}).want(t, http.StatusCreated)
 	b.submit(t, "/admin", "/admin/types", url.Values{"name_en": {xss}, "name_fr": {xss}}).want(t, http.StatusSeeOther)
-	for _, a := range []webAnswer{a, b.get(t, "/account"), b.get(t, "/admin")} {
+	for _, a := range []answer{a, b.get(t, "/account"), b.get(t, "/admin")} {
 		if strings.Contains(a.body, "<img") {
 			t.Errorf("%v: the name is markup", a)
 		}
 		a.wantText(t, escaped)
 	}
 	// A hostile ?next= or ?email= stays an attribute value.
-	a = newWebBrowser(t, s.srv).get(t, `/login?email="><script>alert(1)</script>&next=/"><script>`)
+	a = newVisitor(t, s.Server).get(t, `/login?email="><script>alert(1)</script>&next=/"><script>`)
 	if strings.Contains(a.body, "<script>") {
 		t.Errorf("%v: query text became markup", a)
 	}
@@ -493,19 +469,19 @@ func TestWebEscaping(t *testing.T) {
 
 func ptrTo[T any](v T) *T { return &v }
 
-func TestWebSignInRateLimit(t *testing.T) {
-	s := newWebSite(t)
-	s.user(t, "alice@example.com", false, "en")
-	b := newWebBrowser(t, s.srv)
+func TestSignInRateLimit(t *testing.T) {
+	s := newSite(t)
+	register(t, s, "alice@example.com", false, "en")
+	b := newVisitor(t, s.Server)
 	token := b.csrf(t, "/login")
-	attempt := func(email, password string) webAnswer {
+	attempt := func(email, password string) answer {
 		return b.post(t, "/login", url.Values{"csrf": {token}, "email": {email}, "password": {password}})
 	}
 	// Ten failures a minute per e-mail address…
 	for i := 0; i < 10; i++ {
 		attempt("alice@example.com", "wrong password").want(t, http.StatusUnauthorized)
 	}
-	a := attempt("alice@example.com", webPassword).want(t, http.StatusTooManyRequests)
+	a := attempt("alice@example.com", apitest.Password).want(t, http.StatusTooManyRequests)
 	a.wantText(t, "Too many attempts")
 	if a.header.Get("Retry-After") == "" {
 		t.Errorf("%v: no Retry-After", a)
@@ -521,43 +497,43 @@ func TestWebSignInRateLimit(t *testing.T) {
 	attempt("not an address", "x").want(t, http.StatusTooManyRequests)
 }
 
-func TestWebSessionOnAnyReplica(t *testing.T) {
-	a := newWebSite(t)
-	a.user(t, "alice@example.com", false, "en")
-	b := serveWebSite(t, a.store) // another server on the same database
-	browser := a.signIn(t, "alice@example.com")
+func TestSessionOnAnyReplica(t *testing.T) {
+	a := newSite(t)
+	register(t, a, "alice@example.com", false, "en")
+	b := serveSite(t, a.Store) // another server on the same database
+	browser := signIn(t, a, "alice@example.com")
 	token := browser.csrf(t, "/account")
-	browser.base = b.srv.URL
+	browser.base = b.Server.URL
 	// The cookie was set for 127.0.0.1; both servers listen there.
 	browser.get(t, "/account").want(t, http.StatusOK).wantText(t, "alice@example.com")
 	browser.post(t, "/account/tokens", url.Values{"csrf": {token}, "name": {"from b"}}).want(t, http.StatusCreated)
 }
 
-func TestWebAccount(t *testing.T) {
-	s := newWebSite(t)
-	alice := s.user(t, "alice@example.com", false, "en")
-	s.user(t, "bob@example.com", false, "en")
-	b := s.signIn(t, "alice@example.com")
+func TestAccount(t *testing.T) {
+	s := newSite(t)
+	alice := register(t, s, "alice@example.com", false, "en")
+	register(t, s, "bob@example.com", false, "en")
+	b := signIn(t, s, "alice@example.com")
 
 	t.Run("Tokens", func(t *testing.T) {
 		a := b.submit(t, "/account", "/account/tokens", url.Values{"name": {"kitchen tablet"}}).want(t, http.StatusCreated)
-		m := webToken.FindStringSubmatch(a.body)
+		m := newTokenCode.FindStringSubmatch(a.body)
 		if m == nil {
 			t.Fatalf("%v: new token not shown", a)
 		}
-		if got := webAPI(t, s.srv, m[1], "/api/v1/me"); got != http.StatusOK {
+		if got := apiStatus(t, s, m[1], "/api/v1/me"); got != http.StatusOK {
 			t.Fatalf("new token: %d", got)
 		}
 		if strings.Contains(b.get(t, "/account").body, m[1]) {
 			t.Error("the token is shown again")
 		}
-		tokens, err := s.store.FindTokens(freezer.NewContextWithUser(context.Background(), alice.User))
+		tokens, err := s.Store.FindTokens(freezer.NewContextWithUser(context.Background(), alice.User))
 		if err != nil {
 			t.Fatal(err)
 		}
 		i := slices.IndexFunc(tokens, func(tok *freezer.Token) bool { return tok.Name == "kitchen tablet" })
 		b.submit(t, "/account", fmt.Sprintf("/account/tokens/%d/revoke", tokens[i].ID), url.Values{}).wantRedirect(t, "/account?done=token_revoked")
-		if got := webAPI(t, s.srv, m[1], "/api/v1/me"); got != http.StatusUnauthorized {
+		if got := apiStatus(t, s, m[1], "/api/v1/me"); got != http.StatusUnauthorized {
 			t.Errorf("revoked token: %d, want 401", got)
 		}
 	})
@@ -568,12 +544,12 @@ func TestWebAccount(t *testing.T) {
 		b.submit(t, "/account", path, url.Values{"email": {"bob@example.com"}}).wantRedirect(t, "/account?done=member_invited")
 		b.submit(t, "/account", path, url.Values{"email": {"nobody@example.com"}}).wantRedirect(t, "/account?done=member_invited")
 		b.get(t, "/account?done=member_invited").wantText(t, "bob@example.com", "nobody@example.com", "The invitation is sent")
-		members, _ := s.store.FindMembers(freezer.NewContextWithUser(context.Background(), alice.User), alice.Household.ID)
+		members, _ := s.Store.FindMembers(freezer.NewContextWithUser(context.Background(), alice.User), alice.Household.ID)
 		if len(members) != 1 {
 			t.Fatalf("%d members before bob accepts, want 1", len(members))
 		}
 		// Bob sees it on his account page and accepts.
-		bob := s.signIn(t, "bob@example.com")
+		bob := signIn(t, s, "bob@example.com")
 		page := bob.get(t, "/account").want(t, http.StatusOK)
 		page.wantText(t, "Invitations", "invited by alice@example.com")
 		m := regexp.MustCompile(`/account/invitations/(\d+)/accept`).FindStringSubmatch(page.body)
@@ -581,7 +557,7 @@ func TestWebAccount(t *testing.T) {
 			t.Fatalf("%v: no accept form", page)
 		}
 		bob.submit(t, "/account", "/account/invitations/"+m[1]+"/accept", url.Values{}).wantRedirect(t, "/account?done=invitation_accepted")
-		members, _ = s.store.FindMembers(freezer.NewContextWithUser(context.Background(), alice.User), alice.Household.ID)
+		members, _ = s.Store.FindMembers(freezer.NewContextWithUser(context.Background(), alice.User), alice.Household.ID)
 		b.submit(t, "/account", fmt.Sprintf("%s/%d/remove", path, members[1].UserID), url.Values{}).wantRedirect(t, "/account?done=member_removed")
 	})
 
@@ -592,30 +568,30 @@ func TestWebAccount(t *testing.T) {
 	})
 
 	t.Run("Password", func(t *testing.T) {
-		other := s.signIn(t, "alice@example.com")
+		other := signIn(t, s, "alice@example.com")
 		b.submit(t, "/account", "/account/password", url.Values{"current_password": {"wrong password"},
 			"new_password": {"a new password"}, "new_password2": {"a new password"}}).want(t, http.StatusUnauthorized).wantText(t, "current password is wrong")
-		b.submit(t, "/account", "/account/password", url.Values{"current_password": {webPassword},
+		b.submit(t, "/account", "/account/password", url.Values{"current_password": {apitest.Password},
 			"new_password": {"a new password"}, "new_password2": {"another one"}}).want(t, http.StatusBadRequest)
-		b.submit(t, "/account", "/account/password", url.Values{"current_password": {webPassword},
+		b.submit(t, "/account", "/account/password", url.Values{"current_password": {apitest.Password},
 			"new_password": {"a new password"}, "new_password2": {"a new password"}}).wantRedirect(t, "/account?done=password")
 		b.get(t, "/account").want(t, http.StatusOK)
 		other.get(t, "/account").wantRedirect(t, "/login?next=%2Faccount")
 	})
 }
 
-func TestWebLanguage(t *testing.T) {
-	s := newWebSite(t)
-	b := newWebBrowser(t, s.srv)
+func TestLanguage(t *testing.T) {
+	s := newSite(t)
+	b := newVisitor(t, s.Server)
 	b.get(t, "/login", "Accept-Language", "fr-BE,fr;q=0.9,en;q=0.5").wantText(t, `lang="fr"`, "Se connecter")
 	b.get(t, "/login", "Accept-Language", "de-DE,en;q=0.5").wantText(t, `lang="en"`)
 	b.get(t, "/login?lang=fr").wantText(t, `lang="fr"`)
 	b.get(t, "/register", "Accept-Language", "en").wantText(t, `lang="fr"`, `<option value="fr" selected>`) // the choice is remembered
 }
 
-func TestWebDashboardFiles(t *testing.T) {
-	s := newWebSite(t)
-	b := newWebBrowser(t, s.srv)
+func TestDashboardFiles(t *testing.T) {
+	s := newSite(t)
+	b := newVisitor(t, s.Server)
 	b.get(t, "/app").want(t, http.StatusMovedPermanently)
 	a := b.get(t, "/app/").want(t, http.StatusOK)
 	a.wantText(t, `<script src="app.js" defer>`)
