@@ -3,9 +3,9 @@
 // statuses and JSON error bodies, the request's acting user, strict JSON
 // decoding and per-route rate limits.
 //
-// It imports the root package and Echo only: never api, api/legacy,
-// api/v1, api/web, nor a package that implements a service (db, hub,
-// alerts, homeassistant, broker).
+// It imports the root package, devices (the scan ack), internal/throttle
+// and Echo: never api, api/legacy, api/v1, api/web, nor a package that
+// implements a service (db, hub, alerts, homeassistant, broker).
 package httpapi
 
 import (

@@ -2,10 +2,10 @@
 // out, paginated lists, and the OpenAPI document generated from the same
 // route table that registers the routes (/api/v1/openapi.json, /api/docs).
 //
-// It imports the root package, api/httpapi, labels (rendering) and devices
-// (the wire contract); never api, api/legacy, api/web, nor a package that
-// implements a service (db, hub, alerts, homeassistant, broker): it uses
-// services through httpapi.Services.
+// It imports the root package, api/httpapi, internal/throttle, labels
+// (rendering) and devices (the wire contract); never api, api/legacy,
+// api/web, nor a package that implements a service (db, hub, alerts,
+// homeassistant, broker): it uses services through httpapi.Services.
 package v1
 
 import (

@@ -3,9 +3,10 @@
 // and the embedded dashboard and scan page under /app/, which use the v1
 // API like any other client.
 //
-// It imports the root package and api/httpapi; never api, api/legacy,
-// api/v1, nor a package that implements a service (db, hub, alerts,
-// homeassistant, broker): it uses services through httpapi.Services.
+// It imports the root package, api/httpapi and internal/throttle; never
+// api, api/legacy, api/v1, nor a package that implements a service (db,
+// hub, alerts, homeassistant, broker): it uses services through
+// httpapi.Services.
 package web
 
 import (
