@@ -32,6 +32,11 @@ const (
 // DefaultDiscoveryPrefix is Home Assistant's MQTT discovery prefix.
 const DefaultDiscoveryPrefix = "homeassistant"
 
+// HomeAssistantIDPrefix starts every id the server gives Home Assistant:
+// the node id of a household's discovery configs, its devices' identifiers
+// and its entities' unique ids (devices builds them all from it).
+const HomeAssistantIDPrefix = "freezer_manager_"
+
 // Bounds of the alert settings.
 const (
 	MaxWebhookURLLength = 2048
@@ -243,7 +248,7 @@ func ValidateDiscoveryPrefix(prefix string) error {
 				return Errorf(EINVALID, "home_assistant.discovery_prefix may use only letters, digits, '_', '-', '.' and '/'.")
 			}
 		}
-		if strings.HasPrefix(strings.ToLower(level), "freezer_manager_") {
+		if strings.HasPrefix(strings.ToLower(level), HomeAssistantIDPrefix) {
 			return Errorf(EINVALID, "home_assistant.discovery_prefix must not name a household's node (freezer_manager_…).")
 		}
 	}
