@@ -96,6 +96,26 @@ func DefaultAlertSettings(householdID int64) *AlertSettings {
 	}
 }
 
+// AlertSettingsIndex holds households' alert settings by household.
+type AlertSettingsIndex map[int64]*AlertSettings
+
+// IndexAlertSettings indexes a list of settings by household.
+func IndexAlertSettings(list []*AlertSettings) AlertSettingsIndex {
+	m := make(AlertSettingsIndex, len(list))
+	for _, s := range list {
+		m[s.HouseholdID] = s
+	}
+	return m
+}
+
+// Of returns a household's settings, the defaults when it has none.
+func (m AlertSettingsIndex) Of(householdID int64) *AlertSettings {
+	if s := m[householdID]; s != nil {
+		return s
+	}
+	return DefaultAlertSettings(householdID)
+}
+
 // Channels returns the channels the settings enable.
 func (s *AlertSettings) Channels() []string {
 	var list []string
