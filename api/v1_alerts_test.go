@@ -9,9 +9,9 @@ import (
 	"time"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/alerts"
 	"github.com/freezer-manager/freezer/api"
 	"github.com/freezer-manager/freezer/db"
-	"github.com/freezer-manager/freezer/hub"
 	"github.com/freezer-manager/freezer/internal/testdb"
 )
 
@@ -111,7 +111,7 @@ func TestAdminRunAlerts(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		testdb.Dialects(t, func(t *testing.T, dsn string) {
 			e := newAlertsEnv(t, dsn, func(store *db.DB) api.AlertRunner {
-				a, err := hub.NewAlerts(hub.AlertConfig{Schedule: hub.ScheduleOff, Location: time.UTC, Now: func() time.Time { return testdb.Now }}, store, nil, nil, nil)
+				a, err := alerts.New(alerts.Config{Schedule: alerts.ScheduleOff, Location: time.UTC, Now: func() time.Time { return testdb.Now }}, store, nil, nil, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
