@@ -624,6 +624,17 @@ func TestStartFailsWhenSubscribeFails(t *testing.T) {
 	hub.New(hub.Config{}, nil, bus, nil).Close() // Close without Start
 }
 
+// A mode set outside a scan (through the services) reaches the scanner on
+// its set/mode topic, not retained, as after a command card.
+func TestModeChanged(t *testing.T) {
+	bus := &fakeBus{}
+	hub.New(hub.Config{}, nil, bus, nil).ModeChanged("door", freezer.ModeIn)
+	got := bus.all()
+	if len(got) != 1 || got[0].topic != topics.SetMode("door") || string(got[0].payload) != freezer.ModeIn || got[0].retain {
+		t.Errorf("published %+v, want one %q on %s, not retained", got, freezer.ModeIn, topics.SetMode("door"))
+	}
+}
+
 // Topics that are not a device's scan topic are acknowledged and ignored.
 func TestIgnoresOtherTopics(t *testing.T) {
 	eachDB(t, func(t *testing.T, fx *fixture) {

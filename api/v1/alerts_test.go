@@ -9,15 +9,15 @@ import (
 	"time"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/alerts"
 	"github.com/freezer-manager/freezer/api"
 	"github.com/freezer-manager/freezer/api/apitest"
 	"github.com/freezer-manager/freezer/api/httpapi"
 	"github.com/freezer-manager/freezer/db"
-	"github.com/freezer-manager/freezer/hub"
 	"github.com/freezer-manager/freezer/internal/testdb"
 )
 
-// alertsEnv serves a store at dsn whose alert job runs with runner's
+// alertsEnv serves a store at dsn with the alert runner that runner makes
 // (none for nil).
 func alertsEnv(t *testing.T, dsn string, runner func(store *db.DB) httpapi.AlertRunner) *apitest.Env {
 	t.Helper()
@@ -124,7 +124,7 @@ func TestAdminRunAlerts(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		testdb.Dialects(t, func(t *testing.T, dsn string) {
 			e := alertsEnv(t, dsn, func(store *db.DB) httpapi.AlertRunner {
-				a, err := hub.NewAlerts(hub.AlertConfig{Schedule: hub.ScheduleOff, Location: time.UTC, Now: func() time.Time { return testdb.Now }}, store, nil, nil, nil)
+				a, err := alerts.New(alerts.Config{Schedule: alerts.ScheduleOff, Location: time.UTC, Now: func() time.Time { return testdb.Now }}, store, nil, nil, nil)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -1,4 +1,4 @@
-package hub
+package alerts
 
 import (
 	"bytes"
@@ -8,11 +8,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"mime/quotedprintable"
 	"net"
-	"net/http"
 	"net/smtp"
 	"slices"
 	"strconv"
@@ -23,60 +21,12 @@ import (
 	"github.com/freezer-manager/freezer/devices"
 )
 
-// userAgent names the server in webhook requests.
-const userAgent = "freezer-manager"
-
-// IdempotencyKey is the Idempotency-Key header of an alert's webhooks.
-func IdempotencyKey(alertID int64) string { return "freezer-alert-" + strconv.FormatInt(alertID, 10) }
-
-// postWebhook posts one alert: its JSON, or for ntfy a line of text with
-// ntfy's title, tags and priority headers. Any answer but a 2xx is a failure.
-func (a *Alerts) postWebhook(ctx context.Context, w freezer.WebhookSettings, m devices.AlertMessage) error {
-	ctx, cancel := context.WithTimeout(ctx, a.config.SendTimeout)
-	defer cancel()
-	body, contentType := m.Encode(), "application/json"
-	if w.Format == freezer.WebhookNtfy {
-		body, contentType = []byte(m.Text()), "text/plain; charset=utf-8"
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("webhook: %w", err)
-	}
-	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("User-Agent", userAgent)
-	// The same key on every attempt of one alert: a receiver may drop a
-	// repeat (a delivery sent by a replica that died before recording it).
-	req.Header.Set("Idempotency-Key", IdempotencyKey(m.AlertID))
-	if w.Format == freezer.WebhookNtfy {
-		title, tags, priority := "Freezer: due soon", "hourglass_flowing_sand", "default"
-		if m.EventType == freezer.AlertOverdue {
-			title, tags, priority = "Freezer: overdue", "warning", "high"
-		}
-		req.Header.Set("Title", title)
-		req.Header.Set("Tags", tags)
-		req.Header.Set("Priority", priority)
-	}
-	if w.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+w.Token)
-	}
-	resp, err := a.config.HTTPClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("webhook: %w", err)
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 { // not the remote's own words: the household reads this
-		return fmt.Errorf("webhook: answered %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
-	}
-	return nil
-}
-
 // digestEatNext is how many products the digest's "eat next" lines name.
 const digestEatNext = 5
 
 // sendDigest e-mails one message listing a household's alerts of a pass,
 // after what it should eat next.
-func (a *Alerts) sendDigest(ctx context.Context, e freezer.EmailSettings, list []*freezer.AlertDelivery, today freezer.Date) error {
+func (a *Job) sendDigest(ctx context.Context, e freezer.EmailSettings, list []*freezer.AlertDelivery, today freezer.Date) error {
 	msgs := make([]devices.AlertMessage, len(list))
 	for i, d := range list {
 		msgs[i] = a.message(d, today)
@@ -93,7 +43,7 @@ func (a *Alerts) sendDigest(ctx context.Context, e freezer.EmailSettings, list [
 // sendMail sends one message through the household's SMTP server: STARTTLS
 // (required) or TLS unless turned off, and AUTH PLAIN when a user is set,
 // which net/smtp refuses over a plain connection except to localhost.
-func (a *Alerts) sendMail(ctx context.Context, e freezer.EmailSettings, msg []byte) error {
+func (a *Job) sendMail(ctx context.Context, e freezer.EmailSettings, msg []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, a.config.SendTimeout)
 	defer cancel()
 	addr := net.JoinHostPort(e.SMTPHost, strconv.Itoa(e.SMTPPort))
@@ -158,7 +108,7 @@ func (a *Alerts) sendMail(ctx context.Context, e freezer.EmailSettings, msg []by
 	return nil
 }
 
-func (a *Alerts) tlsConfig(host string) *tls.Config {
+func (a *Job) tlsConfig(host string) *tls.Config {
 	c := &tls.Config{MinVersion: tls.VersionTLS12}
 	if a.config.TLSConfig != nil {
 		c = a.config.TLSConfig.Clone()

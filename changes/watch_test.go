@@ -1,4 +1,4 @@
-package hub
+package changes
 
 import (
 	"context"
@@ -34,7 +34,7 @@ func (fakeDevices) UpdateDevice(_ context.Context, id string, upd freezer.Device
 // scanner's set/mode topic; a rename does not send a mode.
 func TestWatchDevicesMode(t *testing.T) {
 	var r modeRecorder
-	s := WatchDevices(fakeDevices{}, &r)
+	s := WatchDevices(fakeDevices{}, &r, &r)
 	in := freezer.ModeIn
 	if _, err := s.UpdateDevice(context.Background(), "d1", freezer.DeviceUpdate{Mode: &in}); err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package hub
+package alerts
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/devices"
+	"github.com/freezer-manager/freezer/hub"
+	"github.com/freezer-manager/freezer/internal/bustest"
 	"github.com/freezer-manager/freezer/internal/testdb"
 )
 
@@ -31,22 +33,22 @@ func TestHangingWebhookDoesNotSlowScans(t *testing.T) {
 		}
 	}))
 	t.Cleanup(func() { close(release); target.Close() })
-	e.settings(t, freezer.AlertSettingsUpdate{MQTT: ref(false), Webhook: &freezer.WebhookSettingsUpdate{URL: &target.URL}})
-	e.product(t, "Forgotten soup", e.today().AddMonths(-3), 1) // overdue: the job will call the webhook
-	fresh := e.product(t, "Fresh bread", e.today(), 3)
+	e.Settings(t, freezer.AlertSettingsUpdate{MQTT: ref(false), Webhook: &freezer.WebhookSettingsUpdate{URL: &target.URL}})
+	e.Product(t, "Forgotten soup", e.Today().AddMonths(-3), 1) // overdue: the job will call the webhook
+	fresh := e.Product(t, "Fresh bread", e.Today(), 3)
 
-	d := &freezer.Device{Kind: freezer.DeviceScanner, HouseholdID: e.user.Household.ID, Name: "door"}
-	if _, err := e.store.CreateDevice(sysCtx, d); err != nil {
+	d := &freezer.Device{Kind: freezer.DeviceScanner, HouseholdID: e.User.Household.ID, Name: "door"}
+	if _, err := e.Store.CreateDevice(sysCtx, d); err != nil {
 		t.Fatal(err)
 	}
-	bus := &testBus{}
-	h := New(Config{Now: e.clock.Now}, e.store, bus, nil)
+	bus := &bustest.Bus{}
+	h := hub.New(hub.Config{Now: e.Clock.Now}, e.Store, bus, nil)
 	if err := h.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(h.Close)
 
-	a := e.alerts(t, e.store, bus, AlertConfig{})
+	a := e.alerts(t, e.Store, bus, Config{})
 	jobCtx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	go a.Run(jobCtx)
@@ -59,18 +61,18 @@ func TestHangingWebhookDoesNotSlowScans(t *testing.T) {
 	topics := devices.Topics{Root: devices.DefaultRoot}
 	payload, _ := json.Marshal(devices.ScanMessage{ID: "during-the-hang", Code: freezer.ProductCode(fresh.ID)})
 	start := time.Now()
-	bus.deliver(topics.Scan(d.ID), string(payload))
-	for time.Since(start) < 5*time.Second && len(bus.on(topics.Ack(d.ID))) == 0 {
+	bus.Deliver(topics.Scan(d.ID), string(payload))
+	for time.Since(start) < 5*time.Second && len(bus.On(topics.Ack(d.ID))) == 0 {
 		time.Sleep(5 * time.Millisecond)
 	}
-	acks := bus.on(topics.Ack(d.ID))
+	acks := bus.On(topics.Ack(d.ID))
 	if len(acks) != 1 || !strings.Contains(acks[0], `"status":"ok"`) {
 		t.Fatalf("acks while the webhook hangs = %v, want one ok", acks)
 	}
 	if took := time.Since(start); took > 2*time.Second {
 		t.Errorf("the scan took %v while the webhook hung", took)
 	}
-	p, err := e.store.FindProductByID(sysCtx, fresh.ID)
+	p, err := e.Store.FindProductByID(sysCtx, fresh.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

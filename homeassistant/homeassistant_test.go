@@ -1,4 +1,4 @@
-package hub
+package homeassistant
 
 import (
 	"context"
@@ -11,14 +11,18 @@ import (
 	"time"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/alerts"
+	"github.com/freezer-manager/freezer/changes"
 	"github.com/freezer-manager/freezer/devices"
+	"github.com/freezer-manager/freezer/hub"
+	"github.com/freezer-manager/freezer/internal/bustest"
 	"github.com/freezer-manager/freezer/internal/testdb"
 )
 
-// haEnv is an alertEnv with a scanner, products and a publisher on a testBus.
+// haEnv is a household with a scanner, products and a publisher on an in-memory bus.
 type haEnv struct {
-	*alertEnv
-	bus      *testBus
+	*testdb.Household
+	bus      *bustest.Bus
 	pub      *Publisher
 	scanner  *freezer.Device
 	overdue  *freezer.Product
@@ -28,22 +32,29 @@ type haEnv struct {
 	freezerF int64
 }
 
+// march15 is 08:00 UTC on the day of the store's fixed clock.
+var march15 = time.Date(2026, time.March, 15, 8, 0, 0, 0, time.UTC)
+
+var testTopics = devices.Topics{Root: devices.DefaultRoot}
+
+func ref[T any](v T) *T { return &v }
+
 func newHAEnv(t *testing.T) *haEnv {
 	t.Helper()
-	e := &haEnv{alertEnv: newAlertEnv(t, testdb.SQLiteDSN(t), march15), bus: &testBus{}}
-	e.h, e.freezerF = e.user.Household.ID, e.freezer.ID
+	e := &haEnv{Household: testdb.NewHousehold(t, testdb.SQLiteDSN(t), march15), bus: &bustest.Bus{}}
+	e.h, e.freezerF = e.User.Household.ID, e.Freezer.ID
 	e.scanner = &freezer.Device{Kind: freezer.DeviceScanner, HouseholdID: e.h, Name: "Garage door", Mode: freezer.ModeOut}
-	if _, err := e.store.CreateDevice(e.ctx, e.scanner); err != nil {
+	if _, err := e.Store.CreateDevice(e.Ctx, e.scanner); err != nil {
 		t.Fatal(err)
 	}
 	integration := &freezer.Device{Kind: freezer.DeviceIntegration, HouseholdID: e.h, Name: "Home Assistant", Mode: freezer.ModeOut}
-	if _, err := e.store.CreateDevice(e.ctx, integration); err != nil {
+	if _, err := e.Store.CreateDevice(e.Ctx, integration); err != nil {
 		t.Fatal(err)
 	}
-	e.overdue = e.product(t, "Lasagne", e.today().AddDays(-40), 1)
-	e.dueSoon = e.product(t, "Soup", freezer.MustParseDate("2026-02-20"), 1)
-	e.fresh = e.product(t, "Peas", e.today(), 6)
-	e.pub = NewPublisher(PublisherConfig{Location: time.UTC, Now: e.clock.Now, Version: "1.2.3"}, e.store, e.bus, nil)
+	e.overdue = e.Product(t, "Lasagne", e.Today().AddDays(-40), 1)
+	e.dueSoon = e.Product(t, "Soup", freezer.MustParseDate("2026-02-20"), 1)
+	e.fresh = e.Product(t, "Peas", e.Today(), 6)
+	e.pub = New(Config{Location: time.UTC, Now: e.Clock.Now, Version: "1.2.3"}, e.Store, e.bus, nil)
 	if err := e.pub.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -56,9 +67,9 @@ func newHAEnv(t *testing.T) *haEnv {
 func (e *haEnv) configs(t *testing.T, prefix string) map[string]map[string]any {
 	t.Helper()
 	out := map[string]map[string]any{}
-	for topic, payload := range e.bus.retained() {
+	for topic, payload := range e.bus.Retained() {
 		if strings.HasPrefix(topic, prefix+"/") && strings.HasSuffix(topic, "/config") {
-			out[topic] = decode(t, payload)
+			out[topic] = bustest.Decode(t, payload)
 		}
 	}
 	return out
@@ -111,7 +122,7 @@ func render(t *testing.T, template, payload string) string {
 	if m == nil {
 		t.Fatalf("value_template %q is not {{ value_json.<field> }}", template)
 	}
-	return num(decode(t, payload), m[1])
+	return fmt.Sprint(bustest.Decode(t, payload)[m[1]])
 }
 
 // TestDiscoveryPayloads checks each discovery config field by field
@@ -140,7 +151,7 @@ func TestDiscoveryPayloads(t *testing.T) {
 	if slices.Sort(want); !slices.Equal(got, want) {
 		t.Fatalf("config topics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	retained := e.bus.retained()
+	retained := e.bus.Retained()
 	stateTopic := fmt.Sprintf("freezer/v1/household/%d/freezer/%d/state", e.h, e.freezerF)
 	uniqueIDs := map[string]bool{}
 	hubID := fmt.Sprintf("freezer_manager_household_%d", e.h)
@@ -235,10 +246,10 @@ func TestDiscoveryPayloads(t *testing.T) {
 	}
 
 	// Stable: another publisher (a restart) publishes the same configs.
-	other := &testBus{}
-	again := NewPublisher(PublisherConfig{Location: time.UTC, Now: e.clock.Now, Version: "1.2.3"}, e.store, other, nil)
+	other := &bustest.Bus{}
+	again := New(Config{Location: time.UTC, Now: e.Clock.Now, Version: "1.2.3"}, e.Store, other, nil)
 	again.Sync(context.Background())
-	for topic, payload := range other.retained() {
+	for topic, payload := range other.Retained() {
 		if strings.HasSuffix(topic, "/config") && retained[topic] != payload {
 			t.Errorf("config %s differs after a restart:\n%s\n%s", topic, retained[topic], payload)
 		}
@@ -249,14 +260,14 @@ func TestDiscoveryPayloads(t *testing.T) {
 // every config published again; "offline" does not.
 func TestDiscoveryOnHomeAssistantOnline(t *testing.T) {
 	e := newHAEnv(t)
-	count := func() int { return len(e.bus.matching("homeassistant/+/+/+/config")) }
+	count := func() int { return len(e.bus.Matching("homeassistant/+/+/+/config")) }
 	before := count()
-	e.bus.deliver("homeassistant/status", "offline")
+	e.bus.Deliver("homeassistant/status", "offline")
 	e.pub.Sync(context.Background())
 	if got := count(); got != before {
 		t.Errorf("configs published on offline: %d, want %d", got, before)
 	}
-	e.bus.deliver("homeassistant/status", "online")
+	e.bus.Deliver("homeassistant/status", "online")
 	e.pub.Sync(context.Background()) // after the worker, or instead of it
 	if got := count(); got != 2*before {
 		t.Errorf("configs after online = %d, want %d (each once more)", got, 2*before)
@@ -267,61 +278,61 @@ func TestDiscoveryOnHomeAssistantOnline(t *testing.T) {
 // off, removes their configs; another prefix moves them.
 func TestDiscoveryRemoved(t *testing.T) {
 	e := newHAEnv(t)
-	freezers := WatchFreezers(e.store, e.pub)
-	devs := WatchDevices(e.store, e.pub)
-	settings := WatchAlertSettings(e.store, e.pub)
+	freezers := changes.WatchFreezers(e.Store, e.pub)
+	devs := changes.WatchDevices(e.Store, e.pub, nil)
+	settings := changes.WatchAlertSettings(e.Store, e.pub)
 
 	empty := &freezer.Freezer{HouseholdID: e.h, Name: "Chest", NumberBoxes: 1}
-	if err := freezers.CreateFreezer(e.ctx, empty); err != nil {
+	if err := freezers.CreateFreezer(e.Ctx, empty); err != nil {
 		t.Fatal(err)
 	}
 	e.pub.Sync(context.Background())
 	chestTopic := fmt.Sprintf("homeassistant/sensor/freezer_manager_%d/freezer_%d_overdue/config", e.h, empty.ID)
 	chestState := testTopics.FreezerState(e.h, empty.ID)
-	if r := e.bus.retained(); r[chestTopic] == "" || r[chestState] != `{"inside":0,"overdue":0,"due_soon":0}` {
+	if r := e.bus.Retained(); r[chestTopic] == "" || r[chestState] != `{"inside":0,"overdue":0,"due_soon":0}` {
 		t.Fatalf("new freezer: config %q, state %q", r[chestTopic], r[chestState])
 	}
-	if err := freezers.DeleteFreezer(e.ctx, empty.ID); err != nil {
+	if err := freezers.DeleteFreezer(e.Ctx, empty.ID); err != nil {
 		t.Fatal(err)
 	}
 	e.pub.Sync(context.Background())
-	if r := e.bus.retained(); r[chestTopic] != "" || r[chestState] != "" {
+	if r := e.bus.Retained(); r[chestTopic] != "" || r[chestState] != "" {
 		t.Errorf("deleted freezer: config %q, state %q; want both removed", r[chestTopic], r[chestState])
 	}
-	if got := e.bus.on(chestTopic); got[len(got)-1] != "" {
+	if got := e.bus.On(chestTopic); got[len(got)-1] != "" {
 		t.Errorf("no empty retained message on %s", chestTopic)
 	}
 
 	scannerTopic := fmt.Sprintf("homeassistant/binary_sensor/freezer_manager_%d/device_%s_connectivity/config", e.h, e.scanner.ID)
-	if err := devs.DeleteDevice(e.ctx, e.scanner.ID); err != nil {
+	if err := devs.DeleteDevice(e.Ctx, e.scanner.ID); err != nil {
 		t.Fatal(err)
 	}
 	e.pub.Sync(context.Background())
-	if r := e.bus.retained(); r[scannerTopic] != "" || r[testTopics.DeviceState(e.h, e.scanner.ID)] != "" {
+	if r := e.bus.Retained(); r[scannerTopic] != "" || r[testTopics.DeviceState(e.h, e.scanner.ID)] != "" {
 		t.Errorf("deleted device: its config or state is still retained")
 	}
 
-	if _, err := settings.UpdateAlertSettings(e.ctx, e.h, freezer.AlertSettingsUpdate{HomeAssistant: &freezer.HomeAssistantSettingsUpdate{Prefix: ref("ha/kitchen")}}); err != nil {
+	if _, err := settings.UpdateAlertSettings(e.Ctx, e.h, freezer.AlertSettingsUpdate{HomeAssistant: &freezer.HomeAssistantSettingsUpdate{Prefix: ref("ha/kitchen")}}); err != nil {
 		t.Fatal(err)
 	}
 	e.pub.Sync(context.Background())
 	if n, m := len(e.configs(t, "homeassistant")), len(e.configs(t, "ha/kitchen")); n != 0 || m != 7 {
 		t.Errorf("after a change of prefix: %d configs under homeassistant, %d under ha/kitchen; want 0 and 7", n, m)
 	}
-	e.bus.deliver("ha/kitchen/status", "online") // the new prefix's birth message is heard
+	e.bus.Deliver("ha/kitchen/status", "online") // the new prefix's birth message is heard
 	e.pub.Sync(context.Background())
-	if n := len(e.bus.matching("ha/kitchen/+/+/+/config")); n != 14 {
+	if n := len(e.bus.Matching("ha/kitchen/+/+/+/config")); n != 14 {
 		t.Errorf("configs under the new prefix after its birth message: %d publications, want 14", n)
 	}
 
-	if _, err := settings.UpdateAlertSettings(e.ctx, e.h, freezer.AlertSettingsUpdate{HomeAssistant: &freezer.HomeAssistantSettingsUpdate{Discovery: ref(false)}}); err != nil {
+	if _, err := settings.UpdateAlertSettings(e.Ctx, e.h, freezer.AlertSettingsUpdate{HomeAssistant: &freezer.HomeAssistantSettingsUpdate{Discovery: ref(false)}}); err != nil {
 		t.Fatal(err)
 	}
 	e.pub.Sync(context.Background())
 	if n := len(e.configs(t, "ha/kitchen")); n != 0 {
 		t.Errorf("discovery off: %d configs left", n)
 	}
-	if e.bus.retained()[testTopics.FreezerState(e.h, e.freezerF)] == "" {
+	if e.bus.Retained()[testTopics.FreezerState(e.h, e.freezerF)] == "" {
 		t.Errorf("discovery off removed the freezer's state, which is part of the MQTT contract")
 	}
 }
@@ -335,7 +346,7 @@ func TestScanEventsAndStates(t *testing.T) {
 		e.pub.ScanAnswered(dev, ack)
 		answered <- ack
 	}
-	scans := New(Config{Topics: testTopics, Now: e.clock.Now, OnScan: onScan}, e.store, e.bus, nil)
+	scans := hub.New(hub.Config{Topics: testTopics, Now: e.Clock.Now, OnScan: onScan}, e.Store, e.bus, nil)
 	if err := scans.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -343,7 +354,7 @@ func TestScanEventsAndStates(t *testing.T) {
 	payload := fmt.Sprintf(`{"id":"s-1","code":%q}`, freezer.ProductCode(e.overdue.ID))
 	scan := func() {
 		t.Helper()
-		e.bus.deliver(testTopics.Scan(e.scanner.ID), payload)
+		e.bus.Deliver(testTopics.Scan(e.scanner.ID), payload)
 		select {
 		case ack := <-answered:
 			if ack.Status != freezer.ScanOK {
@@ -356,18 +367,18 @@ func TestScanEventsAndStates(t *testing.T) {
 	}
 	scan()
 	scan() // resent: the same answer, one event
-	events := e.bus.on(testTopics.Events(e.h))
+	events := e.bus.On(testTopics.Events(e.h))
 	if len(events) != 1 {
 		t.Fatalf("scan events = %d, want 1: %v", len(events), events)
 	}
-	ev := decode(t, events[0])
+	ev := bustest.Decode(t, events[0])
 	for k, want := range map[string]string{"event_type": "out", "device_id": e.scanner.ID, "device": "Garage door", "id": "s-1",
 		"status": "ok", "op": "out", "product": "Lasagne", "location": fmt.Sprintf("F%d B1 S1", e.freezerF)} {
-		if num(ev, k) != want {
+		if fmt.Sprint(ev[k]) != want {
 			t.Errorf("event %s = %v, want %s", k, ev[k], want)
 		}
 	}
-	if got := e.bus.retained()[testTopics.FreezerState(e.h, e.freezerF)]; got != `{"inside":2,"overdue":0,"due_soon":1}` {
+	if got := e.bus.Retained()[testTopics.FreezerState(e.h, e.freezerF)]; got != `{"inside":2,"overdue":0,"due_soon":1}` {
 		t.Errorf("state after taking out the overdue product = %s", got)
 	}
 }
@@ -378,21 +389,21 @@ func TestScannerPresence(t *testing.T) {
 	e := newHAEnv(t)
 	mirror := testTopics.DeviceState(e.h, e.scanner.ID)
 	for _, status := range []string{"online", "offline", "online"} {
-		e.bus.deliver(testTopics.Status(e.scanner.ID), status)
+		e.bus.Deliver(testTopics.Status(e.scanner.ID), status)
 		e.pub.Sync(context.Background())
-		if got := e.bus.retained()[mirror]; got != status {
+		if got := e.bus.Retained()[mirror]; got != status {
 			t.Errorf("mirror = %q, want %q", got, status)
 		}
 	}
-	e.bus.deliver(testTopics.Status("scanner-unknown"), "online")
-	e.bus.deliver(testTopics.Status(e.scanner.ID), "sideways")
+	e.bus.Deliver(testTopics.Status("scanner-unknown"), "online")
+	e.bus.Deliver(testTopics.Status(e.scanner.ID), "sideways")
 	e.pub.Sync(context.Background())
-	for topic := range e.bus.retained() {
+	for topic := range e.bus.Retained() {
 		if strings.Contains(topic, "scanner-unknown") {
 			t.Errorf("an unknown device was mirrored: %s", topic)
 		}
 	}
-	if got := e.bus.retained()[mirror]; got != "online" {
+	if got := e.bus.Retained()[mirror]; got != "online" {
 		t.Errorf("a bad status changed the mirror to %q", got)
 	}
 }
@@ -402,14 +413,17 @@ func TestScannerPresence(t *testing.T) {
 func TestStatesAfterAlertRun(t *testing.T) {
 	e := newHAEnv(t)
 	state := testTopics.FreezerState(e.h, e.freezerF)
-	e.clock.Advance(40 * 24 * time.Hour) // the soup is overdue now
-	a, err := NewAlerts(AlertConfig{Location: time.UTC, Now: e.clock.Now}, e.store, e.bus, e.pub, nil)
+	e.Clock.Advance(40 * 24 * time.Hour) // the soup is overdue now
+	a, err := alerts.New(alerts.Config{Location: time.UTC, Now: e.Clock.Now}, e.Store, e.bus, e.pub, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustRun(t, a)
+	t.Cleanup(a.Close)
+	if _, err := a.Run(context.Background()); err != nil {
+		t.Fatalf("run: %v", err)
+	}
 	e.pub.Sync(context.Background())
-	if got := e.bus.retained()[state]; got != `{"inside":3,"overdue":2,"due_soon":0}` {
+	if got := e.bus.Retained()[state]; got != `{"inside":3,"overdue":2,"due_soon":0}` {
 		t.Errorf("state after the run = %s", got)
 	}
 }
@@ -420,19 +434,19 @@ func TestStatesAfterAlertRun(t *testing.T) {
 // or a device's settings.
 func TestDiscoveryStaysOutOfTheContract(t *testing.T) {
 	e := newHAEnv(t)
-	settings := WatchAlertSettings(e.store, e.pub)
+	settings := changes.WatchAlertSettings(e.Store, e.pub)
 	for _, prefix := range []string{
 		testTopics.Root + "/household/999/injected",
 		testTopics.Root + "/dev/other/set",
 		testTopics.Root,
 		"freezer",
 	} {
-		before := len(e.bus.matching(testTopics.Root + "/#"))
-		if _, err := settings.UpdateAlertSettings(e.ctx, e.h, freezer.AlertSettingsUpdate{HomeAssistant: &freezer.HomeAssistantSettingsUpdate{Prefix: ref(prefix)}}); err != nil {
+		before := len(e.bus.Matching(testTopics.Root + "/#"))
+		if _, err := settings.UpdateAlertSettings(e.Ctx, e.h, freezer.AlertSettingsUpdate{HomeAssistant: &freezer.HomeAssistantSettingsUpdate{Prefix: ref(prefix)}}); err != nil {
 			t.Fatal(err)
 		}
 		e.pub.Sync(context.Background())
-		for _, m := range e.bus.matching(testTopics.Root + "/#")[before:] {
+		for _, m := range e.bus.Matching(testTopics.Root + "/#")[before:] {
 			if strings.HasSuffix(m.Topic, "/config") && m.Payload != "" {
 				t.Errorf("prefix %q: published %s", prefix, m.Topic)
 			}
@@ -443,15 +457,15 @@ func TestDiscoveryStaysOutOfTheContract(t *testing.T) {
 // The household's state counts what was thrown away this month.
 func TestHouseholdStateCountsWaste(t *testing.T) {
 	e := newHAEnv(t)
-	if _, err := e.store.TakeOutProduct(e.ctx, e.fresh.ID, freezer.TakeOutRequest{Outcome: freezer.OutcomeDiscarded}); err != nil {
+	if _, err := e.Store.TakeOutProduct(e.Ctx, e.fresh.ID, freezer.TakeOutRequest{Outcome: freezer.OutcomeDiscarded}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.store.TakeOutProduct(e.ctx, e.overdue.ID, freezer.TakeOutRequest{}); err != nil { // eaten
+	if _, err := e.Store.TakeOutProduct(e.Ctx, e.overdue.ID, freezer.TakeOutRequest{}); err != nil { // eaten
 		t.Fatal(err)
 	}
 	e.pub.Sync(context.Background())
 	var st devices.HouseholdState
-	if err := json.Unmarshal([]byte(e.bus.retained()[testTopics.HouseholdState(e.h)]), &st); err != nil {
+	if err := json.Unmarshal([]byte(e.bus.Retained()[testTopics.HouseholdState(e.h)]), &st); err != nil {
 		t.Fatal(err)
 	}
 	if st != (devices.HouseholdState{DueThisWeek: 1, DiscardedThisMonth: 1}) {
@@ -463,19 +477,10 @@ func TestHouseholdStateCountsWaste(t *testing.T) {
 // publisher subscribes to stays bounded by the prefixes in use.
 func TestForgottenPrefixesAreNotListenedTo(t *testing.T) {
 	e := newHAEnv(t)
-	listened := func(prefix string) bool {
-		e.bus.mu.Lock()
-		defer e.bus.mu.Unlock()
-		for _, s := range e.bus.subs {
-			if s.filter == prefix+"/status" {
-				return true
-			}
-		}
-		return false
-	}
-	settings := e.store
+	listened := func(prefix string) bool { return e.bus.Subscribed(prefix + "/status") }
+	settings := e.Store
 	for _, prefix := range []string{"ha/one", "ha/two", "ha/three"} {
-		if _, err := settings.UpdateAlertSettings(e.ctx, e.h, freezer.AlertSettingsUpdate{HomeAssistant: &freezer.HomeAssistantSettingsUpdate{Prefix: ref(prefix)}}); err != nil {
+		if _, err := settings.UpdateAlertSettings(e.Ctx, e.h, freezer.AlertSettingsUpdate{HomeAssistant: &freezer.HomeAssistantSettingsUpdate{Prefix: ref(prefix)}}); err != nil {
 			t.Fatal(err)
 		}
 		e.pub.Sync(context.Background())

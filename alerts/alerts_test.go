@@ -1,10 +1,9 @@
-package hub
+package alerts
 
 import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"github.com/freezer-manager/freezer/internal/netguard"
 	"mime"
 	"mime/quotedprintable"
 	"net"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/internal/bustest"
+	"github.com/freezer-manager/freezer/internal/netguard"
 	"github.com/freezer-manager/freezer/internal/smtptest"
 	"github.com/freezer-manager/freezer/internal/testdb"
 )
@@ -49,21 +50,21 @@ func nextMail(t *testing.T, s *smtptest.Server) smtptest.Message {
 func TestAlertRunSendsOverdueOnceOnEveryChannel(t *testing.T) {
 	testdb.Dialects(t, func(t *testing.T, dsn string) {
 		e := newAlertEnv(t, dsn, march15)
-		p := e.product(t, "Lasagne", e.today().AddDays(-40), 1)
-		peas := e.product(t, "Peas", e.today().AddDays(-2), 6)
+		p := e.Product(t, "Lasagne", e.Today().AddDays(-40), 1)
+		peas := e.Product(t, "Peas", e.Today().AddDays(-2), 6)
 		h := newHook(t)
 		mail := smtptest.Start(t)
 		mail.Username, mail.Password = "freezer", "s3cret pass"
-		e.settings(t, freezer.AlertSettingsUpdate{
+		e.Settings(t, freezer.AlertSettingsUpdate{
 			Webhook: &freezer.WebhookSettingsUpdate{URL: &h.URL, Token: ref("tok-123")},
 			Email:   emailTo(mail, "ann@example.com", "bob@example.com"),
 		})
-		bus := &testBus{}
-		a := e.alerts(t, e.store, bus, AlertConfig{})
+		bus := &bustest.Bus{}
+		a := e.alerts(t, e.Store, bus, Config{})
 
 		run := mustRun(t, a)
-		if run.Overdue != 1 || run.DueSoon != 0 || run.Today != e.today() {
-			t.Errorf("run = %+v, want 1 overdue alert on %s", run, e.today())
+		if run.Overdue != 1 || run.DueSoon != 0 || run.Today != e.Today() {
+			t.Errorf("run = %+v, want 1 overdue alert on %s", run, e.Today())
 		}
 		for _, ch := range []string{freezer.ChannelMQTT, freezer.ChannelWebhook, freezer.ChannelEmail} {
 			if run.Sent[ch] != 1 || run.Failed[ch] != 0 {
@@ -73,14 +74,14 @@ func TestAlertRunSendsOverdueOnceOnEveryChannel(t *testing.T) {
 
 		useBy := p.DateIn.AddMonths(1)
 		want := map[string]string{
-			"event_type": "overdue", "product_id": fmt.Sprint(p.ID), "product": "Lasagne", "freezer_id": fmt.Sprint(e.freezer.ID),
-			"freezer": "Garage", "household_id": fmt.Sprint(e.user.Household.ID), "household": "Home", "box": "1", "slot": "1",
-			"location": fmt.Sprintf("F%d B1 S1", e.freezer.ID), "label": freezer.ProductCode(p.ID), "date_in": p.DateIn.String(),
-			"use_by": useBy.String(), "days_left": fmt.Sprint(e.today().DaysUntil(useBy)), "quantity": "2",
+			"event_type": "overdue", "product_id": fmt.Sprint(p.ID), "product": "Lasagne", "freezer_id": fmt.Sprint(e.Freezer.ID),
+			"freezer": "Garage", "household_id": fmt.Sprint(e.User.Household.ID), "household": "Home", "box": "1", "slot": "1",
+			"location": fmt.Sprintf("F%d B1 S1", e.Freezer.ID), "label": freezer.ProductCode(p.ID), "date_in": p.DateIn.String(),
+			"use_by": useBy.String(), "days_left": fmt.Sprint(e.Today().DaysUntil(useBy)), "quantity": "2",
 		}
 		checkAlert := func(what, payload string) {
 			t.Helper()
-			got := decode(t, payload)
+			got := bustest.Decode(t, payload)
 			for k, v := range want {
 				if num(got, k) != v {
 					t.Errorf("%s: %s = %v, want %s", what, k, got[k], v)
@@ -90,12 +91,12 @@ func TestAlertRunSendsOverdueOnceOnEveryChannel(t *testing.T) {
 				t.Errorf("%s: at = %v, want a time", what, got["at"])
 			}
 		}
-		events := bus.on(testTopics.Alerts(e.user.Household.ID))
+		events := bus.On(testTopics.Alerts(e.User.Household.ID))
 		if len(events) != 1 {
 			t.Fatalf("MQTT alert events = %d, want 1", len(events))
 		}
 		checkAlert("MQTT event", events[0])
-		if msgs := bus.matching("#"); msgs[0].Retain {
+		if msgs := bus.Matching("#"); msgs[0].Retain {
 			t.Errorf("the alert event is retained")
 		}
 
@@ -137,7 +138,7 @@ func TestAlertRunSendsOverdueOnceOnEveryChannel(t *testing.T) {
 		if again.Overdue+again.DueSoon != 0 || len(again.Sent) != 0 {
 			t.Errorf("second run = %+v, want nothing new", again)
 		}
-		if n := len(bus.on(testTopics.Alerts(e.user.Household.ID))); n != 1 || h.count() != 1 || len(mail.Messages) != 0 {
+		if n := len(bus.On(testTopics.Alerts(e.User.Household.ID))); n != 1 || h.count() != 1 || len(mail.Messages) != 0 {
 			t.Errorf("after a second run: %d MQTT events, %d webhook requests, %d more e-mails; want 1, 1, 0", n, h.count(), len(mail.Messages))
 		}
 		if got := e.recorded(t, p.ID); !slices.Equal(got, []string{freezer.AlertOverdue}) {
@@ -191,23 +192,23 @@ func TestAlertStages(t *testing.T) {
 			t.Parallel()
 			today := freezer.MustParseDate(tc.today)
 			e := newAlertEnv(t, testdb.SQLiteDSN(t), today.Time().Add(8*time.Hour))
-			if _, err := e.store.UpdateHousehold(e.ctx, e.user.Household.ID, freezer.HouseholdUpdate{DueSoonDays: &tc.window}); err != nil {
+			if _, err := e.Store.UpdateHousehold(e.Ctx, e.User.Household.ID, freezer.HouseholdUpdate{DueSoonDays: &tc.window}); err != nil {
 				t.Fatal(err)
 			}
-			p := e.product(t, "Soup", freezer.MustParseDate(tc.dateIn), tc.months)
-			a := e.alerts(t, e.store, &testBus{}, AlertConfig{})
+			p := e.Product(t, "Soup", freezer.MustParseDate(tc.dateIn), tc.months)
+			a := e.alerts(t, e.Store, &bustest.Bus{}, Config{})
 			var before []string
 			if tc.already != "" {
-				e.clock.Set(today.AddDays(-1).Time().Add(8 * time.Hour))
+				e.Clock.Set(today.AddDays(-1).Time().Add(8 * time.Hour))
 				if tc.already == freezer.AlertDueSoon && tc.want == freezer.AlertOverdue {
-					e.clock.Set(today.AddDays(-3).Time().Add(8 * time.Hour))
+					e.Clock.Set(today.AddDays(-3).Time().Add(8 * time.Hour))
 				}
 				mustRun(t, a)
 				before = e.recorded(t, p.ID)
 				if !slices.Equal(before, []string{tc.already}) {
 					t.Fatalf("the day before: recorded %v, want %s", before, tc.already)
 				}
-				e.clock.Set(today.Time().Add(8 * time.Hour))
+				e.Clock.Set(today.Time().Add(8 * time.Hour))
 			}
 			run := mustRun(t, a)
 			var got []string
@@ -251,9 +252,9 @@ func TestAlertTimeZones(t *testing.T) {
 				t.Skipf("time zone data: %v", err)
 			}
 			e := newAlertEnv(t, testdb.SQLiteDSN(t), now.Add(-48*time.Hour))
-			p := e.product(t, "Soup", freezer.MustParseDate("2026-02-14"), 1) // use by 14 March
-			e.clock.Set(now)
-			a := e.alerts(t, e.store, &testBus{}, AlertConfig{Location: loc})
+			p := e.Product(t, "Soup", freezer.MustParseDate("2026-02-14"), 1) // use by 14 March
+			e.Clock.Set(now)
+			a := e.alerts(t, e.Store, &bustest.Bus{}, Config{Location: loc})
 			run := mustRun(t, a)
 			if run.Today.String() != tc.today {
 				t.Errorf("today = %s, want %s", run.Today, tc.today)
@@ -287,7 +288,7 @@ func TestSchedule(t *testing.T) {
 		{"a descriptor", "@daily", paris, time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC), time.Date(2026, 3, 14, 23, 0, 0, 0, time.UTC)},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
-			a, err := NewAlerts(AlertConfig{Schedule: tc.schedule, Location: tc.loc}, nil, nil, nil, nil)
+			a, err := New(Config{Schedule: tc.schedule, Location: tc.loc}, nil, nil, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -296,10 +297,10 @@ func TestSchedule(t *testing.T) {
 			}
 		})
 	}
-	if _, err := NewAlerts(AlertConfig{Schedule: "every morning"}, nil, nil, nil, nil); err == nil {
+	if _, err := New(Config{Schedule: "every morning"}, nil, nil, nil, nil); err == nil {
 		t.Errorf("a bad schedule was accepted")
 	}
-	off, _ := NewAlerts(AlertConfig{Schedule: ScheduleOff}, nil, nil, nil, nil)
+	off, _ := New(Config{Schedule: ScheduleOff}, nil, nil, nil, nil)
 	if !off.NextRun(time.Now()).IsZero() {
 		t.Errorf("schedule off has a next run")
 	}
@@ -309,22 +310,22 @@ func TestSchedule(t *testing.T) {
 // nor delivered any more, even when an earlier alert is still pending.
 func TestTakenOutNeverAlertedAgain(t *testing.T) {
 	e := newAlertEnv(t, testdb.SQLiteDSN(t), march15)
-	soon := e.product(t, "Soup", freezer.MustParseDate("2026-02-20"), 1) // use by 20 March: due soon
-	early := e.product(t, "Stew", freezer.MustParseDate("2026-03-01"), 1)
+	soon := e.Product(t, "Soup", freezer.MustParseDate("2026-02-20"), 1) // use by 20 March: due soon
+	early := e.Product(t, "Stew", freezer.MustParseDate("2026-03-01"), 1)
 	h := newHook(t, 503)
-	e.settings(t, freezer.AlertSettingsUpdate{MQTT: ref(false), Webhook: &freezer.WebhookSettingsUpdate{URL: &h.URL}})
-	a := e.alerts(t, e.store, &testBus{}, AlertConfig{})
+	e.Settings(t, freezer.AlertSettingsUpdate{MQTT: ref(false), Webhook: &freezer.WebhookSettingsUpdate{URL: &h.URL}})
+	a := e.alerts(t, e.Store, &bustest.Bus{}, Config{})
 	run := mustRun(t, a)
 	if run.DueSoon != 1 || run.Failed[freezer.ChannelWebhook] != 1 {
 		t.Fatalf("run = %+v, want one due-soon alert whose webhook failed", run)
 	}
 	for _, id := range []int64{soon.ID, early.ID} {
-		out := e.today()
-		if _, err := e.store.UpdateProduct(e.ctx, id, freezer.ProductUpdate{DateOut: &out}); err != nil {
+		out := e.Today()
+		if _, err := e.Store.UpdateProduct(e.Ctx, id, freezer.ProductUpdate{DateOut: &out}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	e.clock.Advance(60 * 24 * time.Hour) // both would be overdue now
+	e.Clock.Advance(60 * 24 * time.Hour) // both would be overdue now
 	run = mustRun(t, a)
 	if run.Overdue+run.DueSoon != 0 || run.Sent[freezer.ChannelWebhook] != 0 || run.Skipped[freezer.ChannelWebhook] != 1 {
 		t.Errorf("run after taking out = %+v, want nothing new and the pending delivery skipped", run)
@@ -341,20 +342,20 @@ func TestTakenOutNeverAlertedAgain(t *testing.T) {
 // made up at start-up, once.
 func TestCatchUpAfterRestart(t *testing.T) {
 	e := newAlertEnv(t, testdb.SQLiteDSN(t), time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
-	p := e.product(t, "Soup", freezer.MustParseDate("2026-02-20"), 1) // use by 20 March, due soon from the 6th
-	first := e.alerts(t, e.store, &testBus{}, AlertConfig{})
+	p := e.Product(t, "Soup", freezer.MustParseDate("2026-02-20"), 1) // use by 20 March, due soon from the 6th
+	first := e.alerts(t, e.Store, &bustest.Bus{}, Config{})
 	if ran, err := first.CatchUp(context.Background()); err != nil || !ran {
 		t.Fatalf("never ran before: catch-up ran %v, %v; want true", ran, err)
 	}
-	e.clock.Set(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	e.Clock.Set(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
 	if ran, _ := first.CatchUp(context.Background()); ran {
 		t.Errorf("caught up again an hour later, before the next 08:00")
 	}
 
 	// Down from the 1st to the 7th at 07:00: the runs of the 2nd to the 6th were missed.
-	e.clock.Set(time.Date(2026, 3, 7, 7, 0, 0, 0, time.UTC))
-	bus := &testBus{}
-	restarted := e.alerts(t, e.open(t), bus, AlertConfig{})
+	e.Clock.Set(time.Date(2026, 3, 7, 7, 0, 0, 0, time.UTC))
+	bus := &bustest.Bus{}
+	restarted := e.alerts(t, e.Open(t), bus, Config{})
 	restarted.Start()
 	select {
 	case <-restarted.CaughtUp():
@@ -364,18 +365,18 @@ func TestCatchUpAfterRestart(t *testing.T) {
 	if got := e.recorded(t, p.ID); !slices.Equal(got, []string{freezer.AlertDueSoon}) {
 		t.Errorf("after the catch-up: alerts %v, want due_soon", got)
 	}
-	if n := len(bus.on(testTopics.Alerts(e.user.Household.ID))); n != 1 {
+	if n := len(bus.On(testTopics.Alerts(e.User.Household.ID))); n != 1 {
 		t.Errorf("MQTT alerts after the catch-up = %d, want 1", n)
 	}
-	e.clock.Set(time.Date(2026, 3, 7, 7, 30, 0, 0, time.UTC))
+	e.Clock.Set(time.Date(2026, 3, 7, 7, 30, 0, 0, time.UTC))
 	if ran, _ := restarted.CatchUp(context.Background()); ran {
 		t.Errorf("caught up twice before the next scheduled run")
 	}
-	e.clock.Set(time.Date(2026, 3, 7, 8, 0, 1, 0, time.UTC))
+	e.Clock.Set(time.Date(2026, 3, 7, 8, 0, 1, 0, time.UTC))
 	if ran, _ := restarted.CatchUp(context.Background()); !ran {
 		t.Errorf("the run of 08:00 was missed but not made up")
 	}
-	off := e.alerts(t, e.store, nil, AlertConfig{Schedule: ScheduleOff})
+	off := e.alerts(t, e.Store, nil, Config{Schedule: ScheduleOff})
 	if ran, err := off.CatchUp(context.Background()); ran || err != nil {
 		t.Errorf("catch-up with the schedule off: %v, %v", ran, err)
 	}
@@ -385,11 +386,11 @@ func TestCatchUpAfterRestart(t *testing.T) {
 // delivered exactly once when it is back.
 func TestWebhookDownThenUp(t *testing.T) {
 	e := newAlertEnv(t, testdb.SQLiteDSN(t), march15)
-	e.product(t, "Lasagne", e.today().AddDays(-40), 1)
+	e.Product(t, "Lasagne", e.Today().AddDays(-40), 1)
 	h := newHook(t, 503, 500)
-	e.settings(t, freezer.AlertSettingsUpdate{Webhook: &freezer.WebhookSettingsUpdate{URL: &h.URL}})
-	bus := &testBus{}
-	a := e.alerts(t, e.store, bus, AlertConfig{RetryBase: 30 * time.Second})
+	e.Settings(t, freezer.AlertSettingsUpdate{Webhook: &freezer.WebhookSettingsUpdate{URL: &h.URL}})
+	bus := &bustest.Bus{}
+	a := e.alerts(t, e.Store, bus, Config{RetryBase: 30 * time.Second})
 
 	run := mustRun(t, a)
 	if run.Failed[freezer.ChannelWebhook] != 1 || run.Sent[freezer.ChannelMQTT] != 1 {
@@ -406,25 +407,25 @@ func TestWebhookDownThenUp(t *testing.T) {
 	if run := deliver(); len(run.Sent)+len(run.Failed) != 0 || h.count() != 1 {
 		t.Errorf("retried before its backoff: %+v, %d requests", run, h.count())
 	}
-	e.clock.Advance(30 * time.Second)
+	e.Clock.Advance(30 * time.Second)
 	if run := deliver(); run.Failed[freezer.ChannelWebhook] != 1 || h.count() != 2 {
 		t.Errorf("second attempt after 30 s: %+v, %d requests; want a failure", run, h.count())
 	}
-	e.clock.Advance(59 * time.Second) // the backoff doubled to 60 s
+	e.Clock.Advance(59 * time.Second) // the backoff doubled to 60 s
 	if run := deliver(); len(run.Failed) != 0 || h.count() != 2 {
 		t.Errorf("retried before the doubled backoff: %+v", run)
 	}
-	e.clock.Advance(time.Second)
+	e.Clock.Advance(time.Second)
 	if run := deliver(); run.Sent[freezer.ChannelWebhook] != 1 {
 		t.Errorf("third attempt: %+v, want it sent", run)
 	}
-	e.clock.Advance(24 * time.Hour)
+	e.Clock.Advance(24 * time.Hour)
 	deliver()
 	mustRun(t, a)
 	if got := len(h.delivered()); got != 1 || h.count() != 3 {
 		t.Errorf("webhook: %d deliveries in %d requests, want 1 in 3", got, h.count())
 	}
-	if n := len(bus.on(testTopics.Alerts(e.user.Household.ID))); n != 1 {
+	if n := len(bus.On(testTopics.Alerts(e.User.Household.ID))); n != 1 {
 		t.Errorf("MQTT alert events = %d, want 1", n)
 	}
 }
@@ -433,12 +434,12 @@ func TestWebhookDownThenUp(t *testing.T) {
 // failed webhook when its backoff ends.
 func TestWebhookRetriedInTheBackground(t *testing.T) {
 	e := newAlertEnv(t, testdb.SQLiteDSN(t), march15)
-	e.product(t, "Lasagne", e.today().AddDays(-40), 1)
+	e.Product(t, "Lasagne", e.Today().AddDays(-40), 1)
 	h := newHook(t, 503)
-	e.settings(t, freezer.AlertSettingsUpdate{MQTT: ref(false), Webhook: &freezer.WebhookSettingsUpdate{URL: &h.URL}})
+	e.Settings(t, freezer.AlertSettingsUpdate{MQTT: ref(false), Webhook: &freezer.WebhookSettingsUpdate{URL: &h.URL}})
 	start := time.Now() // the job's clock moves from march15 at real speed
-	a, err := NewAlerts(AlertConfig{Schedule: ScheduleOff, Location: time.UTC, RetryBase: 20 * time.Millisecond,
-		Now: func() time.Time { return march15.Add(time.Since(start)) }}, e.store, nil, nil, nil)
+	a, err := New(Config{Schedule: ScheduleOff, Location: time.UTC, RetryBase: 20 * time.Millisecond,
+		Now: func() time.Time { return march15.Add(time.Since(start)) }}, e.Store, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -460,20 +461,20 @@ func TestWebhookRetriedInTheBackground(t *testing.T) {
 // TestDeliveryGivesUp: after MaxAttempts failures a delivery is dropped.
 func TestDeliveryGivesUp(t *testing.T) {
 	e := newAlertEnv(t, testdb.SQLiteDSN(t), march15)
-	e.product(t, "Lasagne", e.today().AddDays(-40), 1)
+	e.Product(t, "Lasagne", e.Today().AddDays(-40), 1)
 	h := newHook(t, 503, 503, 503)
-	e.settings(t, freezer.AlertSettingsUpdate{MQTT: ref(false), Webhook: &freezer.WebhookSettingsUpdate{URL: &h.URL}})
-	a := e.alerts(t, e.store, nil, AlertConfig{MaxAttempts: 2, RetryBase: time.Minute})
+	e.Settings(t, freezer.AlertSettingsUpdate{MQTT: ref(false), Webhook: &freezer.WebhookSettingsUpdate{URL: &h.URL}})
+	a := e.alerts(t, e.Store, nil, Config{MaxAttempts: 2, RetryBase: time.Minute})
 	mustRun(t, a)
-	e.clock.Advance(time.Minute)
+	e.Clock.Advance(time.Minute)
 	a.Deliver(context.Background())
-	e.clock.Advance(24 * time.Hour)
+	e.Clock.Advance(24 * time.Hour)
 	a.Deliver(context.Background())
 	if h.count() != 2 {
 		t.Errorf("attempts = %d, want 2", h.count())
 	}
 	var status string
-	rawDB(t, e.dsn).QueryRow(`SELECT status FROM alert_deliveries`).Scan(&status)
+	testdb.Raw(t, e.DSN).QueryRow(`SELECT status FROM alert_deliveries`).Scan(&status)
 	if status != freezer.DeliveryFailed {
 		t.Errorf("delivery status = %q, want failed", status)
 	}
@@ -482,12 +483,12 @@ func TestDeliveryGivesUp(t *testing.T) {
 // TestNtfyWebhook: the ntfy format is a line of text with ntfy's headers.
 func TestNtfyWebhook(t *testing.T) {
 	e := newAlertEnv(t, testdb.SQLiteDSN(t), march15)
-	e.product(t, "Crème brûlée", e.today().AddDays(-40), 1)
-	e.product(t, "Soup", freezer.MustParseDate("2026-02-20"), 1)
+	e.Product(t, "Crème brûlée", e.Today().AddDays(-40), 1)
+	e.Product(t, "Soup", freezer.MustParseDate("2026-02-20"), 1)
 	h := newHook(t)
-	e.settings(t, freezer.AlertSettingsUpdate{MQTT: ref(false),
+	e.Settings(t, freezer.AlertSettingsUpdate{MQTT: ref(false),
 		Webhook: &freezer.WebhookSettingsUpdate{URL: &h.URL, Format: ref(freezer.WebhookNtfy), Token: ref("tk_ntfy")}})
-	run := mustRun(t, e.alerts(t, e.store, nil, AlertConfig{}))
+	run := mustRun(t, e.alerts(t, e.Store, nil, Config{}))
 	if run.Sent[freezer.ChannelWebhook] != 2 {
 		t.Fatalf("run = %+v, want 2 webhooks", run)
 	}
@@ -515,11 +516,11 @@ func TestNtfyWebhook(t *testing.T) {
 func TestEmailDigest(t *testing.T) {
 	t.Run("OneDigest", func(t *testing.T) {
 		e := newAlertEnv(t, testdb.SQLiteDSN(t), march15)
-		e.product(t, "Lasagne", e.today().AddDays(-40), 1)
-		e.product(t, "Soup", freezer.MustParseDate("2026-02-20"), 1)
+		e.Product(t, "Lasagne", e.Today().AddDays(-40), 1)
+		e.Product(t, "Soup", freezer.MustParseDate("2026-02-20"), 1)
 		mail := smtptest.Start(t)
-		e.settings(t, freezer.AlertSettingsUpdate{MQTT: ref(false), Email: emailTo(mail, "ann@example.com")})
-		run := mustRun(t, e.alerts(t, e.store, nil, AlertConfig{}))
+		e.Settings(t, freezer.AlertSettingsUpdate{MQTT: ref(false), Email: emailTo(mail, "ann@example.com")})
+		run := mustRun(t, e.alerts(t, e.Store, nil, Config{}))
 		if run.Sent[freezer.ChannelEmail] != 2 || run.Overdue != 1 || run.DueSoon != 1 {
 			t.Fatalf("run = %+v", run)
 		}
@@ -551,14 +552,14 @@ func TestEmailDigest(t *testing.T) {
 
 	t.Run("STARTTLS", func(t *testing.T) {
 		e := newAlertEnv(t, testdb.SQLiteDSN(t), march15)
-		e.product(t, "Lasagne", e.today().AddDays(-40), 1)
+		e.Product(t, "Lasagne", e.Today().AddDays(-40), 1)
 		mail := smtptest.Start(t)
 		serverTLS, pool := smtptest.SelfSigned(t)
 		mail.TLSConfig, mail.Username, mail.Password = serverTLS, "freezer", "pw"
 		upd := emailTo(mail, "ann@example.com")
 		upd.SMTPTLS = ref(freezer.SMTPStartTLS)
-		e.settings(t, freezer.AlertSettingsUpdate{MQTT: ref(false), Email: upd})
-		run := mustRun(t, e.alerts(t, e.store, nil, AlertConfig{TLSConfig: &tls.Config{RootCAs: pool}}))
+		e.Settings(t, freezer.AlertSettingsUpdate{MQTT: ref(false), Email: upd})
+		run := mustRun(t, e.alerts(t, e.Store, nil, Config{TLSConfig: &tls.Config{RootCAs: pool}}))
 		if run.Sent[freezer.ChannelEmail] != 1 {
 			t.Fatalf("run = %+v", run)
 		}
@@ -569,12 +570,12 @@ func TestEmailDigest(t *testing.T) {
 
 	t.Run("ErrNoSTARTTLS", func(t *testing.T) {
 		e := newAlertEnv(t, testdb.SQLiteDSN(t), march15)
-		e.product(t, "Lasagne", e.today().AddDays(-40), 1)
+		e.Product(t, "Lasagne", e.Today().AddDays(-40), 1)
 		mail := smtptest.Start(t)
 		upd := emailTo(mail, "ann@example.com")
 		upd.SMTPTLS = ref(freezer.SMTPStartTLS)
-		e.settings(t, freezer.AlertSettingsUpdate{MQTT: ref(false), Email: upd})
-		run := mustRun(t, e.alerts(t, e.store, nil, AlertConfig{}))
+		e.Settings(t, freezer.AlertSettingsUpdate{MQTT: ref(false), Email: upd})
+		run := mustRun(t, e.alerts(t, e.Store, nil, Config{}))
 		if run.Failed[freezer.ChannelEmail] != 1 || len(mail.Messages) != 0 {
 			t.Errorf("run = %+v; want the e-mail refused without STARTTLS", run)
 		}
@@ -588,12 +589,12 @@ func TestTwoSchedulersSendOnce(t *testing.T) {
 		e := newAlertEnv(t, dsn, march15)
 		const n = 6
 		for i := range n {
-			e.product(t, fmt.Sprintf("Dish %d", i), e.today().AddDays(-40+i), 1)
+			e.Product(t, fmt.Sprintf("Dish %d", i), e.Today().AddDays(-40+i), 1)
 		}
 		h := newHook(t)
-		e.settings(t, freezer.AlertSettingsUpdate{Webhook: &freezer.WebhookSettingsUpdate{URL: &h.URL}})
-		buses := []*testBus{{}, {}}
-		replicas := []*Alerts{e.alerts(t, e.open(t), buses[0], AlertConfig{}), e.alerts(t, e.open(t), buses[1], AlertConfig{})}
+		e.Settings(t, freezer.AlertSettingsUpdate{Webhook: &freezer.WebhookSettingsUpdate{URL: &h.URL}})
+		buses := []*bustest.Bus{{}, {}}
+		replicas := []*Job{e.alerts(t, e.Open(t), buses[0], Config{}), e.alerts(t, e.Open(t), buses[1], Config{})}
 		var wg sync.WaitGroup
 		errs := make(chan error, 8)
 		for round := 0; round < 3; round++ {
@@ -614,7 +615,7 @@ func TestTwoSchedulersSendOnce(t *testing.T) {
 		}
 		seen := map[string]int{}
 		for _, r := range h.delivered() {
-			seen[num(decode(t, r.Body), "alert_id")]++
+			seen[num(bustest.Decode(t, r.Body), "alert_id")]++
 		}
 		if len(seen) != n {
 			t.Errorf("webhook got %d distinct alerts, want %d", len(seen), n)
@@ -626,8 +627,8 @@ func TestTwoSchedulersSendOnce(t *testing.T) {
 		}
 		mqtt := map[string]int{}
 		for _, b := range buses {
-			for _, p := range b.on(testTopics.Alerts(e.user.Household.ID)) {
-				mqtt[num(decode(t, p), "alert_id")]++
+			for _, p := range b.On(testTopics.Alerts(e.User.Household.ID)) {
+				mqtt[num(bustest.Decode(t, p), "alert_id")]++
 			}
 		}
 		if len(mqtt) != n {
@@ -645,17 +646,17 @@ func TestTwoSchedulersSendOnce(t *testing.T) {
 // leaves MQTT deliveries to one that has one.
 func TestMQTTWaitsForABus(t *testing.T) {
 	e := newAlertEnv(t, testdb.SQLiteDSN(t), march15)
-	e.product(t, "Lasagne", e.today().AddDays(-40), 1)
-	cli := e.alerts(t, e.store, nil, AlertConfig{Schedule: ScheduleOff})
+	e.Product(t, "Lasagne", e.Today().AddDays(-40), 1)
+	cli := e.alerts(t, e.Store, nil, Config{Schedule: ScheduleOff})
 	if run := mustRun(t, cli); run.Overdue != 1 || len(run.Sent)+len(run.Failed) != 0 {
 		t.Fatalf("run without a bus = %+v, want the alert recorded and nothing sent", run)
 	}
-	bus := &testBus{}
-	server := e.alerts(t, e.store, bus, AlertConfig{})
+	bus := &bustest.Bus{}
+	server := e.alerts(t, e.Store, bus, Config{})
 	if run, _ := server.Deliver(context.Background()); run.Sent[freezer.ChannelMQTT] != 1 {
 		t.Errorf("delivery by the server = %+v, want the MQTT alert", run)
 	}
-	if got := len(bus.on(testTopics.Alerts(e.user.Household.ID))); got != 1 {
+	if got := len(bus.On(testTopics.Alerts(e.User.Household.ID))); got != 1 {
 		t.Errorf("MQTT events = %d, want 1", got)
 	}
 }
@@ -665,7 +666,7 @@ func TestMQTTWaitsForABus(t *testing.T) {
 // the delivery's error says how an operator allows it.
 func TestAlertsRefusePrivateTargets(t *testing.T) {
 	e := newAlertEnv(t, testdb.SQLiteDSN(t), march15)
-	e.product(t, "Lasagne", e.today().AddDays(-40), 1)
+	e.Product(t, "Lasagne", e.Today().AddDays(-40), 1)
 	h := newHook(t)
 	smtpAddr, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -674,9 +675,9 @@ func TestAlertsRefusePrivateTargets(t *testing.T) {
 	defer smtpAddr.Close()
 	host, portText, _ := net.SplitHostPort(smtpAddr.Addr().String())
 	port, _ := strconv.Atoi(portText)
-	e.settings(t, freezer.AlertSettingsUpdate{MQTT: ref(false), Webhook: &freezer.WebhookSettingsUpdate{URL: &h.URL},
+	e.Settings(t, freezer.AlertSettingsUpdate{MQTT: ref(false), Webhook: &freezer.WebhookSettingsUpdate{URL: &h.URL},
 		Email: &freezer.EmailSettingsUpdate{To: ref([]string{"a@example.com"}), From: ref("f@example.com"), SMTPHost: &host, SMTPPort: &port, SMTPTLS: ref("none")}})
-	a := e.alerts(t, e.store, nil, AlertConfig{Guard: &netguard.Guard{}})
+	a := e.alerts(t, e.Store, nil, Config{Guard: &netguard.Guard{}})
 	run := mustRun(t, a)
 	if run.Failed[freezer.ChannelWebhook] != 1 || run.Failed[freezer.ChannelEmail] != 1 {
 		t.Fatalf("run = %+v, want the webhook and the e-mail failed", run)
@@ -684,7 +685,7 @@ func TestAlertsRefusePrivateTargets(t *testing.T) {
 	if h.count() != 0 {
 		t.Errorf("the loopback webhook was reached %d times", h.count())
 	}
-	rows, err := rawDB(t, e.dsn).Query(`SELECT last_error FROM alert_deliveries`)
+	rows, err := testdb.Raw(t, e.DSN).Query(`SELECT last_error FROM alert_deliveries`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,9 @@
-package hub
+// Package changes wraps the services the HTTP layer uses so that each
+// successful change tells a Watcher which household it touched, and a
+// ModeWatcher which scanner's mode was set: what is published over MQTT
+// follows changes made through the API at once, while the API knows
+// nothing of MQTT. It imports the root package only.
+package changes
 
 import (
 	"context"
@@ -7,14 +12,20 @@ import (
 )
 
 // Watcher is told which household changed through the services, so that
-// what the hub publishes for it follows at once. *Publisher is one.
+// what is published for it follows at once (the Home Assistant publisher).
 type Watcher interface {
 	Changed(householdID int64)
 }
 
+// ModeWatcher is told when a scanner's mode is set through the services, so
+// that the scanner hears it on its set/mode topic as it does after a
+// command card (the hub).
+type ModeWatcher interface {
+	ModeChanged(deviceID, mode string)
+}
+
 // The Watch functions wrap a service so that each successful change tells w
-// which household it touched. They let the HTTP layer change things without
-// knowing about MQTT.
+// which household it touched.
 
 // WatchFreezers reports freezers created, renamed, resized, archived or deleted.
 func WatchFreezers(s freezer.FreezerService, w Watcher) freezer.FreezerService {
@@ -62,14 +73,16 @@ func (s watchedFreezers) DeleteFreezer(ctx context.Context, id int64) error {
 	return nil
 }
 
-// WatchDevices reports devices registered, changed or revoked.
-func WatchDevices(s freezer.DeviceService, w Watcher) freezer.DeviceService {
-	return watchedDevices{s, w}
+// WatchDevices reports devices registered, changed or revoked to w, and a
+// scanner's mode set to modes (nil: to none).
+func WatchDevices(s freezer.DeviceService, w Watcher, modes ModeWatcher) freezer.DeviceService {
+	return watchedDevices{s, w, modes}
 }
 
 type watchedDevices struct {
 	freezer.DeviceService
-	w Watcher
+	w     Watcher
+	modes ModeWatcher
 }
 
 func (s watchedDevices) CreateDevice(ctx context.Context, d *freezer.Device) (string, error) {
@@ -84,18 +97,11 @@ func (s watchedDevices) UpdateDevice(ctx context.Context, id string, upd freezer
 	d, err := s.DeviceService.UpdateDevice(ctx, id, upd)
 	if err == nil {
 		s.w.Changed(d.HouseholdID)
-		if mw, ok := s.w.(ModeWatcher); ok && upd.Mode != nil {
-			mw.ModeChanged(d.ID, d.Mode)
+		if s.modes != nil && upd.Mode != nil {
+			s.modes.ModeChanged(d.ID, d.Mode)
 		}
 	}
 	return d, err
-}
-
-// ModeWatcher is told when a scanner's mode is set through the services, so
-// that the scanner hears it on its set/mode topic as it does after a
-// command card. *Publisher is one.
-type ModeWatcher interface {
-	ModeChanged(deviceID, mode string)
 }
 
 func (s watchedDevices) DeleteDevice(ctx context.Context, id string) error {

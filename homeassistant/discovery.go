@@ -1,4 +1,4 @@
-package hub
+package homeassistant
 
 import (
 	"encoding/json"
@@ -11,8 +11,8 @@ import (
 
 // Home Assistant MQTT discovery
 // (https://www.home-assistant.io/integrations/mqtt/#mqtt-discovery): each
-// entity is a retained config message on
-// <prefix>/<component>/freezer_manager_<household>/<object>/config. Per
+// entity is a retained config message on its household's node under the
+// prefix (devices.DiscoveryTopics.Config), named by the ids of devices. Per
 // freezer, three sensors read its retained state; per scanner, a
 // connectivity binary sensor reads the mirror of its status; per household,
 // an event entity for scans and one for alerts. Every entity is available
@@ -92,13 +92,6 @@ type discovery struct {
 	hubStatus bool // entities follow the hub's status too
 }
 
-// nodeID groups a household's configs under the prefix.
-func (d *discovery) nodeID() string { return fmt.Sprintf("freezer_manager_%d", d.household.ID) }
-
-func (d *discovery) topic(component, object string) string {
-	return fmt.Sprintf("%s/%s/%s/%s/config", d.prefix, component, d.nodeID(), object)
-}
-
 func (d *discovery) availability() []haAvailability {
 	household := haAvailability{Topic: d.topics.HouseholdStatus(d.household.ID), PayloadAvailable: "online", PayloadNotAvailable: "offline"}
 	if !d.hubStatus {
@@ -117,12 +110,8 @@ func (d *discovery) availabilityMode() string {
 
 // hubDevice is the household's own device, that its freezers and scanners hang from.
 func (d *discovery) hubDevice() haDevice {
-	return haDevice{Identifiers: []string{d.hubID()}, Name: "Freezer Manager " + d.household.Name,
+	return haDevice{Identifiers: []string{devices.HAHouseholdID(d.household.ID)}, Name: "Freezer Manager " + d.household.Name,
 		Manufacturer: Manufacturer, Model: "Household", SWVersion: d.version}
-}
-
-func (d *discovery) hubID() string {
-	return fmt.Sprintf("freezer_manager_household_%d", d.household.ID)
 }
 
 func (d *discovery) base(name, uniqueID, stateTopic string, dev haDevice) haConfig {
@@ -140,36 +129,36 @@ func (d *discovery) configs(freezers []*freezer.Freezer, scanners []*freezer.Dev
 	}
 	add := func(component, object string, c haConfig) {
 		b, _ := json.Marshal(c)
-		out[d.topic(component, object)] = b
+		out[devices.DiscoveryTopics{Prefix: d.prefix}.Config(component, d.household.ID, object)] = b
 	}
 	h := d.household.ID
 	for _, f := range freezers {
-		dev := haDevice{Identifiers: []string{fmt.Sprintf("freezer_manager_freezer_%d", f.ID)}, Name: f.Name,
-			Manufacturer: Manufacturer, Model: "Freezer", SWVersion: d.version, ViaDevice: d.hubID()}
+		dev := haDevice{Identifiers: []string{devices.HAFreezerID(f.ID)}, Name: f.Name,
+			Manufacturer: Manufacturer, Model: "Freezer", SWVersion: d.version, ViaDevice: devices.HAHouseholdID(d.household.ID)}
 		for _, s := range freezerSensors {
-			c := d.base(s.name, fmt.Sprintf("freezer_manager_freezer_%d_%s", f.ID, s.field), d.topics.FreezerState(h, f.ID), dev)
+			c := d.base(s.name, devices.HAFreezerID(f.ID)+"_"+s.field, d.topics.FreezerState(h, f.ID), dev)
 			c.ValueTemplate = "{{ value_json." + s.field + " }}"
 			c.UnitOfMeasurement, c.StateClass, c.Icon = "products", "measurement", s.icon
 			add("sensor", fmt.Sprintf("freezer_%d_%s", f.ID, s.field), c)
 		}
 	}
 	for _, s := range scanners {
-		dev := haDevice{Identifiers: []string{"freezer_manager_device_" + s.ID}, Name: s.Name,
-			Manufacturer: Manufacturer, Model: "Scanner", SWVersion: d.version, ViaDevice: d.hubID()}
-		c := d.base("Connected", "freezer_manager_device_"+s.ID+"_connectivity", d.topics.DeviceState(h, s.ID), dev)
+		dev := haDevice{Identifiers: []string{devices.HAScannerID(s.ID)}, Name: s.Name,
+			Manufacturer: Manufacturer, Model: "Scanner", SWVersion: d.version, ViaDevice: devices.HAHouseholdID(d.household.ID)}
+		c := d.base("Connected", devices.HAScannerID(s.ID)+"_connectivity", d.topics.DeviceState(h, s.ID), dev)
 		c.DeviceClass, c.EntityCategory, c.PayloadOn, c.PayloadOff = "connectivity", "diagnostic", "online", "offline"
 		add("binary_sensor", "device_"+objectID(s.ID)+"_connectivity", c)
 	}
 	for _, s := range householdSensors {
-		c := d.base(s.name, fmt.Sprintf("freezer_manager_household_%d_%s", h, s.field), d.topics.HouseholdState(h), d.hubDevice())
+		c := d.base(s.name, devices.HAHouseholdID(h)+"_"+s.field, d.topics.HouseholdState(h), d.hubDevice())
 		c.ValueTemplate = "{{ value_json." + s.field + " }}"
 		c.UnitOfMeasurement, c.StateClass, c.Icon = "products", "measurement", s.icon
 		add("sensor", s.field, c)
 	}
-	scans := d.base("Scan", fmt.Sprintf("freezer_manager_household_%d_scan", h), d.topics.Events(h), d.hubDevice())
+	scans := d.base("Scan", devices.HAHouseholdID(h)+"_scan", d.topics.Events(h), d.hubDevice())
 	scans.EventTypes, scans.Icon = devices.ScanEventTypes, "mdi:barcode-scan"
 	add("event", "scan", scans)
-	alerts := d.base("Alert", fmt.Sprintf("freezer_manager_household_%d_alert", h), d.topics.Alerts(h), d.hubDevice())
+	alerts := d.base("Alert", devices.HAHouseholdID(h)+"_alert", d.topics.Alerts(h), d.hubDevice())
 	alerts.EventTypes, alerts.Icon = []string{freezer.AlertDueSoon, freezer.AlertOverdue}, "mdi:bell-alert"
 	add("event", "alert", alerts)
 	return out

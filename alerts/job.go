@@ -1,4 +1,13 @@
-package hub
+// Package alerts is the alert job: on a cron schedule (robfig/cron), once
+// at start-up to catch up, and on demand, it records the products that
+// became due soon or overdue, keeps their deliveries in the store's outbox,
+// and delivers them on each household's channels: an MQTT event, a webhook
+// (JSON or ntfy) and an SMTP digest, retrying failures with backoff. One
+// run at a time across replicas, through the store's job lease. It reaches
+// MQTT only through devices.Bus; it must not import a broker library
+// (mochi, paho), the label renderer, the store (db), api, hub or
+// homeassistant.
+package alerts
 
 import (
 	"context"
@@ -20,28 +29,28 @@ import (
 
 // Defaults of the alert job's settings.
 const (
-	DefaultAlertSchedule = "0 8 * * *" // daily at 08:00 in the configured time zone
-	DefaultLockWait      = time.Minute
-	DefaultRetryBase     = 30 * time.Second
-	DefaultRetryMax      = time.Hour
-	DefaultMaxAttempts   = 10
-	DefaultPollInterval  = time.Minute
-	DefaultSendTimeout   = 15 * time.Second
-	DefaultClaimRenewal  = 15 * time.Second
+	DefaultSchedule     = "0 8 * * *" // daily at 08:00 in the configured time zone
+	DefaultLockWait     = time.Minute
+	DefaultRetryBase    = 30 * time.Second
+	DefaultRetryMax     = time.Hour
+	DefaultMaxAttempts  = 10
+	DefaultPollInterval = time.Minute
+	DefaultSendTimeout  = 15 * time.Second
+	DefaultClaimRenewal = 15 * time.Second
 )
 
 // ScheduleOff as the schedule disables the daily run and its catch-up at
 // start-up; runs on demand still work.
 const ScheduleOff = "off"
 
-// AlertJobName names the alert job's lock and last run in the database.
-const AlertJobName = "alerts"
+// JobName names the alert job's lock and last run in the database.
+const JobName = "alerts"
 
 // claimBatch bounds the deliveries claimed at once.
 const claimBatch = 200
 
-// AlertConfig holds the alert job's settings; zero values mean the defaults.
-type AlertConfig struct {
+// Config holds the alert job's settings; zero values mean the defaults.
+type Config struct {
 	Topics   devices.Topics
 	Schedule string         // cron spec (5 fields or a descriptor such as @daily), or ScheduleOff
 	Location *time.Location // the time zone of the schedule and of "today" (default Local)
@@ -72,13 +81,13 @@ type StateRefresher interface {
 	RefreshAll()
 }
 
-// Alerts is the alert job: on a cron schedule, once at start-up to catch up
+// Job is the alert job: on a cron schedule, once at start-up to catch up
 // on missed runs, and on demand, it records the products that became due
 // soon or overdue, once per product and stage, and delivers each alert on
 // its household's channels. Deliveries that fail are retried with backoff
 // by the job's own goroutine, never on the scan path.
-type Alerts struct {
-	config   AlertConfig
+type Job struct {
+	config   Config
 	store    freezer.AlertStore
 	bus      devices.Bus // nil: MQTT deliveries wait for a process that has one
 	states   StateRefresher
@@ -96,14 +105,14 @@ type Alerts struct {
 	startOnce sync.Once
 }
 
-// NewAlerts returns the alert job; bus and states may be nil. It returns an
+// New returns the alert job; bus and states may be nil. It returns an
 // error for a schedule it cannot parse.
-func NewAlerts(cfg AlertConfig, store freezer.AlertStore, bus devices.Bus, states StateRefresher, logger *slog.Logger) (*Alerts, error) {
+func New(cfg Config, store freezer.AlertStore, bus devices.Bus, states StateRefresher, logger *slog.Logger) (*Job, error) {
 	if cfg.Topics.Root == "" {
 		cfg.Topics.Root = devices.DefaultRoot
 	}
 	if cfg.Schedule == "" {
-		cfg.Schedule = DefaultAlertSchedule
+		cfg.Schedule = DefaultSchedule
 	}
 	if cfg.Location == nil {
 		cfg.Location = time.Local
@@ -130,7 +139,7 @@ func NewAlerts(cfg AlertConfig, store freezer.AlertStore, bus devices.Bus, state
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	a := &Alerts{config: cfg, store: store, bus: bus, states: states, logger: logger,
+	a := &Job{config: cfg, store: store, bus: bus, states: states, logger: logger,
 		kick: make(chan struct{}, 1), caughtUp: make(chan struct{})}
 	if cfg.Schedule != ScheduleOff {
 		s, err := cron.ParseStandard(cfg.Schedule)
@@ -152,7 +161,7 @@ func setDefault[T comparable](v *T, def T) {
 
 // Start schedules the job, catches up on a run missed while no process ran
 // it, and starts delivering pending alerts in the background.
-func (a *Alerts) Start() {
+func (a *Job) Start() {
 	a.startOnce.Do(func() {
 		if a.schedule != nil {
 			a.cron = cron.New(cron.WithLocation(a.config.Location))
@@ -170,7 +179,7 @@ func (a *Alerts) Start() {
 }
 
 // Close stops the schedule and the deliveries, waiting for a pass in progress.
-func (a *Alerts) Close() {
+func (a *Job) Close() {
 	a.stop()
 	if a.cron != nil {
 		<-a.cron.Stop().Done()
@@ -179,10 +188,10 @@ func (a *Alerts) Close() {
 }
 
 // CaughtUp is closed once the start-up catch-up is over, whether it ran or not.
-func (a *Alerts) CaughtUp() <-chan struct{} { return a.caughtUp }
+func (a *Job) CaughtUp() <-chan struct{} { return a.caughtUp }
 
 // NextRun returns the first scheduled run after t; zero when the schedule is off.
-func (a *Alerts) NextRun(t time.Time) time.Time {
+func (a *Job) NextRun(t time.Time) time.Time {
 	if a.schedule == nil {
 		return time.Time{}
 	}
@@ -192,11 +201,11 @@ func (a *Alerts) NextRun(t time.Time) time.Time {
 // CatchUp runs the job now if a scheduled run was missed: when it never
 // ran, or when a scheduled time passed since it last did. It reports
 // whether it ran.
-func (a *Alerts) CatchUp(ctx context.Context) (bool, error) {
+func (a *Job) CatchUp(ctx context.Context) (bool, error) {
 	if a.schedule == nil {
 		return false, nil
 	}
-	last, err := a.store.LastJobRun(freezer.SystemContext(ctx), AlertJobName)
+	last, err := a.store.LastJobRun(freezer.SystemContext(ctx), JobName)
 	if err != nil {
 		return false, err
 	}
@@ -210,13 +219,13 @@ func (a *Alerts) CatchUp(ctx context.Context) (bool, error) {
 }
 
 // scheduled is the cron job.
-func (a *Alerts) scheduled() {
+func (a *Job) scheduled() {
 	if _, err := a.Run(a.stopped); err != nil {
 		a.logRunError(err)
 	}
 }
 
-func (a *Alerts) logRunError(err error) {
+func (a *Job) logRunError(err error) {
 	switch {
 	case errors.Is(err, context.Canceled):
 	case freezer.ErrorCode(err) == freezer.ECONFLICT:
@@ -228,7 +237,7 @@ func (a *Alerts) logRunError(err error) {
 
 // loop catches up, then delivers what is due whenever kicked, when a
 // retry is due, and every PollInterval for deliveries others left.
-func (a *Alerts) loop() {
+func (a *Job) loop() {
 	defer a.wg.Done()
 	if _, err := a.CatchUp(a.stopped); err != nil {
 		a.logRunError(err)
@@ -251,7 +260,7 @@ func (a *Alerts) loop() {
 }
 
 // wake makes the loop look at the deliveries now.
-func (a *Alerts) wake() {
+func (a *Job) wake() {
 	select {
 	case a.kick <- struct{}{}:
 	default:
@@ -259,7 +268,7 @@ func (a *Alerts) wake() {
 }
 
 // nextWake is the time until the earliest retry, at most PollInterval.
-func (a *Alerts) nextWake() time.Duration {
+func (a *Job) nextWake() time.Duration {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	wait := a.config.PollInterval
@@ -272,27 +281,27 @@ func (a *Alerts) nextWake() time.Duration {
 // Run runs the job now: it records the new alerts and delivers every
 // pending one, then republishes the freezers' states. It waits up to
 // LockWait for a run in another process (ECONFLICT after that).
-func (a *Alerts) Run(ctx context.Context) (*freezer.AlertRun, error) {
+func (a *Job) Run(ctx context.Context) (*freezer.AlertRun, error) {
 	return a.pass(ctx, a.config.LockWait, true)
 }
 
 // Deliver delivers the pending alerts that are due, now, without looking
 // for new ones.
-func (a *Alerts) Deliver(ctx context.Context) (*freezer.AlertRun, error) {
+func (a *Job) Deliver(ctx context.Context) (*freezer.AlertRun, error) {
 	return a.pass(ctx, a.config.LockWait, false)
 }
 
 // deliverPass is Deliver for the background loop: it does not wait for the lock.
-func (a *Alerts) deliverPass(ctx context.Context, wait time.Duration) (*freezer.AlertRun, error) {
+func (a *Job) deliverPass(ctx context.Context, wait time.Duration) (*freezer.AlertRun, error) {
 	return a.pass(ctx, wait, false)
 }
 
 // pass runs under the job's lock: look for new alerts (record), then deliver.
-func (a *Alerts) pass(ctx context.Context, wait time.Duration, record bool) (*freezer.AlertRun, error) {
+func (a *Job) pass(ctx context.Context, wait time.Duration, record bool) (*freezer.AlertRun, error) {
 	ctx = freezer.SystemContext(ctx)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	unlock, err := a.store.LockJob(ctx, AlertJobName, wait)
+	unlock, err := a.store.LockJob(ctx, JobName, wait)
 	if err != nil {
 		return nil, err
 	}
@@ -320,7 +329,7 @@ func (a *Alerts) pass(ctx context.Context, wait time.Duration, record bool) (*fr
 		a.wake() // the loop sets its timer for the new retry
 	}
 	if record {
-		if err := a.store.SetJobRun(ctx, AlertJobName, now); err != nil {
+		if err := a.store.SetJobRun(ctx, JobName, now); err != nil {
 			return nil, err
 		}
 		a.logger.Info("alert job ran", "today", run.Today, "due_soon", run.DueSoon, "overdue", run.Overdue,
@@ -333,29 +342,17 @@ func (a *Alerts) pass(ctx context.Context, wait time.Duration, record bool) (*fr
 }
 
 // settings returns every household's alert settings by household.
-func (a *Alerts) settings(ctx context.Context) (map[int64]*freezer.AlertSettings, error) {
+func (a *Job) settings(ctx context.Context) (freezer.AlertSettingsIndex, error) {
 	list, err := a.store.FindAllAlertSettings(ctx)
 	if err != nil {
 		return nil, err
 	}
-	m := make(map[int64]*freezer.AlertSettings, len(list))
-	for _, s := range list {
-		m[s.HouseholdID] = s
-	}
-	return m, nil
-}
-
-// settingsOf returns a household's settings, the defaults if unknown.
-func settingsOf(m map[int64]*freezer.AlertSettings, householdID int64) *freezer.AlertSettings {
-	if s := m[householdID]; s != nil {
-		return s
-	}
-	return freezer.DefaultAlertSettings(householdID)
+	return freezer.IndexAlertSettings(list), nil
 }
 
 // record stores an alert for each product that reached a stage it was not
 // alerted at. A product found already overdue gets the overdue alert only.
-func (a *Alerts) record(ctx context.Context, run *freezer.AlertRun, settings map[int64]*freezer.AlertSettings) error {
+func (a *Job) record(ctx context.Context, run *freezer.AlertRun, settings freezer.AlertSettingsIndex) error {
 	candidates, err := a.store.FindAlertCandidates(ctx)
 	if err != nil {
 		return err
@@ -369,7 +366,7 @@ func (a *Alerts) record(ctx context.Context, run *freezer.AlertRun, settings map
 			continue
 		}
 		alert := &freezer.Alert{HouseholdID: c.Product.HouseholdID, ProductID: c.Product.ID, Stage: stage, UseBy: c.Product.UseBy()}
-		created, err := a.store.RecordAlert(ctx, alert, settingsOf(settings, alert.HouseholdID).Channels())
+		created, err := a.store.RecordAlert(ctx, alert, settings.Of(alert.HouseholdID).Channels())
 		if err != nil {
 			return fmt.Errorf("record alert of product %d: %w", c.Product.ID, err)
 		}
@@ -380,152 +377,4 @@ func (a *Alerts) record(ctx context.Context, run *freezer.AlertRun, settings map
 		}
 	}
 	return nil
-}
-
-// deliver sends the pending deliveries that are due on the channels this
-// process can use: MQTT needs a bus.
-func (a *Alerts) deliver(ctx context.Context, run *freezer.AlertRun, settings map[int64]*freezer.AlertSettings) error {
-	channels := []string{freezer.ChannelWebhook, freezer.ChannelEmail}
-	if a.bus != nil {
-		channels = append(channels, freezer.ChannelMQTT)
-	}
-	now := a.config.Now()
-	webhookDown := map[int64]error{} // a household's webhook that failed in this pass is not tried again in it
-	for {
-		batch, err := a.store.ClaimDeliveries(ctx, channels, now, claimBatch)
-		if err != nil {
-			return err
-		}
-		stopRenewing := a.keepClaimed(ctx, batch)
-		digests := map[int64][]*freezer.AlertDelivery{}
-		for _, d := range batch {
-			s := settingsOf(settings, d.Alert.HouseholdID)
-			switch {
-			case !d.Product.Inside():
-				a.finish(ctx, run, d, freezer.DeliveryOutcome{Status: freezer.DeliverySkipped, Error: "taken out"})
-				continue
-			case !s.Enabled(d.Channel):
-				a.finish(ctx, run, d, freezer.DeliveryOutcome{Status: freezer.DeliverySkipped, Error: "channel turned off"})
-				continue
-			}
-			var err error
-			switch d.Channel {
-			case freezer.ChannelMQTT:
-				err = a.bus.Publish(a.config.Topics.Alerts(d.Alert.HouseholdID), a.message(d, run.Today).Encode(), false)
-			case freezer.ChannelWebhook:
-				if err = webhookDown[d.Alert.HouseholdID]; err == nil {
-					if err = a.postWebhook(ctx, s.Webhook, a.message(d, run.Today)); err != nil {
-						webhookDown[d.Alert.HouseholdID] = err
-					}
-				}
-			case freezer.ChannelEmail:
-				digests[d.Alert.HouseholdID] = append(digests[d.Alert.HouseholdID], d)
-				continue
-			}
-			a.finish(ctx, run, d, a.outcome(d, err))
-		}
-		for householdID, list := range digests {
-			err := a.sendDigest(ctx, settingsOf(settings, householdID).Email, list, run.Today)
-			for _, d := range list {
-				a.finish(ctx, run, d, a.outcome(d, err))
-			}
-		}
-		stopRenewing()
-		if len(batch) < claimBatch {
-			return nil
-		}
-	}
-}
-
-// claimRenewer renews the claims of deliveries being sent, so that only
-// those of a process that died are taken over (after the store's lease of
-// a minute).
-type claimRenewer interface {
-	RenewClaims(ctx context.Context, ids []int64, now time.Time) error
-}
-
-// keepClaimed renews the batch's claims until the returned function is
-// called, when the store can.
-func (a *Alerts) keepClaimed(ctx context.Context, batch []*freezer.AlertDelivery) (stop func()) {
-	r, ok := a.store.(claimRenewer)
-	if !ok || len(batch) == 0 {
-		return func() {}
-	}
-	ids := make([]int64, len(batch))
-	for i, d := range batch {
-		ids[i] = d.ID
-	}
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		tick := time.NewTicker(a.config.ClaimRenewal)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-				if err := r.RenewClaims(ctx, ids, a.config.Now()); err != nil && ctx.Err() == nil {
-					a.logger.Warn("renew alert delivery claims", "deliveries", len(ids), "err", err)
-				}
-			}
-		}
-	}()
-	return func() { close(done); <-finished }
-}
-
-// outcome turns an attempt's error into what to record: sent, a retry
-// after backoff, or failed once the attempts are used up.
-func (a *Alerts) outcome(d *freezer.AlertDelivery, err error) freezer.DeliveryOutcome {
-	if err == nil {
-		return freezer.DeliveryOutcome{Status: freezer.DeliverySent}
-	}
-	attempts := d.Attempts + 1
-	if attempts >= a.config.MaxAttempts {
-		return freezer.DeliveryOutcome{Status: freezer.DeliveryFailed, Error: err.Error()}
-	}
-	return freezer.DeliveryOutcome{Status: freezer.DeliveryPending, Error: err.Error(),
-		NextAttempt: a.config.Now().Add(a.backoff(attempts))}
-}
-
-// backoff is the wait after the n-th failed attempt.
-func (a *Alerts) backoff(n int) time.Duration {
-	wait := a.config.RetryBase
-	for i := 1; i < n && wait < a.config.RetryMax; i++ {
-		wait *= 2
-	}
-	return min(wait, a.config.RetryMax)
-}
-
-// finish records a delivery's outcome and counts it.
-func (a *Alerts) finish(ctx context.Context, run *freezer.AlertRun, d *freezer.AlertDelivery, o freezer.DeliveryOutcome) {
-	switch o.Status {
-	case freezer.DeliverySent:
-		run.Sent[d.Channel]++
-	case freezer.DeliverySkipped:
-		run.Skipped[d.Channel]++
-	default:
-		run.Failed[d.Channel]++
-		a.logger.Warn("alert not delivered", "channel", d.Channel, "alert", d.Alert.ID, "attempt", d.Attempts+1,
-			"status", o.Status, "retry_at", o.NextAttempt, "err", o.Error)
-	}
-	if o.Status == freezer.DeliveryPending && (a.retryAt.IsZero() || o.NextAttempt.Before(a.retryAt)) {
-		a.retryAt = o.NextAttempt
-	}
-	// Recorded even while shutting down: a delivery sent but left claimed would be sent again.
-	if err := a.store.FinishDelivery(context.WithoutCancel(ctx), d.ID, o); err != nil {
-		a.logger.Error("record alert delivery", "delivery", d.ID, "err", err)
-	}
-}
-
-// message is a delivery's alert as published and posted.
-func (a *Alerts) message(d *freezer.AlertDelivery, today freezer.Date) devices.AlertMessage {
-	p := &d.Product
-	return devices.AlertMessage{
-		EventType: d.Alert.Stage, AlertID: d.Alert.ID, HouseholdID: d.Alert.HouseholdID, Household: d.HouseholdName,
-		ProductID: p.ID, Product: p.Name, FreezerID: p.FreezerID, Freezer: d.FreezerName, Box: p.Box, Slot: p.Slot,
-		Location: freezer.PlaceOf(p).Location(), Label: freezer.ProductCode(p.ID), DateIn: p.DateIn, UseBy: d.Alert.UseBy,
-		DaysLeft: today.DaysUntil(d.Alert.UseBy), Quantity: p.Quantity, At: d.Alert.CreatedAt.UTC(),
-	}
 }

@@ -1,4 +1,4 @@
-package hub
+package alerts
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/internal/bustest"
 	"github.com/freezer-manager/freezer/internal/testdb"
 )
 
@@ -17,13 +18,13 @@ import (
 // alert_id, so that a receiver can drop a repeat.
 func TestAlertsCarryTheirID(t *testing.T) {
 	e := newAlertEnv(t, testdb.SQLiteDSN(t), march15)
-	e.product(t, "Lasagne", e.today().AddDays(-40), 1)
+	e.Product(t, "Lasagne", e.Today().AddDays(-40), 1)
 	h := newHook(t, 503)
-	e.settings(t, freezer.AlertSettingsUpdate{Webhook: &freezer.WebhookSettingsUpdate{URL: &h.URL}})
-	bus := &testBus{}
-	a := e.alerts(t, e.store, bus, AlertConfig{RetryBase: 1})
+	e.Settings(t, freezer.AlertSettingsUpdate{Webhook: &freezer.WebhookSettingsUpdate{URL: &h.URL}})
+	bus := &bustest.Bus{}
+	a := e.alerts(t, e.Store, bus, Config{RetryBase: 1})
 	mustRun(t, a)
-	e.clock.Advance(2 * time.Minute)
+	e.Clock.Advance(2 * time.Minute)
 	mustRun(t, a)
 
 	h.mu.Lock()
@@ -32,11 +33,11 @@ func TestAlertsCarryTheirID(t *testing.T) {
 	if len(requests) != 2 {
 		t.Fatalf("%d webhook attempts, want 2 (one failed, one sent)", len(requests))
 	}
-	msgs := bus.on(fmt.Sprintf("freezer/v1/household/%d/alerts", e.user.Household.ID))
+	msgs := bus.On(fmt.Sprintf("freezer/v1/household/%d/alerts", e.User.Household.ID))
 	if len(msgs) != 1 {
 		t.Fatalf("%d MQTT alert events, want 1", len(msgs))
 	}
-	id := num(decode(t, msgs[0]), "alert_id")
+	id := num(bustest.Decode(t, msgs[0]), "alert_id")
 	for i, r := range requests {
 		if got, want := r.Header.Get("Idempotency-Key"), "freezer-alert-"+id; got != want {
 			t.Errorf("attempt %d: Idempotency-Key = %q, want %q", i+1, got, want)
@@ -49,7 +50,7 @@ func TestAlertsCarryTheirID(t *testing.T) {
 // take the delivery for abandoned and send it twice.
 func TestSlowDeliveryKeepsItsClaim(t *testing.T) {
 	e := newAlertEnv(t, testdb.SQLiteDSN(t), march15)
-	e.product(t, "Lasagne", e.today().AddDays(-40), 1)
+	e.Product(t, "Lasagne", e.Today().AddDays(-40), 1)
 	reached, release := make(chan struct{}, 1), make(chan struct{})
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -62,8 +63,8 @@ func TestSlowDeliveryKeepsItsClaim(t *testing.T) {
 		}
 	}))
 	t.Cleanup(func() { target.Close() })
-	e.settings(t, freezer.AlertSettingsUpdate{MQTT: ref(false), Webhook: &freezer.WebhookSettingsUpdate{URL: &target.URL}})
-	a := e.alerts(t, e.store, nil, AlertConfig{ClaimRenewal: 10 * time.Millisecond, SendTimeout: time.Minute})
+	e.Settings(t, freezer.AlertSettingsUpdate{MQTT: ref(false), Webhook: &freezer.WebhookSettingsUpdate{URL: &target.URL}})
+	a := e.alerts(t, e.Store, nil, Config{ClaimRenewal: 10 * time.Millisecond, SendTimeout: time.Minute})
 	done := make(chan struct{})
 	go func() { defer close(done); a.Run(context.Background()) }()
 	select {
@@ -71,10 +72,10 @@ func TestSlowDeliveryKeepsItsClaim(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the webhook was never called")
 	}
-	e.clock.Advance(50 * time.Second)
+	e.Clock.Advance(50 * time.Second)
 	time.Sleep(100 * time.Millisecond) // a few renewals
-	other := e.open(t)
-	taken, err := other.ClaimDeliveries(sysCtx, []string{freezer.ChannelWebhook}, e.clock.Now().Add(20*time.Second), 10)
+	other := e.Open(t)
+	taken, err := other.ClaimDeliveries(sysCtx, []string{freezer.ChannelWebhook}, e.Clock.Now().Add(20*time.Second), 10)
 	close(release)
 	<-done
 	if err != nil {

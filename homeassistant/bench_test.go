@@ -1,4 +1,4 @@
-package hub
+package homeassistant
 
 import (
 	"context"
@@ -48,7 +48,7 @@ func BenchmarkPublisherAfterScan(b *testing.B) {
 			if _, err := store.CreateDevice(ctx, dev); err != nil {
 				b.Fatal(err)
 			}
-			pub := NewPublisher(PublisherConfig{Location: time.UTC, Now: func() time.Time { return testdb.Now }}, store, nopBus{}, nil)
+			pub := New(Config{Location: time.UTC, Now: func() time.Time { return testdb.Now }}, store, nopBus{}, nil)
 			pub.Sync(context.Background())
 			b.ReportAllocs()
 			b.ResetTimer()
