@@ -27,7 +27,15 @@ var (
 // the v1 API is checked against the OpenAPI document.
 func newEnv(tb testing.TB, dsn string, opts ...apitest.Option) *apitest.Env {
 	tb.Helper()
-	return apitest.New(tb, dsn, append([]apitest.Option{apitest.Scanner(), apitest.Check(checkAgainstDoc)}, opts...)...)
+	return apitest.New(tb, dsn, append([]apitest.Option{apitest.Scanner(), apitest.Check(matchesDoc)}, opts...)...)
+}
+
+// matchesDoc is the check of every answer: it must match the OpenAPI document.
+func matchesDoc(tb testing.TB, r apitest.Response) error {
+	if err := checkAgainstDoc(tb, r); err != nil {
+		return fmt.Errorf("does not match the OpenAPI document: %w", err)
+	}
+	return nil
 }
 
 // dialects runs fn with a fresh environment on SQLite and MySQL, in parallel.

@@ -62,7 +62,7 @@ func TestScan(t *testing.T) {
 }
 
 func TestScanWithoutPipeline(t *testing.T) {
-	e := apitest.SQLite(t, apitest.Check(checkAgainstDoc)) // no Scanner
+	e := apitest.SQLite(t, apitest.Check(matchesDoc)) // no Scanner
 	alice, bob := e.User(t), e.User(t)
 	dev := e.Post(t, alice, "/devices", map[string]any{"household_id": alice.Household, "name": "phone"}).WantStatus(t, http.StatusCreated).Object(t)
 	path := "/devices/" + apitest.Str(t, apitest.Obj(t, dev, "device"), "id") + "/scans"
