@@ -140,15 +140,7 @@ func eachDB(t *testing.T, fn func(t *testing.T, fx *fixture)) {
 		store := testdb.MustOpen(t, dsn)
 		clk := testdb.NewClock(testdb.Now)
 		store.Now = clk.Now // set before any goroutine uses the store
-		dialect, driverDSN, err := db.ParseDSN(dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, err := sql.Open(string(dialect), driverDSN)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { raw.Close() })
+		raw := testdb.Raw(t, dsn)
 		reg, err := store.RegisterUser(context.Background(), freezer.Registration{Email: "hub@example.com", Password: "password1"})
 		if err != nil {
 			t.Fatal(err)
