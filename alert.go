@@ -32,6 +32,11 @@ const (
 // DefaultDiscoveryPrefix is Home Assistant's MQTT discovery prefix.
 const DefaultDiscoveryPrefix = "homeassistant"
 
+// HomeAssistantIDPrefix starts every id the server gives Home Assistant:
+// the node id of a household's discovery configs, its devices' identifiers
+// and its entities' unique ids (devices builds them all from it).
+const HomeAssistantIDPrefix = "freezer_manager_"
+
 // Bounds of the alert settings.
 const (
 	MaxWebhookURLLength = 2048
@@ -89,6 +94,26 @@ func DefaultAlertSettings(householdID int64) *AlertSettings {
 		Email:         EmailSettings{To: []string{}, SMTPPort: 587, SMTPTLS: SMTPStartTLS},
 		HomeAssistant: HomeAssistantSettings{Discovery: true, Prefix: DefaultDiscoveryPrefix},
 	}
+}
+
+// AlertSettingsIndex holds households' alert settings by household.
+type AlertSettingsIndex map[int64]*AlertSettings
+
+// IndexAlertSettings indexes a list of settings by household.
+func IndexAlertSettings(list []*AlertSettings) AlertSettingsIndex {
+	m := make(AlertSettingsIndex, len(list))
+	for _, s := range list {
+		m[s.HouseholdID] = s
+	}
+	return m
+}
+
+// Of returns a household's settings, the defaults when it has none.
+func (m AlertSettingsIndex) Of(householdID int64) *AlertSettings {
+	if s := m[householdID]; s != nil {
+		return s
+	}
+	return DefaultAlertSettings(householdID)
 }
 
 // Channels returns the channels the settings enable.
@@ -243,7 +268,7 @@ func ValidateDiscoveryPrefix(prefix string) error {
 				return Errorf(EINVALID, "home_assistant.discovery_prefix may use only letters, digits, '_', '-', '.' and '/'.")
 			}
 		}
-		if strings.HasPrefix(strings.ToLower(level), "freezer_manager_") {
+		if strings.HasPrefix(strings.ToLower(level), HomeAssistantIDPrefix) {
 			return Errorf(EINVALID, "home_assistant.discovery_prefix must not name a household's node (freezer_manager_…).")
 		}
 	}

@@ -200,6 +200,14 @@ type ScanTx interface {
 	FindOldestInsideByBarcode(ctx context.Context, householdID int64, barcode string, preferFreezer int64) (*Product, error)
 	// FindFreezer returns a freezer of any household (ENOTFOUND).
 	FindFreezer(ctx context.Context, id int64) (*Freezer, error)
+	// FindLabelReservation returns the blank-label reservation of a
+	// product id (see LabelReservation), or nil.
+	FindLabelReservation(ctx context.Context, id int64) (*LabelReservation, error)
+	// FindAliasedProduct returns the product a household's label id names
+	// through an alias, or nil: an imported product whose id was taken on
+	// this server keeps its printed label that way, after the household's
+	// own product with that id (see HouseholdExport).
+	FindAliasedProduct(ctx context.Context, householdID, labelID int64) (*Product, error)
 	// TakeOut, PutBack, Move and Restore are the operations of
 	// ProductLife for a scan, on the store's today, acting as the system:
 	// each applies its rule and writes the product under the version it

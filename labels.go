@@ -33,20 +33,3 @@ type LabelService interface {
 	// such a label, ECONFLICT when a product already took it).
 	CreateProductWithLabel(ctx context.Context, p *Product, labelID int64) error
 }
-
-// BlankLabelTx is implemented by a ScanTx that can tell a reserved blank
-// label from an unknown product id.
-type BlankLabelTx interface {
-	// FindLabelReservation returns the reservation of a product id, or nil.
-	FindLabelReservation(ctx context.Context, id int64) (*LabelReservation, error)
-}
-
-// LabelAliasTx is implemented by a ScanTx that resolves the labels of
-// imported products whose ids were taken on this server: within a
-// household, such a label names the product its alias points to, after
-// the household's own product with that id (see HouseholdExport).
-type LabelAliasTx interface {
-	// FindAliasedProduct returns the product a household's label id names
-	// through an alias, or nil.
-	FindAliasedProduct(ctx context.Context, householdID, labelID int64) (*Product, error)
-}

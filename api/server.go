@@ -1,5 +1,13 @@
-// Package api serves Freezer Manager over HTTP with Echo: the legacy API of
-// the original system, the v1 API, and the web pages.
+// Package api serves Freezer Manager over HTTP: it builds the one Echo
+// instance with its shared middleware and error rendering, answers / and
+// /healthz, and has api/legacy (the original system's API), api/v1 (the v1
+// API and its OpenAPI document) and api/web (the site and the dashboard)
+// register their routes on it.
+//
+// It imports the root package, devices and the api packages; never a
+// package that implements a service (db, hub, alerts, homeassistant,
+// broker) nor labels: cmd/freezerd builds the services, spoolers and
+// schedulers and passes them in.
 package api
 
 import (
@@ -16,46 +24,18 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	freezer "github.com/freezer-manager/freezer"
+	"github.com/freezer-manager/freezer/api/httpapi"
+	"github.com/freezer-manager/freezer/api/legacy"
+	v1 "github.com/freezer-manager/freezer/api/v1"
+	"github.com/freezer-manager/freezer/api/web"
 	"github.com/freezer-manager/freezer/devices"
-	"github.com/freezer-manager/freezer/internal/throttle"
 )
 
-// Pinger checks that a dependency answers; the health check calls it.
-type Pinger interface {
-	Ping(ctx context.Context) error
-}
-
 // Services are the domain services the HTTP layer uses.
-type Services struct {
-	Database   Pinger
-	Users      freezer.UserService
-	Tokens     freezer.TokenService
-	Households freezer.HouseholdService
-	Freezers   freezer.FreezerService
-	Products   freezer.ProductService
-	Types      freezer.ProductTypeService
-	Stats      freezer.StatsService
-	Devices    freezer.DeviceService
-	Events     freezer.EventService
-	Exports    freezer.ExportService
-	Sessions   freezer.SessionService   // web sign-ins
-	SiteStats  freezer.SiteStatsService // the admin panel's figures
-	// AlertSettings are the households' alert channels; Alerts runs the
-	// alert job on demand (nil: POST /admin/alerts/run answers 503).
-	AlertSettings freezer.AlertSettingsService
-	Alerts        AlertRunner
-	// Printers and Labels store printers, print jobs and blank labels;
-	// Printing prints product labels (nil: the print routes answer 404).
-	Printers freezer.PrinterService
-	Labels   freezer.LabelService
-	Printing freezer.LabelPrinter
-	// Disconnector drops revoked devices from the embedded broker; nil
-	// with an external broker, where devices authenticate elsewhere.
-	Disconnector DeviceDisconnector
-	// Scanner runs the scan page's scans through the hub (nil without a
-	// broker: the scan route answers 503).
-	Scanner Scanner
-}
+type Services = httpapi.Services
+
+// RateLimit bounds the requests of one client on one route; 0 disables a window.
+type RateLimit = httpapi.RateLimit
 
 // Config holds the HTTP layer's settings; the zero value of a field means its default.
 type Config struct {
@@ -101,10 +81,6 @@ type Server struct {
 	logger   *slog.Logger
 	services Services
 	config   Config
-	// tokenFailures slows down guessing of v1 API tokens.
-	tokenFailures *throttle.Failures
-	// decoding bounds the camera frames decoded at once (see v1ScanImage).
-	decoding chan struct{}
 }
 
 // NewServer builds the routes over services.
@@ -128,8 +104,7 @@ func NewServer(cfg Config, services Services, logger *slog.Logger) *Server {
 	if cfg.LegacyRateLimit == nil {
 		cfg.LegacyRateLimit = &DefaultLegacyRateLimit
 	}
-	s := &Server{echo: echo.New(), logger: logger, services: services, config: cfg, decoding: make(chan struct{}, maxDecodes),
-		tokenFailures: throttle.New(cfg.TokenFailuresPerMinute, time.Minute, cfg.Now)}
+	s := &Server{echo: echo.New(), logger: logger, services: services, config: cfg}
 	s.echo.HideBanner, s.echo.HidePort = true, true
 	s.echo.HTTPErrorHandler = s.handleError
 	s.echo.IPExtractor = clientIPExtractor(cfg.TrustedProxies)
@@ -137,10 +112,10 @@ func NewServer(cfg Config, services Services, logger *slog.Logger) *Server {
 	s.echo.Use(s.logRequests)
 	s.echo.GET("/", s.handleIndex)
 	s.echo.GET("/healthz", s.handleHealth)
-	s.registerLegacyRoutes()
-	s.registerV1Routes()
-	s.registerWebRoutes()
-	s.echo.GET("/api/docs", s.handleDocs)
+	legacy.Register(s.echo, services, legacy.Config{RateLimit: *cfg.LegacyRateLimit, MaxBodyBytes: cfg.MaxBodyBytes, Now: cfg.Now}, logger)
+	v1.Register(s.echo, services, v1.Config{MaxBodyBytes: cfg.MaxBodyBytes, Now: cfg.Now, MQTTTopics: cfg.MQTTTopics,
+		TokenFailuresPerMinute: cfg.TokenFailuresPerMinute, MQTTPort: cfg.MQTTPort, MQTTPublicURL: cfg.MQTTPublicURL}, logger)
+	web.Register(s.echo, services, web.Config{MaxBodyBytes: cfg.MaxBodyBytes, Now: cfg.Now, TrustedProxies: cfg.TrustedProxies, FormKey: cfg.FormKey}, logger)
 	s.http = &http.Server{
 		Handler:           s.echo,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -238,13 +213,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	var le *legacyError
-	if errors.As(err, &le) {
-		s.renderLegacyError(c, le, err)
-		return
-	}
 	code, message := freezer.ErrorCode(err), freezer.ErrorMessage(err)
-	status := errorStatus[code]
+	status := httpapi.Status(err)
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		status, message = he.Code, http.StatusText(he.Code)
@@ -252,7 +222,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if text, ok := he.Message.(string); ok && text != "" && (status < 500 || status == http.StatusServiceUnavailable) {
 			message = text
 		}
-		code = statusCode(status)
+		code = httpapi.StatusCode(status)
 	}
 	if status >= 500 {
 		s.logger.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
@@ -261,41 +231,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.NoContent(status)
 		return
 	}
-	_ = c.JSON(status, errorResponse{Error: errorBody{Code: code, Message: message}})
-}
-
-// errorResponse is the body of every v1 error.
-type errorResponse struct {
-	Error errorBody `json:"error"`
-}
-
-type errorBody struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-// errorStatus maps each domain error code to its one HTTP status.
-var errorStatus = map[string]int{
-	freezer.ECONFLICT:     http.StatusConflict,
-	freezer.EINTERNAL:     http.StatusInternalServerError,
-	freezer.EINVALID:      http.StatusBadRequest,
-	freezer.ENOTFOUND:     http.StatusNotFound,
-	freezer.EUNAUTHORIZED: http.StatusUnauthorized,
-	freezer.EFORBIDDEN:    http.StatusForbidden,
-}
-
-// statusCode names an HTTP status that did not come from a domain error
-// (an unknown route, a wrong method) with the nearest domain code.
-func statusCode(status int) string {
-	for code, s := range errorStatus {
-		if s == status {
-			return code
-		}
-	}
-	if status < 500 {
-		return freezer.EINVALID
-	}
-	return freezer.EINTERNAL
+	_ = c.JSON(status, httpapi.ErrorResponse{Error: httpapi.ErrorBody{Code: code, Message: message}})
 }
 
 // clientIPExtractor takes the client IP from X-Forwarded-For only when the

@@ -2,12 +2,12 @@ package api
 
 import (
 	freezer "github.com/freezer-manager/freezer"
-	"github.com/freezer-manager/freezer/labels"
+	"github.com/freezer-manager/freezer/api/httpapi"
 )
 
 // Store is a storage that implements every service, as db.DB does.
 type Store interface {
-	Pinger
+	httpapi.Pinger
 	freezer.UserService
 	freezer.TokenService
 	freezer.HouseholdService
@@ -25,10 +25,11 @@ type Store interface {
 	freezer.LabelService
 }
 
-// NewServices uses one store for every service.
+// NewServices uses one store for every service that a store provides; the
+// caller adds the others (label printing, alert runs, scans, the broker).
 func NewServices(store Store) Services {
 	return Services{Database: store, Users: store, Tokens: store, Households: store, Freezers: store,
 		Products: store, Types: store, Stats: store, Devices: store, AlertSettings: store, Sessions: store, SiteStats: store,
 		Events: store, Exports: store,
-		Printers: store, Labels: store, Printing: labels.NewSpooler(store, store, labels.SpoolerConfig{})}
+		Printers: store, Labels: store}
 }

@@ -1,5 +1,11 @@
-// Package broker runs the embedded MQTT broker (mochi-mqtt): its listeners,
-// the device authentication and ACL hook, and the inline Bus the hub uses.
+// Package broker owns the connections to MQTT: the embedded broker
+// (mochi-mqtt) with its listeners, connection limits and the device
+// authentication and ACL hook, and the two devices.Bus adapters the hub,
+// the alert job and the Home Assistant publisher use: the embedded
+// broker's inline client, and an external broker through paho (External).
+// It imports the root package and devices; never the hub, alerts,
+// homeassistant, api or the store, which it reaches through
+// DeviceAuthenticator.
 package broker
 
 import (
@@ -92,7 +98,7 @@ func New(cfg Config, auth DeviceAuthenticator, logger *slog.Logger) (*Broker, er
 		cfg.MaxPacketSize = DefaultMaxPacketSize
 	}
 	if cfg.DiscoveryPrefix == "" {
-		cfg.DiscoveryPrefix = "homeassistant"
+		cfg.DiscoveryPrefix = freezer.DefaultDiscoveryPrefix
 	}
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
@@ -337,7 +343,7 @@ func (h *authHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	case freezer.DeviceScanner:
 		return topic == h.topics.Ack(d.ID) || hasPrefix(topic, h.topics.Root+"/dev/"+d.ID+"/set/")
 	case freezer.DeviceIntegration:
-		return hasPrefix(topic, fmt.Sprintf("%s/household/%d/", h.topics.Root, d.HouseholdID)) || h.mayReadDiscovery(d, topic)
+		return hasPrefix(topic, h.topics.Household(d.HouseholdID)+"/") || h.mayReadDiscovery(d, topic)
 	}
 	return false
 }
@@ -356,7 +362,7 @@ func (h *authHook) mayReadDiscovery(d *freezer.Device, topic string) bool {
 	}
 	// <prefix>/<component>/<node id>/<object>/config
 	parts := strings.Split(rest, "/")
-	return len(parts) >= 2 && parts[1] == fmt.Sprintf("freezer_manager_%d", d.HouseholdID)
+	return len(parts) >= 2 && parts[1] == devices.HANodeID(d.HouseholdID)
 }
 
 // mayPublish reports whether device d may publish to topic.
@@ -365,7 +371,7 @@ func (h *authHook) mayPublish(d *freezer.Device, topic string) bool {
 	case freezer.DeviceScanner:
 		return topic == h.topics.Scan(d.ID) || topic == h.topics.Status(d.ID)
 	case freezer.DeviceIntegration:
-		return topic == h.discovery+"/status"
+		return topic == devices.DiscoveryTopics{Prefix: h.discovery}.Status()
 	}
 	return false
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/freezer-manager/freezer/broker"
 	"github.com/freezer-manager/freezer/db"
 	"github.com/freezer-manager/freezer/devices"
+	"github.com/freezer-manager/freezer/homeassistant"
 	"github.com/freezer-manager/freezer/hub"
 	"github.com/freezer-manager/freezer/internal/mqtttest"
 	"github.com/freezer-manager/freezer/internal/testdb"
@@ -54,7 +55,7 @@ type replica struct {
 	proxy     *testnet.Proxy
 	ext       *broker.External
 	hub       *hub.Hub
-	publisher *hub.Publisher
+	publisher *homeassistant.Publisher
 	bus       *timedBus
 }
 
@@ -143,7 +144,7 @@ func (e *replicaEnv) startReplicaOn(store *db.DB, clientID string, publish bool)
 	r.bus = &timedBus{Bus: r.ext}
 	cfg := hub.Config{}
 	if publish {
-		r.publisher = hub.NewPublisher(hub.PublisherConfig{}, store, r.bus, nil)
+		r.publisher = homeassistant.New(homeassistant.Config{}, store, r.bus, nil)
 		if err := r.publisher.Start(); err != nil {
 			t.Fatal(err)
 		}

@@ -1,5 +1,8 @@
 // Package db stores the freezer domain in SQLite (modernc.org/sqlite, pure
 // Go) or MySQL/MariaDB, and implements the domain services on top of it.
+// It owns the schema, its migrations and every SQL statement. It must not
+// import a transport (broker, hub, alerts, homeassistant, api, devices) nor
+// the label renderer: the rules it applies are the root package's.
 package db
 
 import (

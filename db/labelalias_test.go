@@ -24,7 +24,7 @@ func resolveLabel(t *testing.T, store *db.DB, householdID, label int64) *freezer
 			found = p
 			return nil
 		}
-		found, err = tx.(freezer.LabelAliasTx).FindAliasedProduct(ctx, householdID, label)
+		found, err = tx.FindAliasedProduct(ctx, householdID, label)
 		return err
 	})
 	if err != nil {

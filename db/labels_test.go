@@ -231,15 +231,11 @@ func TestScanTxBlankLabel(t *testing.T) {
 		list := MustReserve(t, store, alice, 1)
 		var found, missing *freezer.LabelReservation
 		_, err := store.RunScans(context.Background(), make([]freezer.ScanKey, 1), func(ctx context.Context, tx freezer.ScanTx, _ int) error {
-			btx, ok := tx.(freezer.BlankLabelTx)
-			if !ok {
-				t.Fatal("the scan transaction does not implement BlankLabelTx")
-			}
 			var err error
-			if found, err = btx.FindLabelReservation(ctx, list[0].ID); err != nil {
+			if found, err = tx.FindLabelReservation(ctx, list[0].ID); err != nil {
 				return err
 			}
-			missing, err = btx.FindLabelReservation(ctx, list[0].ID+1)
+			missing, err = tx.FindLabelReservation(ctx, list[0].ID+1)
 			return err
 		})
 		if err != nil {

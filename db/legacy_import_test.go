@@ -218,16 +218,7 @@ func legacyTarget(t *testing.T, dsn string) (*db.DB, *sql.DB) {
 	if _, err := store.RegisterUser(context.Background(), freezer.Registration{Email: "taken@example.com", Password: "correct horse battery"}); err != nil {
 		t.Fatal(err)
 	}
-	dialect, driverDSN, err := db.ParseDSN(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := sql.Open(string(dialect), driverDSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { raw.Close() })
-	return store, raw
+	return store, testdb.Raw(t, dsn)
 }
 
 // rowCounts counts the rows of every table an import writes.

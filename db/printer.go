@@ -9,11 +9,7 @@ import (
 	freezer "github.com/freezer-manager/freezer"
 )
 
-var (
-	_ freezer.PrinterService = (*DB)(nil)
-	_ freezer.BlankLabelTx   = (*scanTx)(nil)
-	_ freezer.LabelAliasTx   = (*scanTx)(nil)
-)
+var _ freezer.PrinterService = (*DB)(nil)
 
 const printerColumns = "household_id, kind, target, token, size, dpi, language, auto_print, updated_at"
 

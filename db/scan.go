@@ -14,13 +14,14 @@ import (
 
 var _ freezer.ScanStore = (*DB)(nil)
 
-// RunScans runs each job in a savepoint of one transaction and commits once.
-// The devices, products and resent events the batch names are read together
-// first.
+// RunScans runs the batch's jobs in one transaction and commits once. The
+// jobs first run without savepoints; only when one fails, or when another
+// replica recorded one of the batch's scans meanwhile, does the batch run
+// again from the start with each job in its own savepoint, so that the
+// failing jobs alone are rolled back. The devices, products and resent
+// events the batch names are read together first.
 func (db *DB) RunScans(ctx context.Context, batch []freezer.ScanKey, fn func(ctx context.Context, tx freezer.ScanTx, i int) error) ([]error, error) {
-	// Jobs rarely fail: the batch first runs without savepoints, two
-	// statements fewer per scan, and only a batch where a job failed runs
-	// again with them.
+	// Jobs rarely fail: without savepoints, two statements fewer per scan.
 	errs, err := db.runScans(ctx, batch, fn, false)
 	if errors.Is(err, errJobFailed) {
 		errs, err = db.runScans(ctx, batch, fn, true)

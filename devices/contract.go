@@ -1,5 +1,10 @@
-// Package devices is the device side of the MQTT contract: topic names,
-// the scan and ack payloads, and the programs that run on scanners.
+// Package devices is the MQTT wire contract, written once: the topics under
+// the contract's root, the scan and ack payloads, the household states,
+// alert and scan events, Home Assistant's discovery topics and ids, and the
+// Bus interface through which the hub, the alert job and the Home Assistant
+// publisher reach a broker; and the programs that run on scanners
+// (esphome/). It imports the root package only: never a broker library
+// (mochi, paho), the store, or the packages that use the contract.
 package devices
 
 import (

@@ -1,6 +1,10 @@
-// Package hub turns the scans that devices publish into product operations
-// and answers each with an ack once the change is committed. It talks to
-// MQTT only through the devices.Bus interface.
+// Package hub is the scan pipeline: it turns the scans that devices publish
+// into product operations, commits them in batches (group commit) and
+// answers each with an ack once its change is committed; it also tells
+// scanners their new mode. It talks to MQTT only through devices.Bus and
+// to the store only through freezer.ScanStore. It must not import a broker
+// library (mochi, paho), the label renderer (labels), the store (db), api,
+// alerts or homeassistant.
 package hub
 
 import (
@@ -34,7 +38,7 @@ type Config struct {
 	RawDupWindow time.Duration // a raw line repeated within this is a duplicate
 	Now          func() time.Time
 	// OnScan, when set, is told about each scan answered after its batch
-	// committed (a Publisher's ScanAnswered); it must not block.
+	// committed (the Home Assistant publisher's ScanAnswered); it must not block.
 	OnScan func(deviceID string, ack devices.Ack)
 }
 
@@ -284,9 +288,7 @@ func (h *Hub) answer(batch []*job) {
 			}
 		}
 		if j.setMode != "" {
-			if err := h.bus.Publish(h.config.Topics.SetMode(j.deviceID), []byte(j.setMode), false); err != nil {
-				h.logger.Error("publish mode", "device", j.deviceID, "err", err)
-			}
+			h.ModeChanged(j.deviceID, j.setMode)
 		}
 		if j.done != nil {
 			j.done()
@@ -294,5 +296,13 @@ func (h *Hub) answer(batch []*job) {
 		if h.config.OnScan != nil && j.ack.Status != "" {
 			h.config.OnScan(j.deviceID, j.ack)
 		}
+	}
+}
+
+// ModeChanged tells a scanner its new mode on its set/mode topic: after a
+// command card, and when its mode is set through the services.
+func (h *Hub) ModeChanged(deviceID, mode string) {
+	if err := h.bus.Publish(h.config.Topics.SetMode(deviceID), []byte(mode), false); err != nil {
+		h.logger.Error("publish mode", "device", deviceID, "err", err)
 	}
 }

@@ -140,15 +140,7 @@ func eachDB(t *testing.T, fn func(t *testing.T, fx *fixture)) {
 		store := testdb.MustOpen(t, dsn)
 		clk := testdb.NewClock(testdb.Now)
 		store.Now = clk.Now // set before any goroutine uses the store
-		dialect, driverDSN, err := db.ParseDSN(dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, err := sql.Open(string(dialect), driverDSN)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { raw.Close() })
+		raw := testdb.Raw(t, dsn)
 		reg, err := store.RegisterUser(context.Background(), freezer.Registration{Email: "hub@example.com", Password: "password1"})
 		if err != nil {
 			t.Fatal(err)
@@ -622,6 +614,17 @@ func TestStartFailsWhenSubscribeFails(t *testing.T) {
 	}
 	h.Close()
 	hub.New(hub.Config{}, nil, bus, nil).Close() // Close without Start
+}
+
+// A mode set outside a scan (through the services) reaches the scanner on
+// its set/mode topic, not retained, as after a command card.
+func TestModeChanged(t *testing.T) {
+	bus := &fakeBus{}
+	hub.New(hub.Config{}, nil, bus, nil).ModeChanged("door", freezer.ModeIn)
+	got := bus.all()
+	if len(got) != 1 || got[0].topic != topics.SetMode("door") || string(got[0].payload) != freezer.ModeIn || got[0].retain {
+		t.Errorf("published %+v, want one %q on %s, not retained", got, freezer.ModeIn, topics.SetMode("door"))
+	}
 }
 
 // Topics that are not a device's scan topic are acknowledged and ignored.

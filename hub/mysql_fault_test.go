@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 
 	freezer "github.com/freezer-manager/freezer"
 	"github.com/freezer-manager/freezer/devices"
+	"github.com/freezer-manager/freezer/internal/bustest"
 	"github.com/freezer-manager/freezer/internal/testdb"
 	"github.com/freezer-manager/freezer/internal/testnet"
 )
@@ -27,7 +29,7 @@ func TestMySQLCutMidStream(t *testing.T) {
 	}
 	proxy := testnet.NewProxy(t, u.Host)
 	u.Host = proxy.Addr()
-	e := newAlertEnv(t, u.String()+"?timeout=2s&readTimeout=2s&writeTimeout=2s", time.Date(2026, 3, 15, 9, 0, 0, 0, time.UTC))
+	e := testdb.NewHousehold(t, u.String()+"?timeout=2s&readTimeout=2s&writeTimeout=2s", time.Date(2026, 3, 15, 9, 0, 0, 0, time.UTC))
 
 	const nDevices, perDevice = 5, 40
 	type device struct {
@@ -36,14 +38,14 @@ func TestMySQLCutMidStream(t *testing.T) {
 	}
 	var devs []device
 	for i := range nDevices {
-		d := &freezer.Device{Kind: freezer.DeviceScanner, HouseholdID: e.user.Household.ID, Name: fmt.Sprintf("door %d", i)}
-		if _, err := e.store.CreateDevice(sysCtx, d); err != nil {
+		d := &freezer.Device{Kind: freezer.DeviceScanner, HouseholdID: e.User.Household.ID, Name: fmt.Sprintf("door %d", i)}
+		if _, err := e.Store.CreateDevice(freezer.SystemContext(context.Background()), d); err != nil {
 			t.Fatal(err)
 		}
-		devs = append(devs, device{id: d.ID, product: e.product(t, fmt.Sprintf("product %d", i), e.today(), 6).ID})
+		devs = append(devs, device{id: d.ID, product: e.Product(t, fmt.Sprintf("product %d", i), e.Today(), 6).ID})
 	}
-	bus := &testBus{}
-	h := New(Config{Now: e.clock.Now}, e.store, bus, nil)
+	bus := &bustest.Bus{}
+	h := New(Config{Now: e.Clock.Now}, e.Store, bus, nil)
 	if err := h.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +65,7 @@ func TestMySQLCutMidStream(t *testing.T) {
 				payload, _ := json.Marshal(devices.ScanMessage{ID: id, Code: freezer.ProductCode(d.product), Mode: mode})
 				sentAt := time.Now()
 				for attempt := 0; ; attempt++ { // a device resends the same id until it is acked
-					bus.deliver(topics.Scan(d.id), string(payload))
+					bus.Deliver(topics.Scan(d.id), string(payload))
 					deadline := time.Now().Add(500 * time.Millisecond)
 					for time.Now().Before(deadline) && !acked(bus, topics.Ack(d.id), id) {
 						time.Sleep(5 * time.Millisecond)
@@ -94,7 +96,7 @@ func TestMySQLCutMidStream(t *testing.T) {
 	if n := ackedDuringCut.Load(); n != 0 {
 		t.Errorf("%d scans sent during the cut were acked before the database came back", n)
 	}
-	raw := rawDB(t, dsn)
+	raw := testdb.Raw(t, dsn)
 	for _, d := range devs {
 		var events, distinct int
 		if err := raw.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT msg_id) FROM scan_events WHERE device_id = ?`, d.id).Scan(&events, &distinct); err != nil {
@@ -114,8 +116,8 @@ func TestMySQLCutMidStream(t *testing.T) {
 }
 
 // acked reports whether an ack with that id was published on topic.
-func acked(bus *testBus, topic, id string) bool {
-	for _, p := range bus.on(topic) {
+func acked(bus *bustest.Bus, topic, id string) bool {
+	for _, p := range bus.On(topic) {
 		if strings.Contains(p, `"id":"`+id+`"`) {
 			return true
 		}

@@ -193,21 +193,13 @@ func (o *operation) product(ctx context.Context, id int64) (*freezer.Product, er
 // aliased returns the product a label id of the device's household names
 // through an alias, or nil.
 func (o *operation) aliased(ctx context.Context, id int64) (*freezer.Product, error) {
-	tx, ok := o.tx.(freezer.LabelAliasTx)
-	if !ok {
-		return nil, nil
-	}
-	return tx.FindAliasedProduct(ctx, o.dev.HouseholdID, id)
+	return o.tx.FindAliasedProduct(ctx, o.dev.HouseholdID, id)
 }
 
 // blankLabel records the outcome when id is a blank label of the device's
 // household that no product claimed yet (see labels.BlankLabel).
 func (o *operation) blankLabel(ctx context.Context, id int64) (bool, error) {
-	tx, ok := o.tx.(freezer.BlankLabelTx)
-	if !ok {
-		return false, nil
-	}
-	r, err := tx.FindLabelReservation(ctx, id)
+	r, err := o.tx.FindLabelReservation(ctx, id)
 	if err != nil || r == nil || r.HouseholdID != o.dev.HouseholdID || r.ClaimedAt != nil {
 		return false, err
 	}

@@ -1,6 +1,8 @@
 // Package labels renders the labels scanners read (PNG, PDF sheets, ZPL)
 // and prints them (directories, CUPS, TCP 9100, webhooks); the codes they
-// carry are the root package's (freezer.ProductCode, …).
+// carry are the root package's (freezer.ProductCode, …). It imports only
+// the root package and internal/netguard: it must not import the store,
+// the broker or any HTTP or MQTT surface.
 package labels
 
 import (

@@ -1,8 +1,8 @@
 //go:build ignore
 
-// Genicons draws the dashboard's app icons, web/static/app/icon-192.png and
+// Genicons draws the dashboard's app icons, static/app/icon-192.png and
 // icon-512.png: a white freezer on the top bar's blue. They are committed;
-// run it again (go generate ./api) only to change them.
+// run it again (go generate ./api/web) only to change them.
 package main
 
 import (
@@ -17,7 +17,7 @@ import (
 
 func main() {
 	for _, size := range []int{192, 512} {
-		name := fmt.Sprintf("web/static/app/icon-%d.png", size)
+		name := fmt.Sprintf("static/app/icon-%d.png", size)
 		f, err := os.Create(name)
 		if err != nil {
 			log.Fatal(err)

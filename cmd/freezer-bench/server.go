@@ -18,6 +18,7 @@ import (
 	"github.com/freezer-manager/freezer/db"
 	"github.com/freezer-manager/freezer/devices"
 	"github.com/freezer-manager/freezer/hub"
+	"github.com/freezer-manager/freezer/labels"
 )
 
 // The child process: the system under measurement runs in its own process
@@ -98,6 +99,7 @@ func runChild(role string) error {
 		}
 		closers = append(closers, h.Close)
 		services := api.NewServices(store)
+		services.Printing = labels.NewSpooler(store, store, labels.SpoolerConfig{})
 		services.Disconnector = b
 		srv := api.NewServer(api.Config{LegacyRateLimit: &api.RateLimit{}}, services, logger)
 		if err := srv.Listen("127.0.0.1:0"); err != nil {

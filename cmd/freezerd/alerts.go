@@ -7,9 +7,11 @@ import (
 	"io"
 	"time"
 
+	"github.com/freezer-manager/freezer/alerts"
 	"github.com/freezer-manager/freezer/api"
+	"github.com/freezer-manager/freezer/changes"
 	"github.com/freezer-manager/freezer/devices"
-	"github.com/freezer-manager/freezer/hub"
+	"github.com/freezer-manager/freezer/homeassistant"
 )
 
 // loadLocation reads --tz: "Local", "UTC" or an IANA name such as "Europe/Paris".
@@ -42,7 +44,7 @@ func (m *Server) configureTime() error {
 // openPublisher starts what keeps the household topics and Home Assistant
 // discovery up to date on bus.
 func (m *Server) openPublisher(bus devices.Bus) error {
-	m.Publisher = hub.NewPublisher(hub.PublisherConfig{Topics: devices.Topics{Root: m.Config.MQTTRoot},
+	m.Publisher = homeassistant.New(homeassistant.Config{Topics: devices.Topics{Root: m.Config.MQTTRoot},
 		Location: m.location, Now: m.Config.Now, Version: Version(), HubStatus: m.External != nil}, m.DB, bus, m.Logger)
 	return m.Publisher.Start()
 }
@@ -57,7 +59,7 @@ func (m *Server) openAlerts() error {
 		bus = m.External
 	}
 	var err error
-	m.Alerts, err = hub.NewAlerts(hub.AlertConfig{Topics: devices.Topics{Root: m.Config.MQTTRoot},
+	m.Alerts, err = alerts.New(alerts.Config{Topics: devices.Topics{Root: m.Config.MQTTRoot},
 		Schedule: m.Config.AlertSchedule, Location: m.location, Now: m.Config.Now, Guard: m.guard}, m.DB, bus, m.Publisher, m.Logger)
 	if err != nil {
 		return usageError{fmt.Errorf("--alert-schedule: %w", errors.Unwrap(err))}
@@ -66,17 +68,17 @@ func (m *Server) openAlerts() error {
 }
 
 // watch gives the HTTP layer the alert job and settings, and services that
-// tell the publisher what they change.
+// tell the publisher what they change and the hub the modes they set.
 func (m *Server) watch(services *api.Services) {
 	services.Alerts = m.Alerts
 	if m.Publisher == nil {
 		return
 	}
-	services.Freezers = hub.WatchFreezers(services.Freezers, m.Publisher)
-	services.Devices = hub.WatchDevices(services.Devices, m.Publisher)
-	services.Products = hub.WatchProducts(services.Products, m.Publisher)
-	services.Households = hub.WatchHouseholds(services.Households, m.Publisher)
-	services.AlertSettings = hub.WatchAlertSettings(services.AlertSettings, m.Publisher)
+	services.Freezers = changes.WatchFreezers(services.Freezers, m.Publisher)
+	services.Devices = changes.WatchDevices(services.Devices, m.Publisher, m.Hub)
+	services.Products = changes.WatchProducts(services.Products, m.Publisher)
+	services.Households = changes.WatchHouseholds(services.Households, m.Publisher)
+	services.AlertSettings = changes.WatchAlertSettings(services.AlertSettings, m.Publisher)
 }
 
 // closeAlerts stops the alert job and the publisher.
@@ -103,7 +105,7 @@ func runAlerts(ctx context.Context, args []string, getenv func(string) string, s
 	cfg.register(fs)
 	targets.register(fs)
 	fs.StringVar(&tz, "tz", "Local", `time zone whose calendar day is "today": Local, UTC or a name such as Europe/Paris`)
-	fs.DurationVar(&wait, "lock-wait", hub.DefaultLockWait, "how long to wait for a run of another process to end")
+	fs.DurationVar(&wait, "lock-wait", alerts.DefaultLockWait, "how long to wait for a run of another process to end")
 	if err := parseCommand(fs, args[1:], getenv); err != nil {
 		return err
 	}
@@ -127,7 +129,7 @@ func runAlerts(ctx context.Context, args []string, getenv func(string) string, s
 	store.Location = loc
 	// No broker here: MQTT deliveries stay pending for the server, which
 	// sends them within a minute.
-	job, err := hub.NewAlerts(hub.AlertConfig{Schedule: hub.ScheduleOff, Location: loc, LockWait: wait, Guard: guard}, store, nil, nil, logger)
+	job, err := alerts.New(alerts.Config{Schedule: alerts.ScheduleOff, Location: loc, LockWait: wait, Guard: guard}, store, nil, nil, logger)
 	if err != nil {
 		return err
 	}

@@ -141,6 +141,23 @@ func TestDeviceThroughAPIAndBroker(t *testing.T) {
 			t.Fatal("no ack")
 		}
 
+		// A mode set through the API reaches the scanner as a command card's does.
+		modes := make(chan string, 1)
+		c.Subscribe(devices.Topics{Root: devices.DefaultRoot}.SetMode(created.Device.ID), 1, func(_ paho.Client, msg paho.Message) {
+			modes <- string(msg.Payload())
+		}).WaitTimeout(5 * time.Second)
+		if resp := api(http.MethodPatch, "/devices/"+created.Device.ID, map[string]any{"mode": "in"}); resp.StatusCode != http.StatusOK {
+			t.Fatalf("PATCH device mode = %d", resp.StatusCode)
+		}
+		select {
+		case mode := <-modes:
+			if mode != freezer.ModeIn {
+				t.Errorf("mode message %q, want %q", mode, freezer.ModeIn)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("the mode set through the API never reached the scanner")
+		}
+
 		resp = api(http.MethodGet, "/devices", nil)
 		var list struct{ Items []freezer.Device }
 		json.NewDecoder(resp.Body).Decode(&list)

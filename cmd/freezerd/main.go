@@ -1,5 +1,8 @@
 // Command freezerd is the Freezer Manager server: the REST API, the web
-// pages and the database, in one binary. See "freezerd help".
+// pages and the database, in one binary. See "freezerd help". It is the one
+// place that wires the packages together: the store, the broker or
+// external bus, the scan hub, the alert job, the Home Assistant publisher,
+// the change-log decorators, the label spoolers and the HTTP server.
 package main
 
 import (

@@ -16,10 +16,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/freezer-manager/freezer/alerts"
 	"github.com/freezer-manager/freezer/api"
 	"github.com/freezer-manager/freezer/broker"
 	"github.com/freezer-manager/freezer/db"
 	"github.com/freezer-manager/freezer/devices"
+	"github.com/freezer-manager/freezer/homeassistant"
 	"github.com/freezer-manager/freezer/hub"
 	"github.com/freezer-manager/freezer/internal/netguard"
 	"github.com/freezer-manager/freezer/labels"
@@ -84,7 +86,7 @@ func (c *ServeConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.LabelsDir, "labels-dir", "", "directory under which households' directory printers write label files (default <data-dir>/labels)")
 	fs.StringVar(&c.MQTTShareGroup, "mqtt-share-group", broker.DefaultShareGroup, `shared-subscription group that replicas split scans in; "" for a plain subscription`)
 	fs.DurationVar(&c.MQTTKeepAlive, "mqtt-keepalive", broker.DefaultKeepAlive, "MQTT keep-alive on the external broker: the broker stops sending scans to a replica whose connection went silent after 1.5 times this (plus its own check interval, about 5 s on Mosquitto)")
-	fs.StringVar(&c.AlertSchedule, "alert-schedule", hub.DefaultAlertSchedule, `when the alert job runs, as a cron spec in --tz (e.g. "0 8 * * *", "@daily"); "off" for on demand only`)
+	fs.StringVar(&c.AlertSchedule, "alert-schedule", alerts.DefaultSchedule, `when the alert job runs, as a cron spec in --tz (e.g. "0 8 * * *", "@daily"); "off" for on demand only`)
 	fs.StringVar(&c.TZ, "tz", "Local", `time zone whose calendar day is "today": Local, UTC or a name such as Europe/Paris`)
 }
 
@@ -100,8 +102,8 @@ type Server struct {
 	Spooler  *labels.Spooler  // prints labels on households' printers
 	// Publisher keeps household topics and Home Assistant discovery up to
 	// date (nil without a broker); Alerts is the alert job.
-	Publisher *hub.Publisher
-	Alerts    *hub.Alerts
+	Publisher *homeassistant.Publisher
+	Alerts    *alerts.Job
 	location  *time.Location  // --tz
 	guard     *netguard.Guard // --allow-private-targets, --allowed-target-networks
 }
@@ -167,7 +169,7 @@ func (m *Server) openMQTT() error {
 	if c.MQTTURL != "" {
 		// After a reconnection the broker may have lost the retained
 		// messages (restarted without persistence): publish them again.
-		var publisher atomic.Pointer[hub.Publisher]
+		var publisher atomic.Pointer[homeassistant.Publisher]
 		var err error
 		m.External, err = broker.DialExternal(broker.ExternalConfig{URL: c.MQTTURL, Username: c.MQTTUser, Password: c.MQTTPassword,
 			ClientID: c.MQTTClientID, Topics: topics, ShareGroup: c.MQTTShareGroup, KeepAlive: c.MQTTKeepAlive,
