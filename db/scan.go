@@ -15,11 +15,15 @@ import (
 var _ freezer.ScanStore = (*DB)(nil)
 
 // RunScans runs the batch's jobs in one transaction and commits once. The
-// jobs first run without savepoints; only when one fails, or when another
-// replica recorded one of the batch's scans meanwhile, does the batch run
-// again from the start with each job in its own savepoint, so that the
-// failing jobs alone are rolled back. The devices, products and resent
-// events the batch names are read together first.
+// jobs first run without savepoints, their product writes and scan events
+// sent together before the commit; only when one fails, when another
+// replica recorded one of the batch's scans meanwhile, or when another
+// transaction changed one of its products (or took a slot it chose) since
+// the batch read it, does the batch run again from the start with each job
+// in its own savepoint and each write sent at once, so that the failing
+// jobs alone are rolled back and the product rules apply to the products
+// as stored now. The devices, products and resent events the batch names
+// are read together first.
 func (db *DB) RunScans(ctx context.Context, batch []freezer.ScanKey, fn func(ctx context.Context, tx freezer.ScanTx, i int) error) ([]error, error) {
 	// Jobs rarely fail: without savepoints, two statements fewer per scan.
 	errs, err := db.runScans(ctx, batch, fn, false)
@@ -32,7 +36,8 @@ func (db *DB) RunScans(ctx context.Context, batch []freezer.ScanKey, fn func(ctx
 	return errs, nil
 }
 
-// errJobFailed stops a batch run without savepoints when one job fails.
+// errJobFailed stops a batch run without savepoints when one job fails or
+// one of its writes finds its product changed or its slot taken.
 var errJobFailed = errors.New("a scan of the batch failed")
 
 func (db *DB) runScans(ctx context.Context, batch []freezer.ScanKey, fn func(ctx context.Context, tx freezer.ScanTx, i int) error, savepoints bool) ([]error, error) {
