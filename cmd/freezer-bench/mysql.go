@@ -128,6 +128,7 @@ func wireRows(load string, c sqlCounts, scans int) []row {
 		num(fmt.Sprintf("scans: MySQL, %s: scans per batch", load), float64(scans)/batches, "scans", "%.1f"),
 		num(fmt.Sprintf("scans: MySQL, %s: round trips per batch", load), float64(c.Commands)/batches, "round trips", "%.1f"),
 		num(fmt.Sprintf("scans: MySQL, %s: statements per batch", load), float64(c.Statements)/batches, "statements", "%.1f"),
+		num(fmt.Sprintf("scans: MySQL, %s: statements prepared per batch", load), float64(c.Prepares)/batches, "prepares", "%.1f"),
 		num(fmt.Sprintf("scans: MySQL, %s: deadlocks and lock wait timeouts answered (retried)", load), float64(c.Deadlocks+c.LockWaits), "errors", "%.0f"),
 	}
 }

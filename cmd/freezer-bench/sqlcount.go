@@ -12,7 +12,7 @@ import (
 // sqlCounts are what a process's MySQL connections sent and received, read
 // from the MySQL protocol on the wire: every command is one round trip.
 type sqlCounts struct {
-	Commands   int64 `json:"commands"`   // round trips
+	Commands   int64 `json:"commands"`   // round trips: commands the server answers
 	Statements int64 `json:"statements"` // queries and executions of prepared statements, transaction control included
 	Commits    int64 `json:"commits"`
 	Rollbacks  int64 `json:"rollbacks"`
@@ -62,6 +62,8 @@ const (
 	comQuery       = 0x03
 	comStmtPrepare = 0x16
 	comStmtExecute = 0x17
+	comStmtClose   = 0x19 // not answered
+	comQuit        = 0x01 // not answered
 )
 
 // countCommand counts a client packet: a command when it is the first of
@@ -71,6 +73,9 @@ func countCommand(seq byte, head []byte) {
 		return
 	}
 	w := &wireCounts
+	if head[0] == comStmtClose || head[0] == comQuit {
+		return
+	}
 	w.commands.Add(1)
 	switch head[0] {
 	case comQuery:
