@@ -49,6 +49,9 @@ type ceilingConfig struct {
 func (c ceilingConfig) batch() int { return max(1, c.inFlight/c.connections) }
 
 func (c ceilingConfig) String() string {
+	if c.connections == 1 {
+		return fmt.Sprintf("1 connection, batches of %d", c.batch())
+	}
 	return fmt.Sprintf("%d connections × batches of %d", c.connections, c.batch())
 }
 

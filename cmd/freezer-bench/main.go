@@ -194,18 +194,31 @@ func measureSQLite(s settings, dir string) ([]row, error) {
 	if err := connectAll(append(echoFew, echoBusy...), echo.addrs.MQTT); err != nil {
 		return nil, err
 	}
-	r, err := alternate(s.Duration, closedTurn(sys, few), closedTurn(echo, echoFew), closedTurn(sys, many))
+	// freezerd without its publisher, on the same database: what the
+	// publisher's work after each batch costs.
+	bare, err := startChild("system", dsn, noPublisherEnv+"=1")
 	if err != nil {
 		return nil, err
 	}
-	pipeline, ceiling, sized := r[0], r[1], r[2]
-	r, err = alternate(s.Duration, closedTurn(sys, busy), closedTurn(echo, echoBusy))
+	defer bare.stop()
+	bareFew, bareMany, bareBusy := echoScanners(few), echoScanners(many), echoScanners(busy)
+	if err := connectAll(append(bareFew, append(bareMany, bareBusy...)...), bare.addrs.MQTT); err != nil {
+		return nil, err
+	}
+	r, err := alternate(s.Duration, closedTurn(sys, few), closedTurn(echo, echoFew), closedTurn(sys, many), closedTurn(bare, bareFew), closedTurn(bare, bareMany))
 	if err != nil {
 		return nil, err
 	}
-	pipelineBusy, ceilingBusy := r[0], r[1]
+	pipeline, ceiling, sized, bareResult, bareSized := r[0], r[1], r[2], r[3], r[4]
+	r, err = alternate(s.Duration, closedTurn(sys, busy), closedTurn(echo, echoBusy), closedTurn(bare, bareBusy))
+	if err != nil {
+		return nil, err
+	}
+	pipelineBusy, ceilingBusy, bareBusyResult := r[0], r[1], r[2]
 	disconnectAll(append(echoFew, echoBusy...))
 	echo.stop()
+	disconnectAll(append(bareFew, append(bareMany, bareBusy...)...))
+	bare.stop()
 	steady, err := openLoop(few, s.Duration, 1000)
 	if err != nil {
 		return nil, fmt.Errorf("scan pipeline at 1000/s: %w", err)
@@ -242,6 +255,9 @@ func measureSQLite(s settings, dir string) ([]row, error) {
 		num(fmt.Sprintf("scans: SQLite, %d devices p99", busyDevices), ms(pipelineBusy.P99), "ms", "%.2f"),
 		num(fmt.Sprintf("scans: broker ceiling, %d devices", busyDevices), ceilingBusy.PerSecond(), "acked/s", "%.0f"),
 		percent(fmt.Sprintf("scans: SQLite / ceiling, %d devices", busyDevices), ratioBusy).target("≥ 50%", ratioBusy >= 0.5),
+		percent(fmt.Sprintf("scans: SQLite without the publisher / ceiling, %d devices", s.Devices), bareResult.PerSecond()/ceiling.PerSecond()),
+		percent(fmt.Sprintf("scans: SQLite without the publisher / ceiling, %d devices", busyDevices), bareBusyResult.PerSecond()/ceilingBusy.PerSecond()),
+		percent(fmt.Sprintf("scans: SQLite without the publisher, %d products / %d products", s.Devices+s.Inside, s.Devices), bareSized.PerSecond()/bareResult.PerSecond()),
 	)
 	rows = append(rows, sizeRows("SQLite", s, pipeline.loadResult, sized.loadResult)...)
 	rows = append(rows, num("scans: p99 at 1000 scans/s", ms(steady.P99), "ms", "%.2f").target("< 20 ms", steady.P99 < 20*time.Millisecond))

@@ -41,6 +41,10 @@ const (
 	childClientIDEnv = "FREEZER_BENCH_CLIENT_ID" // replica: its MQTT client id
 )
 
+// noPublisherEnv, when set, leaves the publisher out of the system child,
+// to see what it costs.
+const noPublisherEnv = "FREEZER_BENCH_NO_PUBLISHER"
+
 // shareGroup is the replicas' shared subscription, as freezerd's default.
 const shareGroup = "freezer-hub"
 
@@ -111,12 +115,16 @@ func runChild(role string) error {
 			return err
 		}
 		closers = append(closers, func() { b.Close() })
-		publisher := homeassistant.New(homeassistant.Config{Topics: topics}, store, b, logger)
-		if err := publisher.Start(); err != nil {
-			return err
+		cfg := hub.Config{Topics: topics}
+		if os.Getenv(noPublisherEnv) == "" {
+			publisher := homeassistant.New(homeassistant.Config{Topics: topics}, store, b, logger)
+			if err := publisher.Start(); err != nil {
+				return err
+			}
+			closers = append(closers, publisher.Close)
+			cfg.OnScan = publisher.ScanAnswered
 		}
-		closers = append(closers, publisher.Close)
-		h := hub.New(hub.Config{Topics: topics, OnScan: publisher.ScanAnswered}, store, b, logger)
+		h := hub.New(cfg, store, b, logger)
 		if err := h.Start(); err != nil {
 			return err
 		}
