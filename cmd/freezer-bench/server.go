@@ -57,8 +57,12 @@ type childAddrs struct {
 func runChild(role string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	name := role // of its profiles
+	if os.Getenv(noPublisherEnv) != "" {
+		name += "-nopublisher"
+	}
 	if path := os.Getenv(cpuProfileEnv); path != "" {
-		stopProfile, err := profileClosedLoop(path + "." + role)
+		stopProfile, err := profileClosedLoop(path + "." + name)
 		if err != nil {
 			return err
 		}
@@ -151,7 +155,7 @@ func runChild(role string) error {
 		runtime.ReadMemStats(&ms)
 		fmt.Fprintf(os.Stderr, "go memory: sys %d MB, heap in use %d MB, heap idle %d MB, released %d MB, stacks %d MB, goroutines %d\n",
 			ms.Sys>>20, ms.HeapInuse>>20, ms.HeapIdle>>20, ms.HeapReleased>>20, ms.StackInuse>>20, runtime.NumGoroutine())
-		return writeHeapProfile(path + "." + role)
+		return writeHeapProfile(path + "." + name)
 	}
 	return nil
 }
