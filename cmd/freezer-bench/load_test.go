@@ -30,6 +30,14 @@ func (passwordAuth) SetDeviceOnline(context.Context, string, bool) error { retur
 // ack of the status status returns for it, and records the scans.
 func startResponder(t *testing.T, status func(devices.ScanMessage) string) (addr string, scans func() []devices.ScanMessage) {
 	t.Helper()
+	return startAcker(t, func(m devices.ScanMessage) []string { return []string{status(m)} })
+}
+
+// startAcker starts an embedded broker that answers each scan with one ack
+// per status acks returns for it (none: the scan is dropped), and records
+// the scans.
+func startAcker(t *testing.T, acks func(devices.ScanMessage) []string) (addr string, scans func() []devices.ScanMessage) {
+	t.Helper()
 	b, err := broker.New(broker.Config{TCPAddr: "127.0.0.1:0", MaxPendingPerIP: benchClients}, passwordAuth{}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +58,12 @@ func startResponder(t *testing.T, status func(devices.ScanMessage) string) (addr
 		mu.Lock()
 		seen = append(seen, msg)
 		mu.Unlock()
-		go b.Publish(topics.Ack(dev), devices.Ack{ID: msg.ID, Status: status(msg)}.Encode(), false)
+		statuses := acks(msg)
+		go func() {
+			for _, status := range statuses {
+				b.Publish(topics.Ack(dev), devices.Ack{ID: msg.ID, Status: status}.Encode(), false)
+			}
+		}()
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -145,5 +158,59 @@ func TestScannerTimesOutWithoutAck(t *testing.T) {
 	}
 	if waited := time.Since(start); waited < 250*time.Millisecond {
 		t.Fatalf("nextPublish gave up after %v, want the 300ms timeout", waited)
+	}
+}
+
+func TestLossyLoadCountsLostAndDoubledAcks(t *testing.T) {
+	addr, _ := startAcker(t, func(m devices.ScanMessage) []string {
+		switch m.ID {
+		case "bench-5-2":
+			return nil // lost
+		case "bench-5-4":
+			return []string{"ok", "ok"} // doubled
+		case "bench-5-5":
+			return []string{"already"}
+		}
+		return []string{"ok"}
+	})
+	s := &scanner{id: "bench-5", password: "right", productID: 1}
+	if err := s.connect(addr); err != nil {
+		t.Fatal(err)
+	}
+	defer s.conn.close()
+	var acked int
+	for range 6 {
+		_, err := s.scanWithin(300 * time.Millisecond)
+		if err != nil && !errors.Is(err, errNoAck) {
+			t.Fatal(err)
+		}
+		if err == nil {
+			acked++
+		}
+	}
+	drainAcks([]*scanner{s}, 200*time.Millisecond)
+	if acked != 5 || len(s.lost) != 1 || !s.lost["bench-5-2"] || s.doubled != 1 || s.already != 1 {
+		t.Fatalf("acked %d, lost %v, doubled %d, already %d; want 5, [bench-5-2], 1, 1", acked, s.lost, s.doubled, s.already)
+	}
+}
+
+func TestLateAckIsNotLost(t *testing.T) {
+	addr, _ := startAcker(t, func(m devices.ScanMessage) []string {
+		if m.ID == "bench-6-1" {
+			time.Sleep(400 * time.Millisecond) // on the broker's goroutine: the ack comes after the timeout
+		}
+		return []string{"ok"}
+	})
+	s := &scanner{id: "bench-6", password: "right", productID: 1}
+	if err := s.connect(addr); err != nil {
+		t.Fatal(err)
+	}
+	defer s.conn.close()
+	if _, err := s.scanWithin(200 * time.Millisecond); !errors.Is(err, errNoAck) {
+		t.Fatalf("first scan: err = %v, want no ack", err)
+	}
+	drainAcks([]*scanner{s}, 500*time.Millisecond)
+	if len(s.lost) != 0 || s.doubled != 0 {
+		t.Fatalf("lost %v, doubled %d after a late ack; want none", s.lost, s.doubled)
 	}
 }

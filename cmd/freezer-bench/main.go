@@ -1,12 +1,15 @@
 // Command freezer-bench measures freezerd on this machine and prints one
-// table: the scan pipeline against the broker's own ceiling, the REST API
-// against the storage ceiling, and resident memory. See docs/performance.md.
+// table: the scan pipeline against the broker's own ceiling, in a small
+// household and in one of --inside products; the REST API against the
+// storage ceiling and the dashboard's first load; resident memory; with
+// --mysql, the scan pipeline on MySQL against the same work straight on the
+// database, and freezerd replicas on one external broker. See
+// docs/performance.md.
 package main
 
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -20,19 +23,18 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
-
-	freezer "github.com/freezer-manager/freezer"
-	"github.com/freezer-manager/freezer/db"
 )
 
 // settings are the sizes of one run.
 type settings struct {
 	Devices     int
 	Duration    time.Duration
-	Products    int
+	Inside      int // products inside the household of the sized scan load and the REST loads
 	IdleDevices int
 	Scans       int // for the memory row "after N scans"
 	MySQLDSN    string
+	Replicas    []int
+	MQTTURL     string
 	JSON        bool
 }
 
@@ -46,17 +48,29 @@ func main() {
 	}
 	var s settings
 	var quick bool
+	inside, replicas := -1, ""
 	flag.IntVar(&s.Devices, "devices", 50, "simulated scanners in closed loop")
 	flag.DurationVar(&s.Duration, "duration", 10*time.Second, "how long each load runs")
-	flag.IntVar(&s.Products, "products", 10000, "products listed by the REST measurements")
+	flag.IntVar(&inside, "inside", -1, "products inside the scanners' household for the sized scan load and the REST loads (default 10000, 2000 with --quick)")
 	flag.IntVar(&s.IdleDevices, "idle-devices", 1000, "connected devices for the memory measurement")
 	flag.IntVar(&s.Scans, "scans", 100000, "scans before the last memory measurement")
-	flag.StringVar(&s.MySQLDSN, "mysql", "", "also measure the scan pipeline on this MySQL database (mysql://…; its tables are created)")
-	flag.BoolVar(&quick, "quick", false, "a smaller run of the same, under a minute")
+	flag.StringVar(&s.MySQLDSN, "mysql", "", "also measure on MySQL (mysql://…/NAME; the run creates databases NAME_pipeline and NAME_ceiling, dropping earlier ones)")
+	flag.StringVar(&replicas, "replicas", "1,3", "with --mysql: the numbers of freezerd replicas on one external broker to measure, comma-separated (\"\" for none)")
+	flag.StringVar(&s.MQTTURL, "mqtt-url", "", "with --replicas: this external broker (tcp://…) instead of a Mosquitto the run starts")
+	flag.BoolVar(&quick, "quick", false, "a smaller run of the same")
 	flag.BoolVar(&s.JSON, "json", false, "print the table as JSON")
 	flag.Parse()
+	s.Inside = 10000
 	if quick {
-		s.Duration, s.Products, s.IdleDevices, s.Scans = 2*time.Second, 2000, 200, 5000
+		s.Duration, s.Inside, s.IdleDevices, s.Scans = 2*time.Second, 2000, 200, 5000
+	}
+	if inside >= 0 {
+		s.Inside = inside
+	}
+	var err error
+	if s.Replicas, err = parseReplicas(replicas); err != nil {
+		fmt.Fprintln(os.Stderr, "freezer-bench: --replicas:", err)
+		os.Exit(2)
 	}
 	rows, err := measure(s)
 	if err != nil {
@@ -79,6 +93,22 @@ func main() {
 	w.Flush()
 }
 
+// parseReplicas reads a comma-separated list of replica counts.
+func parseReplicas(list string) ([]int, error) {
+	var counts []int
+	for _, f := range strings.Split(list, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q is not a number of replicas", f)
+		}
+		counts = append(counts, n)
+	}
+	return counts, nil
+}
+
 // row is one line of the table.
 type row struct {
 	Name   string  `json:"name"`
@@ -97,16 +127,34 @@ func (r row) target(text string, met bool) row { r.Target, r.Met = text, met; re
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
+// percent is the row of a ratio, in percent.
+func percent(name string, ratio float64) row { return num(name, 100*ratio, "%", "%.0f") }
+
 func measure(s settings) ([]row, error) {
 	dir, err := os.MkdirTemp("", "freezer-bench-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	var rows []row
+	rows, err := measureSQLite(s, dir)
+	if err != nil {
+		return nil, err
+	}
+	if s.MySQLDSN == "" {
+		return rows, nil
+	}
+	mysqlRows, err := measureMySQL(s)
+	if err != nil {
+		return nil, fmt.Errorf("mysql: %w", err)
+	}
+	return append(rows, mysqlRows...), nil
+}
 
+// measureSQLite runs the scan loads, the REST loads and the memory
+// measurements on SQLite.
+func measureSQLite(s settings, dir string) ([]row, error) {
 	dsn := "sqlite:" + filepath.Join(dir, "bench.db")
-	fx, err := seed(dsn, s)
+	fx, err := seed(dsn, seedPlan{devices: s.Devices, inside: s.Inside, busy: busyDevices, idle: s.IdleDevices})
 	if err != nil {
 		return nil, fmt.Errorf("seed sqlite: %w", err)
 	}
@@ -115,22 +163,25 @@ func measure(s settings) ([]row, error) {
 		return nil, err
 	}
 	defer sys.stop()
+	var rows []row
 	time.Sleep(500 * time.Millisecond)
 	if rss, err := sys.rssMB(); err == nil {
 		rows = append(rows, num("memory: resident, idle", rss, "MB", "%.1f"))
 	}
 
-	// The memory states in turn: idle, with every device connected, after
-	// the scans, after the REST load. The scans run with the N scanners
+	// The memory states in turn: idle, with the devices connected, after
+	// the scans, after the REST load. The scans run with their scanners
 	// alone, as against the ceiling.
-	scanners := fx.scanners[:s.Devices]
-	idle := fx.scanners[s.Devices : s.Devices+s.IdleDevices]
-	if err := connectAll(append(scanners, idle...), sys.addrs.MQTT); err != nil {
+	few, many, busy := fx.few.scanners, fx.many.scanners, fx.busy.scanners
+	if err := connectAll(append(few, fx.idle...), sys.addrs.MQTT); err != nil {
 		return nil, err
 	}
 	time.Sleep(2 * time.Second) // freezerd trims its memory a second after a burst of connections
 	rssDevices, _ := sys.rssMB()
-	disconnectAll(idle)
+	disconnectAll(fx.idle)
+	if err := connectAll(append(many, busy...), sys.addrs.MQTT); err != nil {
+		return nil, err
+	}
 	time.Sleep(2 * time.Second) // freezerd records each device offline
 	// The ceiling: the same scanners, by other connections, against a
 	// broker that acks without a database.
@@ -139,26 +190,42 @@ func measure(s settings) ([]row, error) {
 		return nil, err
 	}
 	defer echo.stop()
-	echoScanners := make([]*scanner, len(scanners))
-	for i, sc := range scanners {
-		echoScanners[i] = &scanner{id: sc.id, password: sc.password, productID: sc.productID}
-	}
-	if err := connectAll(echoScanners, echo.addrs.MQTT); err != nil {
+	echoFew, echoBusy := echoScanners(few), echoScanners(busy)
+	if err := connectAll(append(echoFew, echoBusy...), echo.addrs.MQTT); err != nil {
 		return nil, err
 	}
-	pipeline, ceiling, pipelineCPU, ceilingCPU, err := pipelineAndCeiling(sys, echo, scanners, echoScanners, s.Duration)
+	// freezerd without its publisher, on the same database: what the
+	// publisher's work after each batch costs.
+	bare, err := startChild("system", dsn, noPublisherEnv+"=1")
 	if err != nil {
 		return nil, err
 	}
-	disconnectAll(echoScanners)
+	defer bare.stop()
+	bareFew, bareMany, bareBusy := echoScanners(few), echoScanners(many), echoScanners(busy)
+	if err := connectAll(append(bareFew, append(bareMany, bareBusy...)...), bare.addrs.MQTT); err != nil {
+		return nil, err
+	}
+	r, err := alternate(s.Duration, closedTurn(sys, few), closedTurn(echo, echoFew), closedTurn(sys, many), closedTurn(bare, bareFew), closedTurn(bare, bareMany))
+	if err != nil {
+		return nil, err
+	}
+	pipeline, ceiling, sized, bareResult, bareSized := r[0], r[1], r[2], r[3], r[4]
+	r, err = alternate(s.Duration, closedTurn(sys, busy), closedTurn(echo, echoBusy), closedTurn(bare, bareBusy))
+	if err != nil {
+		return nil, err
+	}
+	pipelineBusy, ceilingBusy, bareBusyResult := r[0], r[1], r[2]
+	disconnectAll(append(echoFew, echoBusy...))
 	echo.stop()
-	steady, err := openLoop(scanners, s.Duration, 1000)
+	disconnectAll(append(bareFew, append(bareMany, bareBusy...)...))
+	bare.stop()
+	steady, err := openLoop(few, s.Duration, 1000)
 	if err != nil {
 		return nil, fmt.Errorf("scan pipeline at 1000/s: %w", err)
 	}
-	done := pipeline.Count + steady.Count
+	done := pipeline.Count + sized.Count + pipelineBusy.Count + steady.Count
 	for done < s.Scans {
-		r, err := closedLoop(scanners, time.Second)
+		r, err := closedLoop(few, time.Second)
 		if err != nil {
 			return nil, err
 		}
@@ -170,41 +237,58 @@ func measure(s settings) ([]row, error) {
 		return nil, err
 	}
 	rssREST, _ := sys.rssMB()
-	disconnectAll(scanners)
+	disconnectAll(append(few, append(many, busy...)...))
 	sys.stop()
 
-	ratio := pipeline.PerSecond() / ceiling.PerSecond()
+	ratio, ratioBusy := pipeline.PerSecond()/ceiling.PerSecond(), pipelineBusy.PerSecond()/ceilingBusy.PerSecond()
 	rows = append(rows,
 		num(fmt.Sprintf("scans: SQLite, %d devices", s.Devices), pipeline.PerSecond(), "acked/s", "%.0f").target("≥ 10000", pipeline.PerSecond() >= 10000),
 		num("scans: SQLite p50", ms(pipeline.P50), "ms", "%.2f"),
 		num("scans: SQLite p99", ms(pipeline.P99), "ms", "%.2f"),
 		num("scans: broker ceiling (no database)", ceiling.PerSecond(), "acked/s", "%.0f"),
 		num("scans: ceiling p99", ms(ceiling.P99), "ms", "%.2f"),
-		num("scans: SQLite / ceiling", 100*ratio, "%", "%.0f").target("≥ 50%", ratio >= 0.5),
-		num("scans: CPU per scan, freezerd (SQLite)", perScan(pipelineCPU.server, pipeline), "µs", "%.0f"),
-		num("scans: CPU per scan, broker ceiling", perScan(ceilingCPU.server, ceiling), "µs", "%.0f"),
-		num("scans: CPU per scan, load generator", perScan(pipelineCPU.load, pipeline), "µs", "%.0f"),
-		num("scans: p99 at 1000 scans/s", ms(steady.P99), "ms", "%.2f").target("< 20 ms", steady.P99 < 20*time.Millisecond),
+		percent(fmt.Sprintf("scans: SQLite / ceiling, %d devices", s.Devices), ratio),
+		num("scans: CPU per scan, freezerd (SQLite)", perScan(pipeline.cpu.server, pipeline.loadResult), "µs", "%.0f"),
+		num("scans: CPU per scan, broker ceiling", perScan(ceiling.cpu.server, ceiling.loadResult), "µs", "%.0f"),
+		num("scans: CPU per scan, load generator", perScan(pipeline.cpu.load, pipeline.loadResult), "µs", "%.0f"),
+		num(fmt.Sprintf("scans: SQLite, %d devices", busyDevices), pipelineBusy.PerSecond(), "acked/s", "%.0f"),
+		num(fmt.Sprintf("scans: SQLite, %d devices p99", busyDevices), ms(pipelineBusy.P99), "ms", "%.2f"),
+		num(fmt.Sprintf("scans: broker ceiling, %d devices", busyDevices), ceilingBusy.PerSecond(), "acked/s", "%.0f"),
+		percent(fmt.Sprintf("scans: SQLite / ceiling, %d devices", busyDevices), ratioBusy).target("≥ 50%", ratioBusy >= 0.5),
+		percent(fmt.Sprintf("scans: SQLite without the publisher / ceiling, %d devices", s.Devices), bareResult.PerSecond()/ceiling.PerSecond()),
+		percent(fmt.Sprintf("scans: SQLite without the publisher / ceiling, %d devices", busyDevices), bareBusyResult.PerSecond()/ceilingBusy.PerSecond()),
+		percent(fmt.Sprintf("scans: SQLite without the publisher, %d products / %d products", s.Devices+s.Inside, s.Devices), bareSized.PerSecond()/bareResult.PerSecond()),
 	)
+	rows = append(rows, sizeRows("SQLite", s, pipeline.loadResult, sized.loadResult)...)
+	rows = append(rows, num("scans: p99 at 1000 scans/s", ms(steady.P99), "ms", "%.2f").target("< 20 ms", steady.P99 < 20*time.Millisecond))
 	rows = append(rows, rest...)
 	rows = append(rows,
-		num(fmt.Sprintf("memory: resident, %d devices connected", s.IdleDevices+s.Devices), rssDevices, "MB", "%.1f").target("< 60 MB", rssDevices < 60),
+		num(fmt.Sprintf("memory: resident, %d devices connected", len(few)+len(fx.idle)), rssDevices, "MB", "%.1f").target("< 60 MB", rssDevices < 60),
 		num(fmt.Sprintf("memory: resident, after %d scans", done), rssScans, "MB", "%.1f"),
 		num("memory: resident, after the REST load", rssREST, "MB", "%.1f"),
 	)
-
-	if s.MySQLDSN != "" {
-		r, err := measureMySQL(s)
-		if err != nil {
-			return nil, fmt.Errorf("mysql: %w", err)
-		}
-		rows = append(rows,
-			num(fmt.Sprintf("scans: MySQL, %d devices", s.Devices), r.PerSecond(), "acked/s", "%.0f"),
-			num("scans: MySQL p99", ms(r.P99), "ms", "%.2f"),
-			num("scans: MySQL / ceiling", 100*r.PerSecond()/ceiling.PerSecond(), "%", "%.0f"),
-		)
-	}
 	return rows, nil
+}
+
+// sizeRows compares the scan pipeline in a household of its scanners' own
+// products with one that holds s.Inside more.
+func sizeRows(dialect string, s settings, small, sized loadResult) []row {
+	ratio := sized.PerSecond() / small.PerSecond()
+	return []row{
+		num(fmt.Sprintf("scans: %s, %d devices, household of %d products", dialect, s.Devices, s.Devices), small.PerSecond(), "acked/s", "%.0f"),
+		num(fmt.Sprintf("scans: %s, %d devices, household of %d products", dialect, s.Devices, s.Devices+s.Inside), sized.PerSecond(), "acked/s", "%.0f"),
+		num(fmt.Sprintf("scans: %s, %d devices, household of %d products p99", dialect, s.Devices, s.Devices+s.Inside), ms(sized.P99), "ms", "%.2f"),
+		percent(fmt.Sprintf("scans: %s, %d products / %d products", dialect, s.Devices+s.Inside, s.Devices), ratio).target("≥ 90%", ratio >= 0.9),
+	}
+}
+
+// echoScanners returns scanners of the same ids, for connections of their own.
+func echoScanners(scanners []*scanner) []*scanner {
+	echo := make([]*scanner, len(scanners))
+	for i, sc := range scanners {
+		echo[i] = &scanner{id: sc.id, password: sc.password, productID: sc.productID}
+	}
+	return echo
 }
 
 // cpuTime is the CPU time a load took, in seconds: the server's and the
@@ -244,109 +328,69 @@ func closedLoopCPU(c *child, scanners []*scanner, d time.Duration) (loadResult, 
 	return r, cpuTime{server: server1 - server0, load: load1 - load0}, nil
 }
 
-// pipelineRounds is how many turns the scan pipeline and its ceiling take:
+// pipelineRounds is how many turns each load of an alternation takes:
 // measured in alternation, so that a machine that changes speed meanwhile
-// (a shared host) changes both alike.
+// (a shared host) changes all alike.
 const pipelineRounds = 4
 
-// pipelineAndCeiling measures the closed-loop scan pipeline against sys and
-// the same load against the echo child, in alternating rounds of d in all.
-func pipelineAndCeiling(sys, echo *child, scanners, echoScanners []*scanner, d time.Duration) (pipeline, ceiling loadResult, pipelineCPU, ceilingCPU cpuTime, err error) {
+// turn runs one load for d and says what it did and the CPU it took.
+type turn func(d time.Duration) (loadResult, cpuTime, error)
+
+// turnResult is what the rounds of one turn did together.
+type turnResult struct {
+	loadResult
+	cpu cpuTime
+}
+
+// closedTurn is the closed-loop load of scanners against c.
+func closedTurn(c *child, scanners []*scanner) turn {
+	return func(d time.Duration) (loadResult, cpuTime, error) { return closedLoopCPU(c, scanners, d) }
+}
+
+// alternate runs the turns one after the other, pipelineRounds times, each
+// for d in all.
+func alternate(d time.Duration, turns ...turn) ([]turnResult, error) {
+	results := make([]turnResult, len(turns))
 	for range pipelineRounds {
-		r, cpu, err := closedLoopCPU(sys, scanners, d/pipelineRounds)
-		if err != nil {
-			return pipeline, ceiling, pipelineCPU, ceilingCPU, fmt.Errorf("scan pipeline: %w", err)
-		}
-		pipeline, pipelineCPU = pipeline.add(r), pipelineCPU.add(cpu)
-		if r, cpu, err = closedLoopCPU(echo, echoScanners, d/pipelineRounds); err != nil {
-			return pipeline, ceiling, pipelineCPU, ceilingCPU, fmt.Errorf("broker ceiling: %w", err)
-		}
-		ceiling, ceilingCPU = ceiling.add(r), ceilingCPU.add(cpu)
-	}
-	return pipeline, ceiling, pipelineCPU, ceilingCPU, nil
-}
-
-func measureMySQL(s settings) (loadResult, error) {
-	s.Products, s.IdleDevices = s.Devices, 0
-	fx, err := seed(s.MySQLDSN, s)
-	if err != nil {
-		return loadResult{}, err
-	}
-	sys, err := startChild("system", s.MySQLDSN)
-	if err != nil {
-		return loadResult{}, err
-	}
-	defer sys.stop()
-	scanners := fx.scanners[:s.Devices]
-	if err := connectAll(scanners, sys.addrs.MQTT); err != nil {
-		return loadResult{}, err
-	}
-	defer disconnectAll(scanners)
-	return closedLoop(scanners, s.Duration)
-}
-
-// fixture is the seeded data: a user with products, and scanners.
-type fixture struct {
-	dsn      string
-	token    string
-	scanners []*scanner
-}
-
-// seed creates a user, a freezer with s.Products products, and one scanner
-// (with its own product) per device the run connects.
-func seed(dsn string, s settings) (*fixture, error) {
-	ctx := freezer.SystemContext(context.Background())
-	store, err := db.Open(ctx, dsn)
-	if err != nil {
-		return nil, err
-	}
-	defer store.Close()
-	if err := store.Migrate(ctx); err != nil {
-		return nil, err
-	}
-	reg, err := store.RegisterUser(ctx, freezer.Registration{Email: fmt.Sprintf("bench-%d@example.com", time.Now().UnixNano()), Password: "bench password"})
-	if err != nil {
-		return nil, err
-	}
-	nDevices := s.Devices + s.IdleDevices
-	f := &freezer.Freezer{HouseholdID: reg.Household.ID, Name: "bench", NumberBoxes: 100}
-	if err := store.CreateFreezer(ctx, f); err != nil {
-		return nil, err
-	}
-	today := freezer.DateOf(time.Now())
-	fx := &fixture{dsn: dsn, token: reg.Token}
-	for i := range max(s.Products, nDevices) {
-		p := &freezer.Product{FreezerID: f.ID, Box: i%100 + 1, Name: "Product " + strconv.Itoa(i), TypeID: int64(i%43 + 1),
-			Quantity: 2, DateIn: today.AddDays(-i % 400), PeriodMonths: 6}
-		if err := store.CreateProduct(ctx, p); err != nil {
-			return nil, err
-		}
-		if i < nDevices {
-			d := &freezer.Device{Kind: freezer.DeviceScanner, HouseholdID: reg.Household.ID, Name: "bench " + strconv.Itoa(i)}
-			password, err := store.CreateDevice(ctx, d)
+		for i, t := range turns {
+			r, cpu, err := t(d / pipelineRounds)
 			if err != nil {
 				return nil, err
 			}
-			fx.scanners = append(fx.scanners, &scanner{id: d.ID, password: password, productID: p.ID})
+			results[i] = turnResult{results[i].add(r), results[i].cpu.add(cpu)}
 		}
 	}
-	return fx, nil
+	return results, nil
 }
 
 // child is the process under measurement.
 type child struct {
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	addrs childAddrs
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stdout *bufio.Reader
+	addrs  childAddrs
 }
 
-func startChild(role, dsn string) (*child, error) {
+// counts asks the child for the counts of its MySQL traffic so far.
+func (c *child) counts() (sqlCounts, error) {
+	var counts sqlCounts
+	if _, err := io.WriteString(c.stdin, "counts\n"); err != nil {
+		return counts, fmt.Errorf("ask for counts: %w", err)
+	}
+	line, err := c.stdout.ReadBytes('\n')
+	if err != nil {
+		return counts, fmt.Errorf("read counts: %w", err)
+	}
+	return counts, json.Unmarshal(line, &counts)
+}
+
+func startChild(role, dsn string, env ...string) (*child, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(self)
-	cmd.Env = append(os.Environ(), childEnv+"="+role, "FREEZER_BENCH_DSN="+dsn)
+	cmd.Env = append(append(os.Environ(), childEnv+"="+role, childDSNEnv+"="+dsn), env...)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -359,8 +403,8 @@ func startChild(role, dsn string) (*child, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	c := &child{cmd: cmd, stdin: stdin}
-	line, err := bufio.NewReader(stdout).ReadBytes('\n')
+	c := &child{cmd: cmd, stdin: stdin, stdout: bufio.NewReader(stdout)}
+	line, err := c.stdout.ReadBytes('\n')
 	if err != nil {
 		c.stop()
 		return nil, fmt.Errorf("%s child did not start: %w", role, err)

@@ -19,7 +19,8 @@ func measureREST(fx *fixture, httpAddr string, d time.Duration) ([]row, error) {
 		return nil, err
 	}
 	defer store.Close()
-	u, _, err := store.AuthenticateToken(ctx, fx.token)
+	token := fx.many.token
+	u, _, err := store.AuthenticateToken(ctx, token)
 	if err != nil {
 		return nil, err
 	}
@@ -31,7 +32,7 @@ func measureREST(fx *fixture, httpAddr string, d time.Duration) ([]row, error) {
 		bearer bool
 		direct func() error
 	}{
-		{"REST: legacy get_product/all/0", "http://" + httpAddr + "/get_product/all/0/" + fx.token, false, func() error {
+		{"REST: legacy get_product/all/0", "http://" + httpAddr + "/get_product/all/0/" + token, false, func() error {
 			_, err := store.FindProducts(userCtx, freezer.ProductFilter{})
 			return err
 		}},
@@ -43,11 +44,11 @@ func measureREST(fx *fixture, httpAddr string, d time.Duration) ([]row, error) {
 	var rows []row
 	for _, q := range queries {
 		for _, clients := range []int{8, 64} {
-			token := ""
+			bearer := ""
 			if q.bearer {
-				token = fx.token
+				bearer = token
 			}
-			viaHTTP, err := httpLoad(q.url, token, clients, d)
+			viaHTTP, err := httpLoad(q.url, bearer, clients, d)
 			if err != nil {
 				return nil, err
 			}
@@ -64,5 +65,9 @@ func measureREST(fx *fixture, httpAddr string, d time.Duration) ([]row, error) {
 			)
 		}
 	}
-	return rows, nil
+	dashboard, err := measureDashboard(httpAddr, token, d)
+	if err != nil {
+		return nil, err
+	}
+	return append(rows, dashboard...), nil
 }
