@@ -133,3 +133,50 @@ func TestScanEventsWaitForTheBroker(t *testing.T) {
 
 // errBrokerAway is what a bus answers while its broker is away.
 var errBrokerAway = fmt.Errorf("test: the broker is away")
+
+// TestRecountsArePacedUnderAStreamOfScans: scans answered every few
+// milliseconds are published in passes at least PassInterval apart, so the
+// household is counted a few times in all, not once per scan; the last
+// pass publishes the state after the last scan.
+func TestRecountsArePacedUnderAStreamOfScans(t *testing.T) {
+	e := newHAEnv(t)
+	store := &countingStore{Store: e.Store}
+	bus := &bustest.Bus{}
+	const interval = 200 * time.Millisecond
+	pub := New(Config{Location: time.UTC, Now: e.Clock.Now, PassInterval: interval}, store, bus, nil)
+	if err := pub.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pub.Close)
+	pub.Sync(context.Background())
+	store.counts.Store(0)
+
+	const scans = 120
+	start := time.Now()
+	for i := range scans {
+		if i == scans-1 {
+			today := e.Today()
+			if _, err := e.Store.UpdateProduct(e.Ctx, e.fresh.ID, freezer.ProductUpdate{DateOut: &today}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pub.ScanAnswered(e.scanner.ID, devices.Ack{ID: fmt.Sprintf("s-%d", i), Status: freezer.ScanOK, Op: freezer.OpOut})
+		time.Sleep(5 * time.Millisecond)
+	}
+	state := devices.Topics{Root: devices.DefaultRoot}.FreezerState(e.h, e.freezerF)
+	want := `{"inside":2,"overdue":1,"due_soon":1}`
+	deadline := time.Now().Add(5 * time.Second)
+	for bus.Retained()[state] != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("state after the stream = %s, want %s", bus.Retained()[state], want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	passes := time.Since(start)/interval + 2
+	if got := store.counts.Load(); got > int64(passes) {
+		t.Errorf("%d scans over %v were counted %d times; want at most %d (one per pass)", scans, time.Since(start).Round(time.Millisecond), got, passes)
+	}
+	if got := len(bus.Matching(devices.Topics{Root: devices.DefaultRoot}.Events(e.h))); got != scans {
+		t.Errorf("%d scan events published, want %d", got, scans)
+	}
+}
