@@ -28,15 +28,6 @@ func scanProduct(row rowScanner) (*freezer.Product, error) {
 	return &p, nil
 }
 
-// productOrders maps the sort names whose order every dialect writes alike
-// to ORDER BY clauses; id breaks ties. productOrder has them all.
-var productOrders = map[string]string{
-	"":                       "id",
-	freezer.SortByID:         "id",
-	freezer.SortByDateIn:     "date_in, id",
-	freezer.SortByDateOutNew: "date_out DESC, id DESC",
-}
-
 // useBySQL is a product's use-by day (freezer.UseBy) in each dialect:
 // MySQL's DATE_ADD keeps to the last day of a shorter month, as UseBy
 // does; SQLite's date() runs over into the next month, hence the MIN with
@@ -49,7 +40,7 @@ var useBySQL = map[Dialect]string{
 }
 
 // productOrder returns the ORDER BY clause of sort (a name or its reverse
-// "-name"), written for the dialect.
+// "-name"), written for the dialect; the id breaks ties.
 func (db *DB) productOrder(sort, language string) (string, error) {
 	key, desc := strings.CutPrefix(sort, "-")
 	lower := "LOWER(%s)"
@@ -106,6 +97,9 @@ func (db *DB) FindProducts(ctx context.Context, filter freezer.ProductFilter) ([
 	if err := filter.Validate(); err != nil {
 		return nil, err
 	}
+	if filter.Sort == freezer.SortByEatNext && filter.Inside != nil && *filter.Inside && filter.Stage == "" && filter.Offset == 0 && filter.Limit > 0 {
+		return db.eatNext(ctx, filter)
+	}
 	scope, args, err := listScope(ctx, db.read)
 	if err != nil {
 		return nil, err
@@ -116,9 +110,6 @@ func (db *DB) FindProducts(ctx context.Context, filter freezer.ProductFilter) ([
 			return nil, err
 		}
 		return queryProducts(ctx, db.read, filter, order, scope, args)
-	}
-	if filter.Sort == freezer.SortByEatNext && filter.Inside != nil && *filter.Inside && filter.Stage == "" && filter.Offset == 0 && filter.Limit > 0 {
-		return db.eatNext(ctx, filter)
 	}
 	// Stages and what to eat next follow the domain's rules (each
 	// household's due-soon window, today): such lists are filtered and
@@ -254,16 +245,18 @@ func keepStage(list []*freezer.Product, stage string, today freezer.Date, window
 	return slices.DeleteFunc(list, func(p *freezer.Product) bool { return p.Stage(today, window(p.HouseholdID)) != stage }), nil
 }
 
+// findProducts returns the products matching filter that the actor may
+// see, in id order: the other orders are FindProducts', which knows the
+// dialect.
 func findProducts(ctx context.Context, q querier, filter freezer.ProductFilter) ([]*freezer.Product, error) {
+	if filter.Sort != "" && filter.Sort != freezer.SortByID {
+		return nil, fmt.Errorf("find products: sort %q is FindProducts'", filter.Sort)
+	}
 	cond, args, err := householdScope(ctx, "household_id")
 	if err != nil {
 		return nil, err
 	}
-	order, ok := productOrders[filter.Sort]
-	if !ok {
-		return nil, freezer.Errorf(freezer.EINVALID, "Unknown sort %q.", filter.Sort)
-	}
-	return queryProducts(ctx, q, filter, order, cond, args)
+	return queryProducts(ctx, q, filter, "id", cond, args)
 }
 
 // queryProducts returns the products matching filter within scope (an SQL
