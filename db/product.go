@@ -31,7 +31,7 @@ func scanProduct(row rowScanner) (*freezer.Product, error) {
 // useBySQL is a product's use-by day (freezer.UseBy) in each dialect:
 // MySQL's DATE_ADD keeps to the last day of a shorter month, as UseBy
 // does; SQLite's date() runs over into the next month, hence the MIN with
-// the target month's last day. The SQLite index products_household_use_by
+// the target month's last day. The SQLite index products_inside_use_by
 // (migration 00017) is on this very expression: change both together.
 var useBySQL = map[Dialect]string{
 	SQLite: `MIN(date(date_in, 'start of month', '+' || period_months || ' months', '+' || (CAST(strftime('%d', date_in) AS INTEGER) - 1) || ' days'), ` +
@@ -204,7 +204,9 @@ func (db *DB) eatNext(ctx context.Context, filter freezer.ProductFilter) ([]*fre
 		if len(soon) == filter.Limit {
 			continue // the others of the household come after these
 		}
-		later, err := queryProducts(ctx, db.read, f, "date_in, id", "household_id = ? AND "+useBy+" > ?", []any{h.ID, cutoff})
+		// NOT (…): a range on the use-by day would lead SQLite to the use-by
+		// index and a sort, where the day-in index stops at the limit.
+		later, err := queryProducts(ctx, db.read, f, "date_in, id", "household_id = ? AND NOT ("+useBy+" <= ?)", []any{h.ID, cutoff})
 		if err != nil {
 			return nil, err
 		}
