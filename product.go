@@ -151,14 +151,37 @@ func ValidateBarcode(code string) error {
 	return nil
 }
 
-// Product list orders.
+// Product list orders. Each but SortByEatNext has its reverse, the same
+// name after "-" (SortByDateOutNew is the reverse of SortByDateOut): ties
+// are broken by the id, in the same direction.
 const (
 	SortByID         = "id"        // oldest record first
+	SortByName       = "name"      // by name, ignoring case
+	SortByType       = "type"      // by the type's name in the filter's language, ignoring case
+	SortByPlace      = "place"     // by the freezer's name (ignoring case), box, then slot
+	SortByQuantity   = "quantity"  // fewest persons first
 	SortByDateIn     = "date_in"   // oldest put in first (FIFO)
-	SortByDateOutNew = "-date_out" // most recently taken out first
 	SortByUseBy      = "use_by"    // closest to its end first
+	SortByDateOut    = "date_out"  // inside first, then the earliest taken out
+	SortByDateOutNew = "-date_out" // most recently taken out first
 	SortByEatNext    = "eat_next"  // what to eat next first: see EatNextOrder
 )
+
+// ProductSortKeys are the sort names that have a reverse ("-" + name).
+var ProductSortKeys = []string{SortByID, SortByName, SortByType, SortByPlace, SortByQuantity, SortByDateIn, SortByUseBy, SortByDateOut}
+
+// ValidProductSort reports whether sort names a product list order.
+func ValidProductSort(sort string) bool {
+	if sort == "" || sort == SortByEatNext {
+		return true
+	}
+	for _, k := range ProductSortKeys {
+		if sort == k || sort == "-"+k {
+			return true
+		}
+	}
+	return false
+}
 
 // EatNextOrder compares two products by what to eat next on today: overdue
 // first, then due soon (within each household's due-soon window, given by
@@ -201,7 +224,9 @@ type ProductFilter struct {
 	Query string
 	// Stage keeps products inside at that stage: StageOverdue or StageDueSoon.
 	Stage string
-	Sort  string // one of the SortBy constants; "" is SortByID
+	Sort  string // one of the SortBy constants or its reverse; "" is SortByID
+	// Language names the types for SortByType: LanguageFrench, else English.
+	Language string
 	// AfterID keeps products with a greater id: a cursor for SortByID.
 	AfterID int64
 	Offset  int
@@ -212,13 +237,16 @@ type ProductFilter struct {
 const MaxQueryLength = 200
 
 // Validate returns EINVALID for a search text longer than MaxQueryLength or
-// not valid UTF-8, or a negative offset or limit.
+// not valid UTF-8, a negative offset or limit, or an unknown sort.
 func (f ProductFilter) Validate() error {
 	if err := validateText("q", f.Query, MaxQueryLength); err != nil {
 		return err
 	}
 	if f.Offset < 0 || f.Limit < 0 {
 		return Errorf(EINVALID, "offset and limit must be 0 or more.")
+	}
+	if !ValidProductSort(f.Sort) {
+		return Errorf(EINVALID, "Unknown sort %q.", f.Sort)
 	}
 	return nil
 }

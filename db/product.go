@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -27,12 +28,52 @@ func scanProduct(row rowScanner) (*freezer.Product, error) {
 	return &p, nil
 }
 
-// productOrders maps the public sort names to ORDER BY clauses; id breaks ties.
-var productOrders = map[string]string{
-	"":                       "id",
-	freezer.SortByID:         "id",
-	freezer.SortByDateIn:     "date_in, id",
-	freezer.SortByDateOutNew: "date_out DESC, id DESC",
+// useBySQL is a product's use-by day (freezer.UseBy) in each dialect:
+// MySQL's DATE_ADD keeps to the last day of a shorter month, as UseBy
+// does; SQLite's date() runs over into the next month, hence the MIN with
+// the target month's last day. The SQLite index products_inside_use_by
+// (migration 00017) is on this very expression: change both together.
+var useBySQL = map[Dialect]string{
+	SQLite: `MIN(date(date_in, 'start of month', '+' || period_months || ' months', '+' || (CAST(strftime('%d', date_in) AS INTEGER) - 1) || ' days'), ` +
+		`date(date_in, 'start of month', '+' || (period_months + 1) || ' months', '-1 day'))`,
+	MySQL: `DATE_ADD(date_in, INTERVAL period_months MONTH)`,
+}
+
+// productOrder returns the ORDER BY clause of sort (a name or its reverse
+// "-name"), written for the dialect; the id breaks ties.
+func (db *DB) productOrder(sort, language string) (string, error) {
+	key, desc := strings.CutPrefix(sort, "-")
+	lower := "LOWER(%s)"
+	if db.dialect == MySQL {
+		lower = "LOWER(%s) COLLATE utf8mb4_bin" // code point order, as SQLite compares
+	}
+	typeName := "name_en"
+	if language == freezer.LanguageFrench {
+		typeName = "name_fr"
+	}
+	var keys []string
+	switch key {
+	case "", freezer.SortByID:
+	case freezer.SortByName:
+		keys = []string{fmt.Sprintf(lower, "name")}
+	case freezer.SortByType:
+		keys = []string{"(SELECT " + fmt.Sprintf(lower, "t."+typeName) + " FROM product_types t WHERE t.id = products.type_id)"}
+	case freezer.SortByPlace:
+		keys = []string{"(SELECT " + fmt.Sprintf(lower, "f.name") + " FROM freezers f WHERE f.id = products.freezer_id)", "box", "slot"}
+	case freezer.SortByQuantity, freezer.SortByDateIn, freezer.SortByDateOut:
+		keys = []string{key}
+	case freezer.SortByUseBy: // the oldest put in first among those of one day
+		keys = []string{useBySQL[db.dialect], "date_in"}
+	default:
+		return "", freezer.Errorf(freezer.EINVALID, "Unknown sort %q.", sort)
+	}
+	keys = append(keys, "id")
+	if desc {
+		for i := range keys {
+			keys[i] += " DESC"
+		}
+	}
+	return strings.Join(keys, ", "), nil
 }
 
 // FindProductByID returns one product the actor may see (ENOTFOUND).
@@ -56,19 +97,33 @@ func (db *DB) FindProducts(ctx context.Context, filter freezer.ProductFilter) ([
 	if err := filter.Validate(); err != nil {
 		return nil, err
 	}
-	inGo := filter.Sort == freezer.SortByUseBy || filter.Sort == freezer.SortByEatNext
-	if !inGo && filter.Stage == "" {
-		return findProducts(ctx, db.read, filter)
+	if filter.Sort == freezer.SortByEatNext && filter.Inside != nil && *filter.Inside && filter.Stage == "" && filter.Offset == 0 && filter.Limit > 0 {
+		return db.eatNext(ctx, filter)
 	}
-	// Use-by days and stages follow the domain's month arithmetic, which the
-	// dialects do not share (SQLite does not clamp 31 January + 1 month to
-	// 28 February): such lists are filtered and ordered here.
+	scope, args, err := listScope(ctx, db.read)
+	if err != nil {
+		return nil, err
+	}
+	if filter.Sort != freezer.SortByEatNext && filter.Stage == "" {
+		order, err := db.productOrder(filter.Sort, filter.Language)
+		if err != nil {
+			return nil, err
+		}
+		return queryProducts(ctx, db.read, filter, order, scope, args)
+	}
+	// Stages and what to eat next follow the domain's rules (each
+	// household's due-soon window, today): such lists are filtered and
+	// ordered here.
 	all := filter
 	all.Stage, all.Offset, all.Limit = "", 0, 0
-	if inGo {
+	if all.Sort == freezer.SortByEatNext {
 		all.Sort = freezer.SortByDateIn
 	}
-	list, err := findProducts(ctx, db.read, all)
+	order, err := db.productOrder(all.Sort, all.Language)
+	if err != nil {
+		return nil, err
+	}
+	list, err := queryProducts(ctx, db.read, all, order, scope, args)
 	if err != nil {
 		return nil, err
 	}
@@ -82,10 +137,7 @@ func (db *DB) FindProducts(ctx context.Context, filter freezer.ProductFilter) ([
 			return nil, err
 		}
 	}
-	switch filter.Sort {
-	case freezer.SortByUseBy:
-		slices.SortStableFunc(list, func(a, b *freezer.Product) int { return a.UseBy().Compare(b.UseBy()) })
-	case freezer.SortByEatNext:
+	if filter.Sort == freezer.SortByEatNext {
 		slices.SortStableFunc(list, func(a, b *freezer.Product) int { return freezer.EatNextOrder(a, b, today, window) })
 	}
 	list = list[min(max(filter.Offset, 0), len(list)):]
@@ -93,6 +145,77 @@ func (db *DB) FindProducts(ctx context.Context, filter freezer.ProductFilter) ([
 		list = list[:filter.Limit]
 	}
 	return list, nil
+}
+
+// listScope is householdScope with a user's households written out: with
+// household_id equal to one value, not IN a subquery, a list in id or
+// use-by order reads the indexes of migration 00017 in their order and
+// stops at its limit, instead of sorting every product of the household.
+func listScope(ctx context.Context, q querier) (string, []any, error) {
+	actor := freezer.ActorFromContext(ctx)
+	if actor.Kind != freezer.ActorUser {
+		return householdScope(ctx, "household_id")
+	}
+	ids, err := queryAll(ctx, q, func(row rowScanner) (any, error) {
+		var id int64
+		err := row.Scan(&id)
+		return id, err
+	}, "SELECT household_id FROM memberships WHERE user_id = ? ORDER BY household_id", actor.UserID)
+	if err != nil {
+		return "", nil, fmt.Errorf("households of user %d: %w", actor.UserID, err)
+	}
+	switch len(ids) {
+	case 0:
+		return "1 = 0", nil, nil
+	case 1:
+		return "household_id = ?", ids, nil
+	}
+	return "household_id IN (?" + strings.Repeat(", ?", len(ids)-1) + ")", ids, nil
+}
+
+// eatNext returns the first filter.Limit products inside in EatNextOrder.
+// In each household, those overdue or due soon (use-by day at most its
+// due-soon window from today) come first by use-by day, then the others by
+// day in: the first filter.Limit of each kind are enough, which the
+// indexes of migration 00017 give without reading the household's every
+// product.
+func (db *DB) eatNext(ctx context.Context, filter freezer.ProductFilter) ([]*freezer.Product, error) {
+	households, err := db.FindHouseholds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	today := db.today()
+	useBy := useBySQL[db.dialect]
+	window := make(map[int64]int, len(households))
+	var list []*freezer.Product
+	for _, h := range households {
+		if filter.HouseholdID != nil && *filter.HouseholdID != h.ID {
+			continue
+		}
+		window[h.ID] = h.DueSoonDays
+		cutoff := today.AddDays(h.DueSoonDays)
+		f := filter
+		f.HouseholdID = nil
+		soon, err := queryProducts(ctx, db.read, f, useBy+", id", "household_id = ? AND "+useBy+" <= ?", []any{h.ID, cutoff})
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, soon...)
+		if len(soon) == filter.Limit {
+			continue // the others of the household come after these
+		}
+		// NOT (…): a range on the use-by day would lead SQLite to the use-by
+		// index and a sort, where the day-in index stops at the limit.
+		later, err := queryProducts(ctx, db.read, f, "date_in, id", "household_id = ? AND NOT ("+useBy+" <= ?)", []any{h.ID, cutoff})
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, later...)
+	}
+	slices.SortFunc(list, func(a, b *freezer.Product) int {
+		return freezer.EatNextOrder(a, b, today, func(id int64) int { return window[id] })
+	})
+	return list[:min(filter.Limit, len(list))], nil
 }
 
 // dueSoonWindows returns the due-soon window of each household the actor
@@ -124,16 +247,24 @@ func keepStage(list []*freezer.Product, stage string, today freezer.Date, window
 	return slices.DeleteFunc(list, func(p *freezer.Product) bool { return p.Stage(today, window(p.HouseholdID)) != stage }), nil
 }
 
+// findProducts returns the products matching filter that the actor may
+// see, in id order: the other orders are FindProducts', which knows the
+// dialect.
 func findProducts(ctx context.Context, q querier, filter freezer.ProductFilter) ([]*freezer.Product, error) {
+	if filter.Sort != "" && filter.Sort != freezer.SortByID {
+		return nil, fmt.Errorf("find products: sort %q is FindProducts'", filter.Sort)
+	}
 	cond, args, err := householdScope(ctx, "household_id")
 	if err != nil {
 		return nil, err
 	}
-	order, ok := productOrders[filter.Sort]
-	if !ok {
-		return nil, freezer.Errorf(freezer.EINVALID, "Unknown sort %q.", filter.Sort)
-	}
-	where := []string{cond}
+	return queryProducts(ctx, q, filter, "id", cond, args)
+}
+
+// queryProducts returns the products matching filter within scope (an SQL
+// condition and its arguments) in order.
+func queryProducts(ctx context.Context, q querier, filter freezer.ProductFilter, order, scope string, scopeArgs []any) ([]*freezer.Product, error) {
+	where, args := []string{scope}, slices.Clone(scopeArgs)
 	add := func(clause string, v any) { where, args = append(where, clause), append(args, v) }
 	if filter.ID != nil {
 		add("id = ?", *filter.ID)

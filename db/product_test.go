@@ -542,6 +542,56 @@ func TestFindProducts(t *testing.T) {
 	})
 }
 
+// TestFindProductsEatNext checks that a list of what to eat next, read a
+// limit at a time per household, is the start of the whole list ordered by
+// EatNextOrder, across two households with their own due-soon windows.
+func TestFindProductsEatNext(t *testing.T) {
+	testdb.EachDB(t, func(t *testing.T, store *db.DB) {
+		alice := MustRegister(t, store, "alice@example.com")
+		ctx := regCtx(alice)
+		wide := &freezer.Household{Name: "Cottage", DueSoonDays: 40}
+		if err := store.CreateHousehold(ctx, wide); err != nil {
+			t.Fatal(err)
+		}
+		home := MustCreateFreezer(t, store, alice, "Kitchen", 1)
+		cottage := &freezer.Freezer{HouseholdID: wide.ID, Name: "Chest", NumberBoxes: 1}
+		if err := store.CreateFreezer(ctx, cottage); err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range []struct {
+			dateIn string
+			period int
+		}{
+			{"2026-01-31", 1}, {"2026-02-28", 0}, {"2026-03-01", 1}, {"2026-03-10", 1}, {"2025-03-20", 12},
+			{"2026-01-01", 3}, {"2026-01-01", 3}, {"2025-10-01", 6}, {"2026-03-15", 0}, {"2026-02-01", 12},
+		} {
+			for _, f := range []*freezer.Freezer{home, cottage} {
+				p := newProduct(f, 1, 0)
+				p.DateIn, p.PeriodMonths = freezer.MustParseDate(c.dateIn), c.period
+				MustCreateProduct(t, ctx, store, p)
+				if i == 2 {
+					MustTakeOut(t, ctx, store, p.ID, today)
+				}
+			}
+		}
+		for _, household := range []*int64{nil, &wide.ID} {
+			whole, err := store.FindProducts(ctx, freezer.ProductFilter{Inside: ptr(true), HouseholdID: household, Sort: freezer.SortByEatNext})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for limit := 1; limit <= len(whole)+1; limit++ {
+				list, err := store.FindProducts(ctx, freezer.ProductFilter{Inside: ptr(true), HouseholdID: household, Sort: freezer.SortByEatNext, Limit: limit})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, want := productIDs(list), productIDs(whole[:min(limit, len(whole))]); !equalIDs(got, want) {
+					t.Errorf("household %v, limit %d: ids = %v, want %v", household, limit, got, want)
+				}
+			}
+		}
+	})
+}
+
 func TestUpdateProduct(t *testing.T) {
 	// setup returns alice, a freezer of hers with 3 boxes and a product in box 1, slot 1.
 	setup := func(t *testing.T, store *db.DB) (*freezer.RegisteredUser, *freezer.Freezer, *freezer.Product) {

@@ -47,7 +47,8 @@ func (s *server) v1ProductRoutes() []route {
 				{"stage", "string", "only products inside at this stage: overdue or due_soon"},
 				{"q", "string", "text in the name or description"},
 				{"barcode", "string", "only this retail barcode"},
-				{"sort", "string", "id (default), date_in, -date_out, use_by or eat_next"},
+				{"sort", "string", "id (default), name, type, place, quantity, date_in, use_by or date_out, each reversed by a leading - (-date_out: the latest out first); or eat_next"},
+				{"lang", "string", "the language of the type names sort=type orders by: en (default) or fr"},
 				{"limit", "integer", "page size, 1 to 500 (default 50)"},
 				{"cursor", "string", "next_cursor of the previous page"},
 			}},
@@ -186,11 +187,14 @@ func productFilterOf(c echo.Context) (freezer.ProductFilter, error) {
 		f.Barcode = &barcode
 	}
 	f.Query = c.QueryParam("q")
-	switch sort := c.QueryParam("sort"); sort {
-	case "", freezer.SortByID, freezer.SortByDateIn, freezer.SortByDateOutNew, freezer.SortByUseBy, freezer.SortByEatNext:
-		f.Sort = sort
+	f.Sort = c.QueryParam("sort")
+	if !freezer.ValidProductSort(f.Sort) {
+		return f, freezer.Errorf(freezer.EINVALID, "sort must be id, name, type, place, quantity, date_in, use_by or date_out, optionally after -, or eat_next.")
+	}
+	switch f.Language = c.QueryParam("lang"); f.Language {
+	case "", freezer.LanguageEnglish, freezer.LanguageFrench:
 	default:
-		return f, freezer.Errorf(freezer.EINVALID, "sort must be id, date_in, -date_out, use_by or eat_next.")
+		return f, freezer.Errorf(freezer.EINVALID, "lang must be en or fr.")
 	}
 	return f, nil
 }

@@ -211,9 +211,7 @@ func TestBrowserFlow(t *testing.T) {
 
 	// Sort by name, descending: a click on the header, twice.
 	b.Do("sort", chromedp.Click(chromedp.CSS(`#product-table th[data-sort=name] button`)), chromedp.Click(chromedp.CSS(`#product-table th[data-sort=name] button`)))
-	if got := browsertest.Eval[[]string](b.Session, `[...document.querySelectorAll('#product-table .product-name strong')].map(s => s.textContent)`); strings.Join(got, "|") != "Soupe de Noël|Gratin|"+xss {
-		t.Errorf("sorted by name, descending: %q", got)
-	}
+	b.WaitFor("sorted by name, descending", fmt.Sprintf(`[...document.querySelectorAll('#product-table .product-name strong')].map(s => s.textContent).join('|') === %q`, "Soupe de Noël|Gratin|"+xss))
 
 	// Download the overdue product's label.
 	soupID := browsertest.Eval[string](b.Session, productRow("Soupe de Noël")+`.dataset.id`)

@@ -41,8 +41,9 @@ func measureDashboard(httpAddr, token string, d time.Duration) ([]row, error) {
 
 // dashboardFirstLoad does what a browser does when it opens the dashboard
 // with a token: the page and its files (fetched together, as a browser
-// does), then the API calls of app.js's start and its products tab, each
-// list followed through all its pages.
+// does), then the API calls of app.js's start (each list followed through
+// all its pages) and of its products tab: the first page of products in
+// the tab's default order, and what to eat next.
 func dashboardFirstLoad(client *http.Client, base, token string) error {
 	if _, err := get(client, base+"/app/", "", http.StatusOK); err != nil {
 		return err
@@ -73,7 +74,8 @@ func dashboardFirstLoad(client *http.Client, base, token string) error {
 	}
 	return together(2, func(i int) error {
 		if i == 0 {
-			return listAll(client, api+"products?"+url.Values{"state": {"inside"}, "limit": {"500"}}.Encode(), token)
+			_, err := get(client, api+"products?"+url.Values{"state": {"inside"}, "sort": {"use_by"}, "lang": {"en"}, "limit": {"100"}}.Encode(), token, http.StatusOK)
+			return err
 		}
 		_, err := get(client, api+"products/eat-next?limit=6", token, http.StatusOK)
 		return err

@@ -11,6 +11,7 @@
   const state = {
     token: '', mode: '', lang: 'en', me: null,
     types: new Map(), freezers: [], products: [],
+    productsQuery: '', productsNext: null, productsSeq: 0, // the list's query, its next_cursor, the latest load
     sort: { key: 'use_by', dir: 1 }, editing: null, tab: 'products',
     view: [], returnTab: '', // the freezer view's data; the tab the product form goes back to
   };
@@ -167,8 +168,9 @@
     $$('#product-table th[data-sort] button').forEach(function (b) {
       b.addEventListener('click', function () { sortBy(b.parentElement.dataset.sort); });
     });
-    $('#sort-select').addEventListener('change', function (e) { state.sort.key = e.target.value; renderProducts(); });
-    $('#sort-direction').addEventListener('click', function () { state.sort.dir = -state.sort.dir; renderProducts(); });
+    $('#sort-select').addEventListener('change', function (e) { state.sort.key = e.target.value; run(loadProducts); });
+    $('#sort-direction').addEventListener('click', function () { state.sort.dir = -state.sort.dir; run(loadProducts); });
+    $('#products-more').addEventListener('click', function () { run(loadMoreProducts); });
     $('#freezer-form').addEventListener('submit', addFreezer);
     $('#device-form').addEventListener('submit', addDevice);
     // Only a scanner has a scan mode.
@@ -309,15 +311,35 @@
     $('#sort-select').value = state.sort.key;
   }
 
+  // PRODUCTS_PAGE is how many products the list shows at first and adds
+  // with each "show more": the server filters, sorts and pages.
+  const PRODUCTS_PAGE = 100;
+
   async function loadProducts() {
-    const params = new URLSearchParams({ state: $('#filter-state').value, limit: '500' });
+    const sort = (state.sort.dir < 0 ? '-' : '') + state.sort.key;
+    const params = new URLSearchParams({ state: $('#filter-state').value, sort: sort, lang: state.lang, limit: String(PRODUCTS_PAGE) });
     if ($('#filter-freezer').value) params.set('freezer_id', $('#filter-freezer').value);
     if ($('#filter-q').value.trim()) params.set('q', $('#filter-q').value.trim());
+    const seq = ++state.productsSeq;
     state.me = await api('GET', 'me'); // a new day may have begun since the page opened
-    const both = await Promise.all([listAll('products?' + params), api('GET', 'products/eat-next?limit=' + EAT_NEXT)]);
-    state.products = both[0];
+    const both = await Promise.all([api('GET', 'products?' + params), api('GET', 'products/eat-next?limit=' + EAT_NEXT)]);
+    if (seq !== state.productsSeq) return; // a newer filter or order is loading
+    state.productsQuery = 'products?' + params;
+    state.products = both[0].items;
+    state.productsNext = both[0].next_cursor || null;
     renderProducts();
     renderEatNext(both[1].items);
+  }
+
+  // loadMoreProducts adds the next page of the list as it is sorted and filtered.
+  async function loadMoreProducts() {
+    if (!state.productsNext) return;
+    const seq = state.productsSeq;
+    const data = await api('GET', state.productsQuery + '&cursor=' + encodeURIComponent(state.productsNext));
+    if (seq !== state.productsSeq) return;
+    state.products = state.products.concat(data.items);
+    state.productsNext = data.next_cursor || null;
+    renderProducts();
   }
 
   // --- eat next ----------------------------------------------------------
@@ -340,36 +362,24 @@
     $('#eat-next-empty').hidden = items.length > 0;
   }
 
-  function sortValue(p, key) {
-    switch (key) {
-      case 'type': return typeName(p.type_id).toLowerCase();
-      case 'name': return p.name.toLowerCase();
-      case 'place': return freezerName(p.freezer_id).toLowerCase() + '\u0000' + String(p.box).padStart(5, '0') + String(p.slot).padStart(7, '0');
-      case 'date_out': return p.date_out || '';
-      default: return p[key];
-    }
-  }
-
   function sortBy(key) {
     state.sort = { key: key, dir: state.sort.key === key ? -state.sort.dir : 1 };
     $('#sort-select').value = key;
-    renderProducts();
+    run(loadProducts);
   }
 
+  // renderProducts shows the list in the server's order.
   function renderProducts() {
     const key = state.sort.key, dir = state.sort.dir;
-    const list = state.products.slice().sort(function (a, b) {
-      const x = sortValue(a, key), y = sortValue(b, key);
-      return (x < y ? -1 : x > y ? 1 : a.id - b.id) * dir;
-    });
     $$('#product-table th[data-sort]').forEach(function (th) {
       if (th.dataset.sort === key) th.setAttribute('aria-sort', dir > 0 ? 'ascending' : 'descending');
       else th.removeAttribute('aria-sort');
     });
     $('#sort-direction').textContent = dir > 0 ? '▲' : '▼';
-    const rows = list.map(productRow);
+    const rows = state.products.map(productRow);
     $('#product-table tbody').replaceChildren.apply($('#product-table tbody'), rows);
     $('#products-empty').hidden = rows.length > 0;
+    $('#products-more').hidden = !state.productsNext;
   }
 
   const STAGE_BADGE = { overdue: ['late', 'stage_overdue'], due_soon: ['soon', 'stage_due_soon'] };
