@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	freezer "github.com/freezer-manager/freezer"
-	"github.com/freezer-manager/freezer/db"
 	"github.com/freezer-manager/freezer/internal/testdb"
 )
 
@@ -105,7 +103,7 @@ func TestMySQLDatabaseIsNewEachRun(t *testing.T) {
 	if !strings.HasSuffix(name, "_x") {
 		t.Fatalf("database %q, want the base name and _x", name)
 	}
-	conn := openSQL(t, created)
+	conn := testdb.Raw(t, created)
 	if _, err := conn.Exec("CREATE TABLE left_over (id INT)"); err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +111,7 @@ func TestMySQLDatabaseIsNewEachRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	var tables int
-	if err := openSQL(t, created).QueryRow("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ?", name).Scan(&tables); err != nil {
+	if err := testdb.Raw(t, created).QueryRow("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ?", name).Scan(&tables); err != nil {
 		t.Fatal(err)
 	}
 	if tables != 0 {
@@ -124,7 +122,7 @@ func TestMySQLDatabaseIsNewEachRun(t *testing.T) {
 func TestWireCountsMySQLCommands(t *testing.T) {
 	dsn := testdb.MySQLDSN(t)
 	countMySQLTraffic()
-	conn := openSQL(t, dsn)
+	conn := testdb.Raw(t, dsn)
 	before := readWireCounts()
 	tx, err := conn.Begin()
 	if err != nil {
@@ -164,24 +162,10 @@ func TestPacketReaderFollowsSplitPackets(t *testing.T) {
 	}
 }
 
-func openSQL(t *testing.T, dsn string) *sql.DB {
-	t.Helper()
-	_, driverDSN, err := db.ParseDSN(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := sql.Open("mysql", driverDSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
-}
-
 func dropDatabase(t *testing.T, dsn, name string) {
 	u, _ := url.Parse(dsn)
 	u.Path = "/"
-	if _, err := openSQL(t, u.String()).Exec("DROP DATABASE IF EXISTS " + name); err != nil {
+	if _, err := testdb.Raw(t, u.String()).Exec("DROP DATABASE IF EXISTS " + name); err != nil {
 		t.Error(err)
 	}
 }
