@@ -85,15 +85,17 @@ func (s *scanTx) countInside(ctx context.Context) error {
 			s.cache.inside[h], counted[h] = m, true
 		}
 	}
-	for _, c := range s.writes {
-		for p, delta := range map[*freezer.Product]int{&c.before: -1, &c.after: 1} {
-			if m := s.cache.inside[p.HouseholdID]; m != nil && p.Inside() && !counted[p.HouseholdID] {
-				k := insideKey{p.FreezerID, p.DateIn, p.PeriodMonths}
-				if m[k] += delta; m[k] == 0 {
-					delete(m, k)
-				}
+	count := func(p *freezer.Product, delta int) {
+		if m := s.cache.inside[p.HouseholdID]; m != nil && p.Inside() && !counted[p.HouseholdID] {
+			k := insideKey{p.FreezerID, p.DateIn, p.PeriodMonths}
+			if m[k] += delta; m[k] == 0 {
+				delete(m, k)
 			}
 		}
+	}
+	for _, c := range s.writes {
+		count(&c.before, -1)
+		count(&c.after, 1)
 	}
 	return nil
 }
