@@ -242,10 +242,7 @@ func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 
 // ExecContext runs a statement in the transaction, prepared once.
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	ctx = tx.statementContext(ctx)
-	if tx.db.trace != nil {
-		tx.db.trace(query)
-	}
+	ctx = tx.statementContext(ctx, query)
 	if stmt := tx.stmt(ctx, query); stmt != nil {
 		return stmt.ExecContext(ctx, args...)
 	}
@@ -254,10 +251,7 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 
 // QueryContext runs a query in the transaction, prepared once.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	ctx = tx.statementContext(ctx)
-	if tx.db.trace != nil {
-		tx.db.trace(query)
-	}
+	ctx = tx.statementContext(ctx, query)
 	if stmt := tx.stmt(ctx, query); stmt != nil {
 		return stmt.QueryContext(ctx, args...)
 	}
@@ -266,23 +260,23 @@ func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql
 
 // QueryRowContext runs a one-row query in the transaction, prepared once.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	ctx = tx.statementContext(ctx)
-	if tx.db.trace != nil {
-		tx.db.trace(query)
-	}
+	ctx = tx.statementContext(ctx, query)
 	if stmt := tx.stmt(ctx, query); stmt != nil {
 		return stmt.QueryRowContext(ctx, args...)
 	}
 	return tx.Tx.QueryRowContext(ctx, query, args...)
 }
 
-// statementContext returns the context a statement of the transaction runs
-// with. The SQLite driver watches a cancellable context with a goroutine of
-// its own per statement, which costs more than most of the small statements
-// here: on SQLite they run to their end (each is short, and the transaction
-// checks its context before it commits); on MySQL a cut connection must not
-// hang one.
-func (tx *Tx) statementContext(ctx context.Context) context.Context {
+// statementContext returns the context query runs with in the transaction,
+// and tells the trace of it. The SQLite driver watches a cancellable context
+// with a goroutine of its own per statement, which costs more than most of
+// the small statements here: on SQLite they run to their end (each is short,
+// and the transaction checks its context before it commits); on MySQL a cut
+// connection must not hang one.
+func (tx *Tx) statementContext(ctx context.Context, query string) context.Context {
+	if tx.db.trace != nil {
+		tx.db.trace(query)
+	}
 	if tx.db.dialect == SQLite {
 		return context.WithoutCancel(ctx)
 	}
