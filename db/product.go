@@ -170,7 +170,7 @@ func listScope(ctx context.Context, q querier) (string, []any, error) {
 	case 1:
 		return "household_id = ?", ids, nil
 	}
-	return "household_id IN (?" + strings.Repeat(", ?", len(ids)-1) + ")", ids, nil
+	return "household_id IN (" + placeholderList(len(ids)) + ")", ids, nil
 }
 
 // eatNext returns the first filter.Limit products inside in EatNextOrder.
