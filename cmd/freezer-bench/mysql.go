@@ -4,8 +4,6 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
-
-	"github.com/freezer-manager/freezer/db"
 )
 
 // measureMySQL runs the scan loads on MySQL: at the sizes, at busyDevices
@@ -146,11 +144,7 @@ func (s lockStatus) sub(o lockStatus) lockStatus {
 }
 
 func openServerStatus(dsn string) (*serverStatus, error) {
-	_, driverDSN, err := db.ParseDSN(dsn)
-	if err != nil {
-		return nil, err
-	}
-	conn, err := sql.Open("mysql", driverDSN)
+	conn, err := openRaw(dsn)
 	if err != nil {
 		return nil, err
 	}

@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/freezer-manager/freezer/db"
 )
 
 // replicaAckTimeout is how long a scanner waits for an ack, on the external
@@ -171,11 +169,7 @@ type replicaCheck struct {
 type replicaState struct{ events, versions int64 }
 
 func openReplicaCheck(dsn string, scanners []*scanner) (*replicaCheck, error) {
-	_, driverDSN, err := db.ParseDSN(dsn)
-	if err != nil {
-		return nil, err
-	}
-	conn, err := sql.Open("mysql", driverDSN)
+	conn, err := openRaw(dsn)
 	if err != nil {
 		return nil, err
 	}

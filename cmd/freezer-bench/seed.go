@@ -116,16 +116,22 @@ const (
 	insideSlots = 100
 )
 
+// openRaw opens a plain database/sql connection to the database of a
+// freezerd DSN, for the work the bench does beside the store.
+func openRaw(dsn string) (*sql.DB, error) {
+	dialect, driverDSN, err := db.ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.Open(string(dialect), driverDSN)
+}
+
 // seedInside puts n products inside freezers of household h, with
 // multi-row inserts straight into the products table (the store creates
 // one product per transaction, which would make a run's seeding longer
 // than its measurements).
 func seedInside(ctx context.Context, store *db.DB, dsn string, h int64, n int) error {
-	dialect, driverDSN, err := db.ParseDSN(dsn)
-	if err != nil {
-		return err
-	}
-	conn, err := sql.Open(string(dialect), driverDSN)
+	conn, err := openRaw(dsn)
 	if err != nil {
 		return err
 	}
@@ -183,11 +189,7 @@ func mysqlDatabase(dsn, suffix string) (string, error) {
 	}
 	admin := *u
 	admin.Path = "/"
-	_, driverDSN, err := db.ParseDSN(admin.String())
-	if err != nil {
-		return "", err
-	}
-	conn, err := sql.Open("mysql", driverDSN)
+	conn, err := openRaw(admin.String())
 	if err != nil {
 		return "", err
 	}
