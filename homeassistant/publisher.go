@@ -22,10 +22,6 @@ import (
 // to follow changes made by other processes.
 const DefaultResyncInterval = 15 * time.Minute
 
-// DefaultPassInterval is the shortest time between two passes of the
-// publisher.
-const DefaultPassInterval = 200 * time.Millisecond
-
 // Bounds of the work waiting for the publisher.
 const (
 	maxPendingEvents = 10000
@@ -50,11 +46,6 @@ type Config struct {
 	Now            func() time.Time
 	Version        string // the software version given in discovery configs
 	ResyncInterval time.Duration
-	// PassInterval spaces the publisher's passes under a stream of scans:
-	// what arrives meanwhile waits for the next pass, so a household is
-	// recounted a few times a second however many batches commit, while a
-	// change after a quiet moment is published at once.
-	PassInterval time.Duration
 	// HubStatus makes Home Assistant's entities available only while the
 	// hub's status topic says "online" as well as the household's: set it
 	// on an external broker, where that topic follows the hub's Will.
@@ -116,9 +107,6 @@ func New(cfg Config, store Store, bus devices.Bus, logger *slog.Logger) *Publish
 	}
 	if cfg.ResyncInterval <= 0 {
 		cfg.ResyncInterval = DefaultResyncInterval
-	}
-	if cfg.PassInterval <= 0 {
-		cfg.PassInterval = DefaultPassInterval
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -289,7 +277,6 @@ func (p *Publisher) loop() {
 	defer p.wg.Done()
 	resync := time.NewTicker(p.config.ResyncInterval)
 	defer resync.Stop()
-	var last time.Time
 	for {
 		select {
 		case <-p.stopped.Done():
@@ -298,14 +285,6 @@ func (p *Publisher) loop() {
 		case <-resync.C:
 			p.RefreshAll()
 		}
-		if wait := p.config.PassInterval - time.Since(last); wait > 0 {
-			select {
-			case <-p.stopped.Done():
-				return
-			case <-time.After(wait):
-			}
-		}
-		last = time.Now()
 		p.process(p.stopped)
 	}
 }
